@@ -1,0 +1,161 @@
+"""People, where they belong, the support groups they work in, and their API tokens."""
+
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from opsdesk.core.models import BilingualNamed, TimeStampedModel
+
+from .roles import ROLE_FIELDS, SEE_ALL_ROLES, Role
+
+
+class Organisation(BilingualNamed, TimeStampedModel):
+    """A company, division or department; departments point at their parent."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="children",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("organisation or department")
+        verbose_name_plural = _("organisations and departments")
+
+
+class Location(BilingualNamed, TimeStampedModel):
+    """A service location (服务地点): a site, building or floor."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+
+
+class User(AbstractUser):
+    """An employee. Role flags grant the desk, engineer, manager, owner and admin roles."""
+
+    display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    department = models.ForeignKey(
+        Organisation, verbose_name=_("department"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="members",
+    )
+    location = models.ForeignKey(
+        Location, verbose_name=_("location"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    is_service_desk = models.BooleanField(_("service-desk agent"), default=False)
+    is_engineer = models.BooleanField(_("support engineer"), default=False)
+    is_incident_manager = models.BooleanField(_("incident manager"), default=False)
+    is_process_owner = models.BooleanField(_("process owner"), default=False)
+    is_administrator = models.BooleanField(_("administrator"), default=False)
+    can_view_department = models.BooleanField(
+        _("sees department's incidents"), default=False,
+        help_text=_("The user may see every incident reported by people of their department."),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def roles(self) -> set[str]:
+        """Every role this person holds, as Role values."""
+        held = {Role.USER.value}
+        held.update(role.value for role, field in ROLE_FIELDS.items() if getattr(self, field))
+        return held
+
+    def has_role(self, role: str) -> bool:
+        if role == Role.USER:
+            return self.is_active
+        return bool(getattr(self, ROLE_FIELDS[Role(role)], False))
+
+    @property
+    def sees_all_incidents(self) -> bool:
+        return self.is_superuser or any(self.has_role(r) for r in SEE_ALL_ROLES)
+
+    @cached_property
+    def support_group_ids(self) -> frozenset[int]:
+        """Ids of the support groups this person works in, cached per request."""
+        return frozenset(self.support_groups.values_list("id", flat=True))
+
+
+class SupportGroup(BilingualNamed, TimeStampedModel):
+    """A team that takes assignments, on line 1 (service desk), 2 or 3."""
+
+    class Line(models.IntegerChoices):
+        FIRST = 1, _("1st line (service desk)")
+        SECOND = 2, _("2nd line")
+        THIRD = 3, _("3rd line")
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    line = models.PositiveSmallIntegerField(_("line"), choices=Line.choices, default=Line.SECOND)
+    email = models.EmailField(_("email"), blank=True)
+    manager = models.ForeignKey(
+        User, verbose_name=_("group manager"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="managed_groups",
+    )
+    members = models.ManyToManyField(
+        User, verbose_name=_("members"), blank=True, related_name="support_groups"
+    )
+    escalation_group = models.ForeignKey(
+        "self", verbose_name=_("escalates to"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+        help_text=_("The next-line group for functional escalation."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["line", "code"]
+        verbose_name = _("support group")
+        verbose_name_plural = _("support groups")
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its SHA-256 digest is stored; the secret is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=12, db_index=True)
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @staticmethod
+    def digest_of(secret: str) -> str:
+        # Tokens carry 256 bits of randomness, so a fast hash is enough (as GitHub does).
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @property
+    def is_usable(self) -> bool:
+        now = timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

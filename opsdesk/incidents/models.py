@@ -1,0 +1,276 @@
+"""The incident record (SPEC §2), its comments, attachments and append-only history."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Channel, EventKind, Status, Visibility
+from .querysets import IncidentQuerySet
+
+USER = settings.AUTH_USER_MODEL
+
+
+def _fk(model, label, related_name="+", **kwargs):
+    """A nullable, protected foreign key to reference data."""
+    return models.ForeignKey(
+        model, verbose_name=label, null=True, blank=True, on_delete=models.PROTECT,
+        related_name=related_name, **kwargs,
+    )
+
+
+class Incident(models.Model):
+    """An incident, service request or consultation, carrying every ITSS information item."""
+
+    # System items (never typed in).
+    number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
+    registered_at = models.DateTimeField(_("registered at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+    created_by = models.ForeignKey(
+        USER, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False,
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices,
+                               default=Channel.WEB, editable=False)
+    owner = models.ForeignKey(
+        USER, verbose_name=_("owner (first handler)"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="owned_incidents", editable=False,
+        db_index=False,  # covered by inc_owner_status_id
+    )
+    status = models.PositiveSmallIntegerField(
+        _("status"), choices=Status.choices, default=Status.LOGGED, editable=False)
+    first_response_at = models.DateTimeField(_("first response at"), null=True, editable=False)
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, editable=False)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, editable=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, editable=False)
+    response_due_at = models.DateTimeField(_("response due at"), null=True, editable=False)
+    resolution_due_at = models.DateTimeField(_("resolution due at"), null=True, editable=False)
+    response_breached = models.BooleanField(_("response breached"), default=False, editable=False)
+    resolution_breached = models.BooleanField(_("resolution breached"), default=False,
+                                              editable=False)
+    first_contact_resolution = models.BooleanField(
+        _("resolved at first contact"), default=False, editable=False)
+    reassignment_count = models.PositiveIntegerField(_("reassignments"), default=0, editable=False)
+    hand_back_count = models.PositiveIntegerField(_("hand-backs"), default=0, editable=False)
+    reopen_count = models.PositiveIntegerField(_("reopens"), default=0, editable=False)
+    escalation_count = models.PositiveIntegerField(_("escalations"), default=0, editable=False)
+
+    # Who and where.
+    requester = models.ForeignKey(
+        USER, verbose_name=_("requester"), on_delete=models.PROTECT, related_name="incidents",
+        db_index=False)  # covered by inc_requester_id
+    requester_department = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("requester's department"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+")
+    contact_name = models.CharField(_("contact person"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True)
+    location = _fk("accounts.Location", _("location"))
+
+    # What.
+    source = _fk("reference.Source", _("source"))
+    nature = _fk("reference.Nature", _("nature"))
+    short_description = models.CharField(_("short description"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    category = _fk("reference.Category", _("category"))
+    service = _fk("cmdb.Service", _("affected service"))
+    configuration_items = models.ManyToManyField(
+        "cmdb.ConfigurationItem", verbose_name=_("configuration items"), blank=True,
+        related_name="incidents")
+
+    # How bad.
+    impact = models.ForeignKey("reference.Impact", verbose_name=_("impact"),
+                               on_delete=models.PROTECT, related_name="+")
+    urgency = models.ForeignKey("reference.Urgency", verbose_name=_("urgency"),
+                                on_delete=models.PROTECT, related_name="+")
+    priority = models.ForeignKey("reference.Priority", verbose_name=_("priority"),
+                                 on_delete=models.PROTECT, related_name="+",
+                                 db_index=False)  # covered by inc_priority_status_id
+    priority_overridden = models.BooleanField(_("priority overridden"), default=False)
+    priority_override_reason = models.CharField(_("priority override reason"), max_length=300,
+                                                blank=True)
+
+    # Who works on it.
+    assignment_group = models.ForeignKey(
+        "accounts.SupportGroup", verbose_name=_("assignment group"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="incidents",
+        db_index=False)  # covered by inc_group_status_id
+    assignee = models.ForeignKey(
+        USER, verbose_name=_("assignee"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="assigned_incidents", db_index=False)  # covered by inc_assignee_status_id
+    collaborators = models.ManyToManyField(
+        USER, verbose_name=_("collaborators"), blank=True, related_name="collaborating_incidents")
+    watchers = models.ManyToManyField(
+        USER, verbose_name=_("watchers"), blank=True, related_name="watched_incidents")
+    pending_reason = _fk("reference.PendingReason", _("pending reason"))
+
+    # How it ended.
+    resolution = models.TextField(_("resolution"), blank=True)
+    is_workaround = models.BooleanField(_("workaround"), default=False)
+    resolution_code = _fk("reference.ResolutionCode", _("resolution code"))
+    closure_code = _fk("reference.ClosureCode", _("closure code"))
+    satisfaction_score = models.PositiveSmallIntegerField(_("satisfaction score"), null=True,
+                                                          blank=True)
+    satisfaction_comment = models.TextField(_("satisfaction comment"), blank=True)
+
+    # Links.
+    vendor = _fk("vendors.Vendor", _("vendor"))
+    vendor_reference = models.CharField(_("vendor reference"), max_length=100, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", verbose_name=_("duplicate of"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="duplicates")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent (master) incident"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="children")
+    alert_ids = models.JSONField(_("alert ids"), default=list, blank=True)
+    related_problem = models.CharField(_("related problem"), max_length=40, blank=True)
+    related_change = models.CharField(_("related change"), max_length=40, blank=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        # Each index fits a queue or list: filter columns first, then id for keyset order.
+        indexes = [
+            models.Index(fields=["status", "id"], name="inc_status_id"),
+            models.Index(fields=["assignment_group", "status", "id"], name="inc_group_status_id"),
+            models.Index(fields=["assignee", "status", "id"], name="inc_assignee_status_id"),
+            models.Index(fields=["owner", "status", "id"], name="inc_owner_status_id"),
+            models.Index(fields=["requester", "id"], name="inc_requester_id"),
+            models.Index(fields=["priority", "status", "id"], name="inc_priority_status_id"),
+            models.Index(fields=["registered_at"], name="inc_registered_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(satisfaction_score__isnull=True)
+                | Q(satisfaction_score__gte=1, satisfaction_score__lte=5),
+                name="incident_satisfaction_1_to_5"),
+            models.CheckConstraint(
+                condition=~Q(status=Status.RESOLVED) | Q(resolved_at__isnull=False),
+                name="incident_resolved_has_time"),
+            models.CheckConstraint(
+                condition=~Q(status=Status.CLOSED) | Q(closed_at__isnull=False),
+                name="incident_closed_has_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.short_description}"
+
+    @property
+    def status_key(self) -> str:
+        return Status(self.status).key
+
+
+class DailySerial(models.Model):
+    """The last number handed out per prefix and day; locked while a new number is taken."""
+
+    prefix = models.CharField(max_length=8)
+    day = models.DateField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "day"], name="daily_serial_unique")]
+
+
+class Comment(models.Model):
+    """A public reply or an internal work note."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices,
+                                  default=Visibility.PUBLIC)
+    body = models.TextField(_("text"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices,
+                               default=Channel.WEB)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["incident", "created_at"], name="comment_incident_time")]
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # Files are grouped by month and carry a random stem, so names never collide or leak.
+    return f"attachments/{timezone.now():%Y/%m}/{instance.storage_key}"
+
+
+class Attachment(models.Model):
+    """A file on an incident, stored outside the web root and served after a permission check."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="attachments")
+    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="attachments")
+    uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    storage_key = models.CharField(max_length=64, editable=False)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices,
+                                  default=Visibility.PUBLIC)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["incident", "created_at"], name="attach_incident_time")]
+
+
+class HistoryQuerySet(models.QuerySet):
+    """History can be added to, never changed: bulk update and delete are refused."""
+
+    def update(self, **kwargs):
+        raise PermissionError("Incident history is append-only.")
+
+    def delete(self):
+        raise PermissionError("Incident history is append-only.")
+
+
+class IncidentEvent(models.Model):
+    """One append-only history entry: who did what to the incident, when, through which channel."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    actor = models.ForeignKey(USER, null=True, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    at = models.DateTimeField(default=timezone.now)
+    field = models.CharField(max_length=64, blank=True)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    action = models.CharField(max_length=16, blank=True)
+    from_status = models.PositiveSmallIntegerField(null=True, choices=Status.choices)
+    to_status = models.PositiveSmallIntegerField(null=True, choices=Status.choices)
+    # Internal entries (work notes, internal attachments) are hidden from requesters.
+    is_internal = models.BooleanField(default=False)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["incident", "at", "id"], name="event_incident_time")]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Incident history is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Incident history is append-only.")
+
+
+class IdempotencyKey(models.Model):
+    """Remembers the result of a create request so a retried POST returns it again."""
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_digest = models.CharField(max_length=64)
+    incident = models.ForeignKey(Incident, null=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique")]

@@ -1,0 +1,63 @@
+"""Turns the natural keys that people and integrations type (codes, usernames, numbers) into records."""
+
+from django.apps import apps
+from django.utils.translation import gettext as _
+
+from opsdesk.core.exceptions import InvalidInput
+
+# field name -> (model label, lookup field)
+SINGLE_REFS = {
+    "requester": ("accounts.User", "username"),
+    "assignee": ("accounts.User", "username"),
+    "assignment_group": ("accounts.SupportGroup", "code"),
+    "location": ("accounts.Location", "code"),
+    "source": ("reference.Source", "code"),
+    "nature": ("reference.Nature", "code"),
+    "category": ("reference.Category", "path"),
+    "service": ("cmdb.Service", "code"),
+    "impact": ("reference.Impact", "level"),
+    "urgency": ("reference.Urgency", "level"),
+    "priority": ("reference.Priority", "level"),
+    "pending_reason": ("reference.PendingReason", "code"),
+    "resolution_code": ("reference.ResolutionCode", "code"),
+    "closure_code": ("reference.ClosureCode", "code"),
+    "vendor": ("vendors.Vendor", "name"),
+    "duplicate_of": ("incidents.Incident", "number"),
+    "parent": ("incidents.Incident", "number"),
+}
+MULTI_REFS = {
+    "configuration_items": ("cmdb.ConfigurationItem", "name"),
+    "collaborators": ("accounts.User", "username"),
+    "watchers": ("accounts.User", "username"),
+}
+
+
+def resolve_refs(data: dict) -> dict:
+    """Return data with every reference replaced by its record; unknown keys raise InvalidInput."""
+    resolved, errors = dict(data), {}
+    for field, value in data.items():
+        if value in (None, "") and field in SINGLE_REFS:
+            resolved[field] = None
+        elif field in SINGLE_REFS:
+            resolved[field] = _one(field, value, errors)
+        elif field in MULTI_REFS:
+            resolved[field] = [obj for v in value or [] if (obj := _one(field, v, errors, MULTI_REFS))]
+    if errors:
+        raise InvalidInput(errors=errors)
+    return resolved
+
+
+def _one(field, value, errors, table=SINGLE_REFS):
+    label, lookup = table[field]
+    model = apps.get_model(label)
+    try:
+        obj = model._default_manager.filter(**{lookup: value}).first()
+    except (ValueError, TypeError):
+        obj = None
+    if obj is None:
+        errors[field] = _("No %(what)s with %(key)s “%(value)s”.") % {
+            "what": model._meta.verbose_name, "key": lookup, "value": value}
+    elif getattr(obj, "is_active", True) is False:
+        errors[field] = _("“%(value)s” is no longer in use.") % {"value": value}
+        obj = None
+    return obj

@@ -1,0 +1,165 @@
+"""Reads of incidents: lookups, filtered lists with keyset pagination, timelines."""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from opsdesk.core.exceptions import InvalidInput, NotFound
+
+from .choices import Visibility
+from .models import Attachment, Comment, Incident, IncidentEvent
+from .services.relations import user_is_staff
+
+LIST_RELATED = ("requester", "owner", "assignee", "assignment_group", "category", "service",
+                "source", "nature", "impact", "urgency", "priority", "location", "pending_reason",
+                "resolution_code", "closure_code", "vendor", "duplicate_of", "parent")
+
+# sort name -> ordering fields; id is always last so the order is total (needed by keysets).
+SORTS = {
+    "-registered_at": ("-id",),
+    "registered_at": ("id",),
+    "-updated_at": ("-updated_at", "-id"),
+    "updated_at": ("updated_at", "id"),
+    "priority": ("priority_id", "-id"),
+    "-priority": ("-priority_id", "-id"),
+}
+
+
+@dataclass
+class IncidentFilters:
+    """What a list may be narrowed by; empty values mean no filter."""
+
+    statuses: list[int] = field(default_factory=list)
+    priorities: list[int] = field(default_factory=list)
+    group_ids: list[int] = field(default_factory=list)
+    assignee_id: int | None = None
+    unassigned: bool = False
+    owner_id: int | None = None
+    requester_id: int | None = None
+    category_path: str = ""
+    service_id: int | None = None
+    source_code: str = ""
+    nature_code: str = ""
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+    text: str = ""
+
+
+def incident_get(*, user, number: str) -> Incident:
+    """The incident with this number if user may see it; NotFound otherwise (no leak of existence)."""
+    incident = (Incident.objects.restrict(user).select_related(*LIST_RELATED)
+                .filter(number=number).first())
+    if incident is None:
+        raise NotFound(_("Incident %(number)s was not found.") % {"number": number})
+    return incident
+
+
+def incident_list(*, user, filters: IncidentFilters, sort: str = "-registered_at",
+                  cursor: str = "", limit: int = 50) -> tuple[list[Incident], str]:
+    """One page of incidents user may see; returns (rows, next_cursor or "")."""
+    ordering = SORTS.get(sort)
+    if ordering is None:
+        raise InvalidInput(errors={"sort": _("Sort by one of: %(choices)s.") % {
+            "choices": ", ".join(SORTS)}})
+    qs = _filtered(Incident.objects.restrict(user), filters)
+    if cursor:
+        qs = qs.filter(_after_cursor(ordering, _decode_cursor(cursor, len(ordering))))
+    rows = list(qs.select_related(*LIST_RELATED).order_by(*ordering)[: limit + 1])
+    next_cursor = _encode_cursor(rows[limit - 1], ordering) if len(rows) > limit else ""
+    return rows[:limit], next_cursor
+
+
+def incident_count(*, user, filters: IncidentFilters) -> int:
+    """How many incidents match (for queue counters)."""
+    return _filtered(Incident.objects.restrict(user), filters).count()
+
+
+def _filtered(qs: QuerySet, f: IncidentFilters) -> QuerySet:
+    conditions = {
+        "status__in": f.statuses, "priority_id__in": f.priorities,
+        "assignment_group_id__in": f.group_ids, "assignee_id": f.assignee_id,
+        "owner_id": f.owner_id, "requester_id": f.requester_id, "service_id": f.service_id,
+        "source_id": f.source_code, "nature_id": f.nature_code,
+        "registered_at__gte": f.created_after, "registered_at__lt": f.created_before,
+        "updated_at__gte": f.updated_after, "updated_at__lt": f.updated_before,
+    }
+    qs = qs.filter(**{k: v for k, v in conditions.items() if v not in (None, "", [])})
+    if f.unassigned:
+        qs = qs.filter(assignment_group__isnull=True, assignee__isnull=True)
+    if f.category_path:
+        qs = qs.filter(Q(category__path=f.category_path)
+                       | Q(category__path__startswith=f.category_path + "."))
+    if f.text:
+        qs = qs.filter(_text_q(f.text.strip()))
+    return qs
+
+
+def _text_q(text: str) -> Q:
+    if text.upper().startswith(("INC", "SR")) and text[-4:].isdigit():
+        return Q(number=text.upper())
+    return Q(short_description__icontains=text) | Q(description__icontains=text)
+
+
+def _after_cursor(ordering: tuple[str, ...], values: list) -> Q:
+    """Rows strictly after the cursor row in this ordering: (a, b) > (x, y) spelt out as ORs."""
+    q = Q()
+    for i, name in enumerate(ordering):
+        column = name.lstrip("-")
+        op = "lt" if name.startswith("-") else "gt"
+        step = Q(**{f"{column}__{op}": values[i]})
+        for prev_name, prev_value in zip(ordering[:i], values[:i], strict=False):
+            step &= Q(**{prev_name.lstrip("-"): prev_value})
+        q |= step
+    return q
+
+
+def _encode_cursor(row: Incident, ordering: tuple[str, ...]) -> str:
+    values = []
+    for name in ordering:
+        value = getattr(row, name.lstrip("-"))
+        values.append(value.isoformat() if isinstance(value, datetime) else value)
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, size: int) -> list:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+        if not isinstance(values, list) or len(values) != size:
+            raise ValueError
+        return [parse_datetime(v) if isinstance(v, str) and "T" in v else v for v in values]
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput(errors={"cursor": _("This cursor is not valid for this sort order; "
+                                               "start again from the first page.")}) from None
+
+
+def incident_comments(*, user, incident: Incident) -> list[Comment]:
+    """Comments user may read: requesters never see internal work notes."""
+    qs = incident.comments.select_related("author")
+    if not user_is_staff(user):
+        qs = qs.filter(visibility=Visibility.PUBLIC)
+    return list(qs)
+
+
+def incident_attachments(*, user, incident: Incident) -> list[Attachment]:
+    """Attachments user may download."""
+    qs = incident.attachments.select_related("uploaded_by")
+    if not user_is_staff(user):
+        qs = qs.filter(visibility=Visibility.PUBLIC)
+    return list(qs)
+
+
+def incident_history(*, user, incident: Incident) -> list[IncidentEvent]:
+    """The timeline user may read, oldest first; internal entries are hidden from requesters."""
+    qs = incident.events.select_related("actor")
+    if not user_is_staff(user):
+        qs = qs.filter(is_internal=False)
+    return list(qs)

@@ -1,0 +1,156 @@
+"""Replies, work notes, attachments, collaborators and watchers."""
+
+import hashlib
+import mimetypes
+import os
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
+
+from .. import events
+from ..choices import FINAL_STATUSES, Action, Actor, Channel, Status, Visibility
+from ..models import Attachment, Comment, Incident
+from .lifecycle import incident_transition
+from .relations import NOTE_WRITERS, actor_relations, user_is_staff
+
+# Pending reason whose wait ends when the requester answers (default table: awaiting user).
+PENDING_AWAITING_USER = "01"
+
+
+def comment_create(*, incident: Incident, by, body: str, visibility: str = Visibility.PUBLIC,
+                   channel: str = Channel.WEB) -> Comment:
+    """Add a public reply or an internal work note.
+
+    A requester's reply to an incident pending on the user resumes it; a support person's first
+    public reply counts as the first response.
+    """
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput(errors={"body": _("Write something.")})
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        relations = actor_relations(user=by, incident=incident)
+        _check_may_comment(incident=incident, by=by, relations=relations, visibility=visibility)
+        comment = Comment.objects.create(incident=incident, author=by, body=body,
+                                         visibility=visibility, channel=channel)
+        events.event_comment(incident=incident, by=by, channel=channel, comment=comment)
+        _after_comment(incident=incident, by=by, relations=relations, comment=comment)
+    return comment
+
+
+def _check_may_comment(*, incident, by, relations, visibility) -> None:
+    if visibility not in Visibility.values:
+        raise InvalidInput(errors={"visibility": _("Choose public or internal.")})
+    is_staff = bool(relations & NOTE_WRITERS) or user_is_staff(by)
+    if visibility == Visibility.INTERNAL and not is_staff:
+        raise NotPermitted(_("Only support staff may write internal work notes."))
+    if incident.status in FINAL_STATUSES and not is_staff:
+        raise Conflict(_("This incident is finished. Report a new incident if the problem is back."))
+
+
+def _after_comment(*, incident, by, relations, comment) -> None:
+    if comment.visibility != Visibility.PUBLIC:
+        return
+    staff_relations = relations & {Actor.DESK, Actor.MANAGER, Actor.ASSIGNEE, Actor.GROUP}
+    if staff_relations and Actor.REQUESTER not in relations and incident.first_response_at is None:
+        Incident.objects.filter(pk=incident.pk).update(first_response_at=comment.created_at)
+    if (Actor.REQUESTER in relations and incident.status == Status.PENDING
+            and incident.pending_reason_id == PENDING_AWAITING_USER):
+        incident_transition(incident=incident, action=Action.RESUME, by=None,
+                            channel=Channel.SYSTEM)
+
+
+def attachment_create(*, incident: Incident, by, upload, visibility: str = Visibility.PUBLIC,
+                      channel: str = Channel.WEB, comment: Comment | None = None) -> Attachment:
+    """Store an uploaded file on the incident after checking its size and type."""
+    filename = attachment_filename(upload.name)
+    content_type = _content_type(filename=filename, declared=getattr(upload, "content_type", ""))
+    _check_upload(size=upload.size, content_type=content_type)
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        relations = actor_relations(user=by, incident=incident)
+        _check_may_comment(incident=incident, by=by, relations=relations, visibility=visibility)
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        attachment = Attachment(
+            incident=incident, comment=comment, uploaded_by=by, filename=filename,
+            content_type=content_type, size=upload.size, sha256=digest.hexdigest(),
+            visibility=visibility, storage_key=uuid.uuid4().hex,
+        )
+        attachment.file.save(attachment.storage_key, upload, save=False)
+        # If saving the row fails after the file was written, don't leave an orphan behind.
+        try:
+            attachment.save()
+            events.event_attachment(incident=incident, by=by, channel=channel,
+                                    attachment=attachment)
+        except Exception:
+            attachment.file.delete(save=False)
+            raise
+    return attachment
+
+
+def attachment_filename(name: str) -> str:
+    """A safe file name: no path, no control or shell characters; Chinese letters are kept."""
+    base = os.path.basename((name or "").replace("\\", "/")).strip()
+    try:
+        cleaned = get_valid_filename(base)
+    except Exception:
+        cleaned = ""
+    cleaned = cleaned.lstrip(".")[:200]
+    return cleaned or "attachment"
+
+
+def _content_type(*, filename: str, declared: str) -> str:
+    guessed, _encoding = mimetypes.guess_type(filename, strict=False)
+    return (guessed or declared or "application/octet-stream").split(";")[0].strip().lower()
+
+
+def _check_upload(*, size: int, content_type: str) -> None:
+    limit = settings.OPSDESK_ATTACHMENT_MAX_BYTES
+    if size > limit:
+        raise InvalidInput(errors={"file": _("The file is larger than %(mb)d MB.") % {
+            "mb": limit // (1024 * 1024)}})
+    if size == 0:
+        raise InvalidInput(errors={"file": _("The file is empty.")})
+    if content_type not in settings.OPSDESK_ATTACHMENT_CONTENT_TYPES:
+        raise InvalidInput(errors={"file": _("Files of type %(type)s are not accepted.") % {
+            "type": content_type}})
+
+
+def people_add(*, incident: Incident, by, field: str, users: list,
+               channel: str = Channel.WEB) -> None:
+    """Add collaborators or watchers. Anyone who may edit the incident may add them;
+    a person may always add or remove themselves as a watcher."""
+    _people_change(incident=incident, by=by, field=field, users=users, add=True, channel=channel)
+
+
+def people_remove(*, incident: Incident, by, field: str, users: list,
+                  channel: str = Channel.WEB) -> None:
+    """Remove collaborators or watchers."""
+    _people_change(incident=incident, by=by, field=field, users=users, add=False, channel=channel)
+
+
+def _people_change(*, incident, by, field, users, add, channel) -> None:
+    if field not in ("collaborators", "watchers"):
+        raise InvalidInput(errors={"field": _("Choose collaborators or watchers.")})
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        relations = actor_relations(user=by, incident=incident)
+        self_watch = field == "watchers" and all(u.pk == by.pk for u in users)
+        if not (relations & NOTE_WRITERS - {Actor.COLLABORATOR}) and not self_watch:
+            raise NotPermitted(_("You may not change the people on this incident."))
+        manager = getattr(incident, field)
+        current = set(manager.all())
+        changed = [u for u in users if (u in current) != add]
+        if not changed:
+            return
+        (manager.add if add else manager.remove)(*changed)
+        events.event_people_changed(incident=incident, by=by, channel=channel, field=field,
+                                    added=changed if add else [], removed=[] if add else changed)

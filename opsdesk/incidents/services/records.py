@@ -1,0 +1,209 @@
+"""Creating incidents and changing their fields, with history."""
+
+import hashlib
+import json
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opsdesk.core.exceptions import InvalidInput, NotPermitted
+from opsdesk.reference.models import Impact, Nature, Priority, Source, Urgency
+from opsdesk.reference.selectors import priority_from_matrix
+
+from .. import events
+from ..choices import Channel
+from ..models import IdempotencyKey, Incident
+from .numbers import number_next
+from .relations import PRIORITY_OVERRIDERS, actor_relations, can_edit
+
+# Fields a person may set when logging or editing an incident; everything else is system-set.
+SCALAR_FIELDS = (
+    "requester", "contact_name", "contact_phone", "contact_email", "occurred_at", "location",
+    "source", "nature", "short_description", "description", "category", "service", "impact",
+    "urgency", "vendor", "vendor_reference", "duplicate_of", "parent", "alert_ids",
+    "related_problem", "related_change",
+)
+M2M_FIELDS = ("configuration_items", "collaborators", "watchers")
+# Plain users (requesters) may only describe their own problem.
+REQUESTER_FIELDS = frozenset({
+    "contact_name", "contact_phone", "contact_email", "occurred_at", "location", "source",
+    "nature", "short_description", "description", "category", "service", "impact", "urgency",
+    "configuration_items", "watchers",
+})
+DEFAULT_SOURCE_BY_CHANNEL = {Channel.WEB: "03", Channel.API: "07", Channel.EMAIL: "02",
+                             Channel.PHONE: "01", Channel.ALERT: "04"}
+DEFAULT_IMPACT, DEFAULT_URGENCY, DEFAULT_NATURE = 4, 3, "01"
+
+
+def request_digest(payload: dict) -> str:
+    """A stable fingerprint of a request body, to tell a retry from a different request."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def incident_create(*, by, data: dict, channel: str = Channel.WEB,
+                    idempotency_key: str = "", digest: str = "") -> tuple[Incident, bool]:
+    """Log a new incident from resolved data; return (incident, created).
+
+    With an idempotency key, a retry of the same request returns the incident the first request
+    created (created=False); the key row and the incident commit together, so a concurrent retry
+    waits on the key's unique index and then sees the first result.
+    """
+    with transaction.atomic():
+        if idempotency_key:
+            existing = _idempotent_replay(by=by, key=idempotency_key, digest=digest)
+            if existing is not None:
+                return existing, False
+        incident = _incident_insert(by=by, data=data, channel=channel)
+        if idempotency_key:
+            IdempotencyKey.objects.filter(user=by, key=idempotency_key).update(incident=incident)
+    return incident, True
+
+
+def _idempotent_replay(*, by, key: str, digest: str) -> Incident | None:
+    try:
+        with transaction.atomic():
+            IdempotencyKey.objects.create(user=by, key=key, request_digest=digest)
+            return None
+    except IntegrityError:
+        stored = IdempotencyKey.objects.select_related("incident").get(user=by, key=key)
+    if stored.request_digest != digest:
+        raise InvalidInput(_("This Idempotency-Key was already used for a different request."),
+                           errors={"Idempotency-Key": _("Use a new key for a new request.")})
+    return stored.incident
+
+
+def _incident_insert(*, by, data: dict, channel: str) -> Incident:
+    _check_create_permissions(by=by, data=data)
+    values = {f: data[f] for f in SCALAR_FIELDS if f in data and data[f] is not None}
+    values.setdefault("requester", by)
+    values.setdefault("nature", Nature.objects.get(pk=DEFAULT_NATURE))
+    values.setdefault("source", Source.objects.filter(
+        pk=DEFAULT_SOURCE_BY_CHANNEL.get(channel, "07")).first())
+    values.setdefault("impact", Impact.objects.get(pk=DEFAULT_IMPACT))
+    values.setdefault("urgency", Urgency.objects.get(pk=DEFAULT_URGENCY))
+    incident = Incident(**values, created_by=by, channel=channel)
+    incident.requester_department_id = incident.requester.department_id
+    _validate(incident)
+    _apply_priority(incident=incident, data=data, by_roles=_creator_roles(by))
+    if by.is_service_desk:
+        incident.owner = by  # 首问负责人: the desk agent who logs it owns it to the end
+    incident.registered_at = timezone.now()
+    incident.number = number_next(prefix=incident.nature.number_prefix,
+                                  day=timezone.localdate(incident.registered_at))
+    incident.save()
+    for field in M2M_FIELDS:
+        if data.get(field):
+            getattr(incident, field).set(data[field])
+    events.event_created(incident=incident, by=by, channel=channel)
+    return incident
+
+
+def _creator_roles(by) -> frozenset:
+    from ..choices import Actor
+
+    roles = set()
+    if by.is_service_desk:
+        roles.add(Actor.DESK)
+    if by.is_incident_manager or by.is_superuser:
+        roles.add(Actor.MANAGER)
+    return frozenset(roles)
+
+
+def _check_create_permissions(*, by, data: dict) -> None:
+    if by.is_service_desk or by.is_incident_manager or by.is_superuser:
+        return
+    if data.get("requester") not in (None, by):
+        raise NotPermitted(_("Only the service desk may log an incident for someone else."))
+    forbidden = sorted(set(data) - REQUESTER_FIELDS - {"requester", "priority",
+                                                       "priority_override_reason"})
+    if data.get("priority") is not None:
+        forbidden.append("priority")
+    if forbidden:
+        raise NotPermitted(_("You may not set these fields: %(fields)s.") % {
+            "fields": ", ".join(forbidden)})
+
+
+def _validate(incident: Incident) -> None:
+    errors = {}
+    if not (incident.short_description or "").strip():
+        errors["short_description"] = _("A short description is required.")
+    if incident.pk and incident.duplicate_of_id == incident.pk:
+        errors["duplicate_of"] = _("An incident cannot be a duplicate of itself.")
+    if incident.pk and incident.parent_id == incident.pk:
+        errors["parent"] = _("An incident cannot be its own parent.")
+    if not isinstance(incident.alert_ids, list):
+        errors["alert_ids"] = _("Alert ids must be a list.")
+    if errors:
+        raise InvalidInput(errors=errors)
+
+
+def _apply_priority(*, incident: Incident, data: dict, by_roles: frozenset) -> list[str]:
+    """Set priority from the matrix, or from an override by a permitted role with a reason."""
+    wanted = data.get("priority", incident.priority if incident.priority_overridden else None)
+    matrix = priority_from_matrix(impact_id=incident.impact_id, urgency_id=incident.urgency_id)
+    if wanted is None or (isinstance(wanted, Priority) and wanted.pk == matrix):
+        incident.priority_id = matrix
+        incident.priority_overridden = False
+        incident.priority_override_reason = ""
+        return ["priority", "priority_overridden", "priority_override_reason"]
+    if "priority" in data:
+        if not by_roles & PRIORITY_OVERRIDERS:
+            raise NotPermitted(_("Only the service desk or an incident manager may override the "
+                                 "priority."))
+        reason = (data.get("priority_override_reason") or "").strip()
+        if not reason:
+            raise InvalidInput(errors={"priority_override_reason": _(
+                "Give a reason for overriding the priority from the matrix.")})
+        incident.priority = wanted
+        incident.priority_overridden = True
+        incident.priority_override_reason = reason
+    return ["priority", "priority_overridden", "priority_override_reason"]
+
+
+def incident_update(*, incident: Incident, by, data: dict, channel: str = Channel.WEB) -> Incident:
+    """Change fields of an incident; each changed field is one history entry."""
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        relations = actor_relations(user=by, incident=incident)
+        if not can_edit(user=by, incident=incident):
+            raise NotPermitted(_("You may not edit this incident."))
+        before = {f: getattr(incident, f) for f in SCALAR_FIELDS + ("priority", "owner")}
+        for field in SCALAR_FIELDS:
+            if field in data:
+                setattr(incident, field, data[field])
+        if "requester" in data and incident.requester is None:
+            raise InvalidInput(errors={"requester": _("An incident needs a requester.")})
+        _validate(incident)
+        _apply_priority(incident=incident, data=data, by_roles=relations)
+        if "requester" in data:
+            incident.requester_department_id = incident.requester.department_id
+        _claim_ownership(incident=incident, by=by)
+        incident.save()
+        for field, old in before.items():
+            new = getattr(incident, field)
+            if old != new:
+                events.event_field_changed(incident=incident, by=by, channel=channel,
+                                           field=field, old=old, new=new)
+        _update_m2m(incident=incident, by=by, data=data, channel=channel)
+    return incident
+
+
+def _update_m2m(*, incident, by, data, channel) -> None:
+    for field in M2M_FIELDS:
+        if field not in data:
+            continue
+        manager = getattr(incident, field)
+        old, new = set(manager.all()), set(data[field] or [])
+        if old == new:
+            continue
+        manager.set(new)
+        events.event_people_changed(incident=incident, by=by, channel=channel, field=field,
+                                    added=sorted(new - old, key=str),
+                                    removed=sorted(old - new, key=str))
+
+
+def _claim_ownership(*, incident: Incident, by) -> None:
+    """The first service-desk agent to handle an incident reported elsewhere becomes its owner."""
+    if incident.owner_id is None and by.is_service_desk:
+        incident.owner = by

@@ -1,0 +1,139 @@
+"""Code tables of SPEC §2, editable by the process owner, and the priority matrix."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from opsdesk.core.models import BilingualNamed, CodeTable, TimeStampedModel
+
+
+class Level(BilingualNamed):
+    """A numbered level 1 (highest) … n; the level is the primary key."""
+
+    level = models.PositiveSmallIntegerField(_("level"), primary_key=True)
+    description_zh = models.CharField(_("description (Chinese)"), max_length=300, blank=True)
+    description_en = models.CharField(_("description (English)"), max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["level"]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.name}"
+
+
+class Urgency(Level):
+    """How fast the business needs it (紧急程度)."""
+
+    class Meta(Level.Meta):
+        verbose_name = _("urgency")
+        verbose_name_plural = _("urgencies")
+
+
+class Impact(Level):
+    """How widely the business is affected (影响范围)."""
+
+    class Meta(Level.Meta):
+        verbose_name = _("impact")
+        verbose_name_plural = _("impacts")
+
+
+class Priority(Level):
+    """Priority P1 … P4 (优先级); P1 is a major fault."""
+
+    class Meta(Level.Meta):
+        verbose_name = _("priority")
+        verbose_name_plural = _("priorities")
+
+
+class PriorityMatrixCell(models.Model):
+    """One cell of the impact × urgency → priority matrix."""
+
+    impact = models.ForeignKey(Impact, on_delete=models.CASCADE, related_name="+")
+    urgency = models.ForeignKey(Urgency, on_delete=models.CASCADE, related_name="+")
+    priority = models.ForeignKey(Priority, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["impact", "urgency"]
+        constraints = [
+            models.UniqueConstraint(fields=["impact", "urgency"], name="priority_matrix_unique_cell")
+        ]
+        verbose_name = _("priority matrix cell")
+        verbose_name_plural = _("priority matrix")
+
+    def __str__(self) -> str:
+        return f"I{self.impact_id} × U{self.urgency_id} → P{self.priority_id}"
+
+
+class Source(CodeTable):
+    """Where an incident came from (事件来源)."""
+
+    class Meta(CodeTable.Meta):
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+
+
+class Nature(CodeTable):
+    """Incident, service request or consultation (事件性质)."""
+
+    number_prefix = models.CharField(_("number prefix"), max_length=8, default="INC")
+
+    class Meta(CodeTable.Meta):
+        verbose_name = _("nature")
+        verbose_name_plural = _("natures")
+
+
+class ClosureCode(CodeTable):
+    """Why an incident ended (事件结束代码)."""
+
+    class Meta(CodeTable.Meta):
+        verbose_name = _("closure code")
+        verbose_name_plural = _("closure codes")
+
+
+class ResolutionCode(CodeTable):
+    """How an incident was resolved."""
+
+    class Meta(CodeTable.Meta):
+        verbose_name = _("resolution code")
+        verbose_name_plural = _("resolution codes")
+
+
+class PendingReason(CodeTable):
+    """Why work waits (awaiting user, vendor, change …)."""
+
+    pauses_sla = models.BooleanField(_("pauses the SLA clock"), default=True)
+
+    class Meta(CodeTable.Meta):
+        verbose_name = _("pending reason")
+        verbose_name_plural = _("pending reasons")
+
+
+class Category(BilingualNamed, TimeStampedModel):
+    """A node of the category tree (事件分类); `path` is the codes from the root, dot-joined."""
+
+    code = models.CharField(_("code"), max_length=32)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="children",
+    )
+    path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def save(self, *args, **kwargs):
+        self.path = f"{self.parent.path}.{self.code}" if self.parent_id else self.code
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        names = [self.name]
+        node = self.parent
+        while node is not None:
+            names.append(node.name)
+            node = node.parent
+        return " / ".join(reversed(names))
