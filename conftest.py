@@ -3,6 +3,13 @@
 import pytest
 
 
+def pytest_configure(config):
+    """Fast password hashing in tests: the real hasher costs ~0.3 s per user."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the default code tables once; each test's transaction rolls back on top of them."""

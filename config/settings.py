@@ -165,6 +165,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 # Attachments are stored outside the web root and only served by a permission-checked view.
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = None

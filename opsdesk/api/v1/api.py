@@ -1,3 +1,77 @@
-from ninja import NinjaAPI
+"""The v1 NinjaAPI: authentication, routers and the mapping of every error to a clear 4xx JSON."""
 
-api = NinjaAPI(title="opsdesk API", version="1")
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from opsdesk.core.exceptions import DomainError
+
+from .auth import AUTH
+from .incidents import router as incidents_router
+from .reference import router as reference_router
+
+api = NinjaAPI(
+    title="opsdesk API",
+    version="1",
+    description="Incident management for IT operations (ITSS / ITIL 4). Authenticate with "
+                "`Authorization: Bearer <token>` (create one with `opsdesk token create USERNAME`) "
+                "or with the browser session and its CSRF token.",
+    auth=AUTH,
+    urls_namespace="api-v1",
+)
+api.add_router("/incidents", incidents_router, tags=["incidents"])
+api.add_router("/", reference_router, tags=["reference data"])
+
+
+def _error(request, status: int, detail: str, errors: dict | None = None):
+    return api.create_response(request, {"detail": str(detail), "errors": errors or {}},
+                               status=status)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    return _error(request, exc.status_code, exc.message,
+                  {k: str(v) for k, v in exc.errors.items()})
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc: ValidationError):
+    errors = {}
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
+        field = ".".join(location) or "body"
+        if error.get("type") == "extra_forbidden":
+            errors[field] = _("This field cannot be set here: it is set by the system or "
+                              "does not exist.")
+        elif error.get("type") == "json_invalid" or field == "body":
+            errors[field] = _("The request body is not valid JSON for this endpoint.")
+        else:
+            errors[field] = error.get("msg", _("Invalid value."))
+    return _error(request, 422, _("Some fields are missing or invalid."), errors)
+
+
+@api.exception_handler(DjangoValidationError)
+def django_validation_error(request, exc: DjangoValidationError):
+    errors = {k: " ".join(map(str, v)) for k, v in getattr(exc, "message_dict", {}).items()}
+    return _error(request, 422, " ".join(exc.messages), errors)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request, exc):
+    return _error(request, 401, _("Sign in, or send a valid token as "
+                                  "“Authorization: Bearer <token>”."))
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return _error(request, 404, _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    detail = str(exc)
+    if "CSRF" in detail:
+        detail = _("The CSRF token is missing or wrong. Reload the page and try again.")
+    return _error(request, exc.status_code, detail)

@@ -1,0 +1,197 @@
+"""Incident endpoints: create, read, list, update, lifecycle actions, comments, files, history."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from opsdesk.core.exceptions import InvalidInput, NotFound
+from opsdesk.incidents import selectors, services
+from opsdesk.incidents.choices import Action, Channel
+from opsdesk.incidents.refs import resolve_refs
+
+from . import incident_output as out
+from .filters import filters_from_query
+from .incident_schemas import (ActionIn, AttachmentOut, CommentIn, CommentOut, EventOut,
+                               IncidentCreateIn, IncidentOut, IncidentPage, IncidentUpdateIn,
+                               PeopleIn)
+from .schemas import ERRORS
+
+router = Router()
+# Files that browsers may show inline; everything else (HTML and SVG above all) is downloaded.
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp",
+                          "text/plain"})
+
+
+class ListQuery(Schema):
+    status: list[str] = Field([], description="logged, assigned, in_progress, pending, "
+                                              "resolved, closed, cancelled; or open / active")
+    priority: list[int] = []
+    group: list[str] = Field([], description="Support group codes")
+    assignee: str | None = Field(None, description="Username, `me` or `none`")
+    owner: str | None = Field(None, description="Username or `me`")
+    requester: str | None = Field(None, description="Username or `me`")
+    category: str | None = Field(None, description="Category path; includes sub-categories")
+    service: str | None = None
+    source: str | None = None
+    nature: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+    q: str | None = Field(None, max_length=200, description="Number or words of the text")
+    sort: str = "-registered_at"
+    cursor: str = ""
+    limit: int = Field(50, ge=1, le=200)
+
+
+@router.post("", response={201: IncidentOut, **ERRORS}, summary="Log an incident")
+def create_incident(request, payload: IncidentCreateIn):
+    """Log an incident. Send `Idempotency-Key` to make retries safe: a repeat returns the first result."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > 255:
+        raise InvalidInput(errors={"Idempotency-Key": _("Use at most 255 characters.")})
+    data = resolve_refs(payload.dict(exclude_unset=True))
+    group, assignee = data.pop("assignment_group", None), data.pop("assignee", None)
+    if assignee is not None and group is None:
+        raise InvalidInput(errors={"assignment_group": _("Name the group of the assignee.")})
+    with transaction.atomic():
+        incident, created = services.incident_create(
+            by=request.auth, data=data, channel=Channel.API, idempotency_key=key,
+            digest=services.request_digest(payload.dict()))
+        if created and group is not None:
+            incident = services.incident_transition(
+                incident=incident, action=Action.ASSIGN, by=request.auth, channel=Channel.API,
+                assignment_group=group, assignee=assignee)
+    return Status(201, out.incident_detail(incident_number=incident.number, user=request.auth,
+                                           after_action=True))
+
+
+@router.get("", response={200: IncidentPage, **ERRORS}, summary="List incidents")
+def list_incidents(request, query: Query[ListQuery]):
+    """Incidents the caller may see, newest first by default, one page at a time (keyset)."""
+    filters = filters_from_query(query=query, user=request.auth)
+    rows, cursor = selectors.incident_list(user=request.auth, filters=filters, sort=query.sort,
+                                           cursor=query.cursor, limit=query.limit)
+    return {"items": [out.incident_dict(i) for i in rows], "next_cursor": cursor or None}
+
+
+@router.get("/{number}", response={200: IncidentOut, **ERRORS}, summary="Get an incident")
+def get_incident(request, number: str):
+    return out.incident_detail(incident_number=number, user=request.auth)
+
+
+@router.patch("/{number}", response={200: IncidentOut, **ERRORS}, summary="Change fields")
+def update_incident(request, number: str, payload: IncidentUpdateIn):
+    """Change fields; each change is recorded in the history. Status changes go through actions."""
+    incident = selectors.incident_get(user=request.auth, number=number)
+    data = resolve_refs(payload.dict(exclude_unset=True))
+    if not data:
+        raise InvalidInput(errors={"body": _("Send at least one field to change.")})
+    services.incident_update(incident=incident, by=request.auth, data=data, channel=Channel.API)
+    return out.incident_detail(incident_number=number, user=request.auth, after_action=True)
+
+
+@router.post("/{number}/actions/{action}", response={200: IncidentOut, **ERRORS},
+             summary="Take a lifecycle action")
+def take_action(request, number: str, action: Action, payload: ActionIn | None = None):
+    """assign, accept, hand_back, start, pend, resume, resolve, confirm, reject, close, cancel, reopen."""
+    incident = selectors.incident_get(user=request.auth, number=number)
+    params = resolve_refs((payload or ActionIn()).dict(exclude_unset=True))
+    services.incident_transition(incident=incident, action=action, by=request.auth,
+                                 channel=Channel.API, **params)
+    return out.incident_detail(incident_number=number, user=request.auth, after_action=True)
+
+
+@router.get("/{number}/comments", response={200: list[CommentOut], **ERRORS})
+def list_comments(request, number: str):
+    """Replies and, for support staff, work notes; oldest first."""
+    incident = selectors.incident_get(user=request.auth, number=number)
+    return [out.comment_dict(c) for c in selectors.incident_comments(user=request.auth,
+                                                                      incident=incident)]
+
+
+@router.post("/{number}/comments", response={201: CommentOut, **ERRORS})
+def add_comment(request, number: str, payload: CommentIn):
+    """Add a public reply or an internal work note."""
+    incident = selectors.incident_get(user=request.auth, number=number)
+    comment = services.comment_create(incident=incident, by=request.auth, body=payload.body,
+                                      visibility=payload.visibility, channel=Channel.API)
+    return Status(201, out.comment_dict(comment))
+
+
+@router.get("/{number}/attachments", response={200: list[AttachmentOut], **ERRORS})
+def list_attachments(request, number: str):
+    incident = selectors.incident_get(user=request.auth, number=number)
+    return [out.attachment_dict(a, number) for a in
+            selectors.incident_attachments(user=request.auth, incident=incident)]
+
+
+@router.post("/{number}/attachments", response={201: AttachmentOut, **ERRORS})
+def add_attachment(request, number: str, file: File[UploadedFile],
+                   visibility: Form[str] = "public"):
+    """Upload a file (multipart/form-data, field `file`)."""
+    incident = selectors.incident_get(user=request.auth, number=number)
+    attachment = services.attachment_create(incident=incident, by=request.auth, upload=file,
+                                            visibility=visibility, channel=Channel.API)
+    return Status(201, out.attachment_dict(attachment, number))
+
+
+@router.get("/{number}/attachments/{attachment_id}", response={200: None, **ERRORS},
+            summary="Download an attachment")
+def download_attachment(request, number: str, attachment_id: int):
+    """The file itself, after the same permission check as the incident."""
+    incident = selectors.incident_get(user=request.auth, number=number)
+    visible = selectors.incident_attachments(user=request.auth, incident=incident)
+    attachment = next((a for a in visible if a.pk == attachment_id), None)
+    if attachment is None:
+        raise NotFound(_("Attachment %(id)s was not found.") % {"id": attachment_id})
+    response = FileResponse(attachment.file.open("rb"), filename=attachment.filename,
+                            as_attachment=attachment.content_type not in INLINE_TYPES)
+    if attachment.content_type not in INLINE_TYPES:
+        response["Content-Type"] = "application/octet-stream"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.get("/{number}/history", response={200: list[EventOut], **ERRORS})
+def list_history(request, number: str):
+    """The append-only history, oldest first; read-only by design."""
+    incident = selectors.incident_get(user=request.auth, number=number)
+    return [out.event_dict(e) for e in selectors.incident_history(user=request.auth,
+                                                                   incident=incident)]
+
+
+@router.post("/{number}/collaborators", response={200: IncidentOut, **ERRORS})
+def add_collaborators(request, number: str, payload: PeopleIn):
+    """Add engineers who work on the incident with the assignee."""
+    return _change_people(request, number, "collaborators", payload.usernames, add=True)
+
+
+@router.delete("/{number}/collaborators/{username}", response={200: IncidentOut, **ERRORS})
+def remove_collaborator(request, number: str, username: str):
+    return _change_people(request, number, "collaborators", [username], add=False)
+
+
+@router.post("/{number}/watchers", response={200: IncidentOut, **ERRORS})
+def add_watchers(request, number: str, payload: PeopleIn):
+    """Add people who follow the incident; anyone who sees it may add themselves."""
+    return _change_people(request, number, "watchers", payload.usernames, add=True)
+
+
+@router.delete("/{number}/watchers/{username}", response={200: IncidentOut, **ERRORS})
+def remove_watcher(request, number: str, username: str):
+    return _change_people(request, number, "watchers", [username], add=False)
+
+
+def _change_people(request, number, field, usernames, *, add):
+    incident = selectors.incident_get(user=request.auth, number=number)
+    users = resolve_refs({field: usernames})[field]
+    change = services.people_add if add else services.people_remove
+    change(incident=incident, by=request.auth, field=field, users=users, channel=Channel.API)
+    return out.incident_detail(incident_number=number, user=request.auth, after_action=True)
