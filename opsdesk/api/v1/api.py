@@ -25,6 +25,9 @@ api.add_router("/incidents", incidents_router, tags=["incidents"])
 api.add_router("/", reference_router, tags=["reference data"])
 
 
+LOCATION_PARTS = frozenset({"body", "payload", "query", "path", "form", "file", "header"})
+
+
 def _error(request, status: int, detail: str, errors: dict | None = None):
     return api.create_response(request, {"detail": str(detail), "errors": errors or {}},
                                status=status)
@@ -40,7 +43,8 @@ def domain_error(request, exc: DomainError):
 def validation_error(request, exc: ValidationError):
     errors = {}
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
+        location = [str(part) for part in error.get("loc", ())
+                    if part not in LOCATION_PARTS and not isinstance(part, int)]
         field = ".".join(location) or "body"
         if error.get("type") == "extra_forbidden":
             errors[field] = _("This field cannot be set here: it is set by the system or "

@@ -3,16 +3,18 @@
 import hashlib
 import json
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opsdesk.core.exceptions import InvalidInput, NotPermitted
+from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
 from opsdesk.reference.models import Impact, Nature, Priority, Source, Urgency
 from opsdesk.reference.selectors import priority_from_matrix
 
 from .. import events
-from ..choices import Channel
+from ..choices import FINAL_STATUSES, Channel
 from ..models import IdempotencyKey, Incident
 from .numbers import number_next
 from .relations import PRIORITY_OVERRIDERS, actor_relations, can_edit
@@ -89,8 +91,10 @@ def _incident_insert(*, by, data: dict, channel: str) -> Incident:
     if by.is_service_desk:
         incident.owner = by  # 首问负责人: the desk agent who logs it owns it to the end
     incident.registered_at = timezone.now()
-    incident.number = number_next(prefix=incident.nature.number_prefix,
-                                  day=timezone.localdate(incident.registered_at))
+    # The day is the company's local day (settings.TIME_ZONE), whatever zone a request activated.
+    incident.number = number_next(
+        prefix=incident.nature.number_prefix,
+        day=timezone.localdate(incident.registered_at, timezone.get_default_timezone()))
     incident.save()
     for field in M2M_FIELDS:
         if data.get(field):
@@ -128,10 +132,19 @@ def _validate(incident: Incident) -> None:
     errors = {}
     if not (incident.short_description or "").strip():
         errors["short_description"] = _("A short description is required.")
+    if incident.impact_id is None:
+        errors["impact"] = _("Choose the impact.")
+    if incident.urgency_id is None:
+        errors["urgency"] = _("Choose the urgency.")
     if incident.pk and incident.duplicate_of_id == incident.pk:
         errors["duplicate_of"] = _("An incident cannot be a duplicate of itself.")
     if incident.pk and incident.parent_id == incident.pk:
         errors["parent"] = _("An incident cannot be its own parent.")
+    if incident.contact_email:
+        try:
+            validate_email(incident.contact_email)
+        except ValidationError:
+            errors["contact_email"] = _("Enter a valid email address.")
     if not isinstance(incident.alert_ids, list):
         errors["alert_ids"] = _("Alert ids must be a list.")
     if errors:
@@ -168,6 +181,9 @@ def incident_update(*, incident: Incident, by, data: dict, channel: str = Channe
         relations = actor_relations(user=by, incident=incident)
         if not can_edit(user=by, incident=incident):
             raise NotPermitted(_("You may not edit this incident."))
+        if incident.status in FINAL_STATUSES:
+            raise Conflict(_("This incident is finished and can no longer be changed. Report a "
+                             "new incident if the problem is back."))
         before = {f: getattr(incident, f) for f in SCALAR_FIELDS + ("priority", "owner")}
         for field in SCALAR_FIELDS:
             if field in data:
