@@ -1,14 +1,14 @@
 """URL map: the REST API under /api/v1/, the admin, language switching."""
 
-from django.contrib import admin
 from django.urls import include, path
 
 from opsdesk.api.v1 import api as api_v1
+from opsdesk.core.admin_site import admin_site
 from opsdesk.core.views import home
 
 urlpatterns = [
     path("api/v1/", api_v1.urls),
-    path("admin/", admin.site.urls),
+    path("admin/", admin_site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", home, name="home"),
 ]

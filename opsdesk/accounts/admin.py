@@ -1,0 +1,265 @@
+"""Admin for people, organisations, locations, support groups and API tokens (administrator)."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from opsdesk.core.admin_site import (ActiveToggleMixin, AdministrationAdmin, NoCycleFormMixin,
+                                     admin_site, can_administer)
+
+from .models import ApiToken, Location, Organisation, SupportGroup, User
+from .roles import ROLE_FIELDS, Role
+from .services import api_token_revoke
+
+
+class RoleListFilter(admin.SimpleListFilter):
+    """Filter people by the role they hold (or by holding none)."""
+
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return [(Role.USER.value, _("No special role"))] + [
+            (role.value, role.label) for role in ROLE_FIELDS
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == Role.USER.value:
+            return queryset.filter(**{field: False for field in ROLE_FIELDS.values()})
+        if value in {role.value for role in ROLE_FIELDS}:
+            return queryset.filter(**{ROLE_FIELDS[Role(value)]: True})
+        return queryset
+
+
+class UserCreateForm(AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username",)
+
+
+class UserEditForm(UserChangeForm):
+    """The user form, with the support groups the person works in."""
+
+    support_groups = forms.ModelMultipleChoiceField(
+        label=_("support groups"), queryset=SupportGroup.objects.order_by("line", "code"),
+        required=False,
+        widget=admin.widgets.FilteredSelectMultiple(_("support groups"), is_stacked=False),
+    )
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "support_groups" in self.fields and self.instance.pk is not None:
+            self.fields["support_groups"].initial = list(
+                self.instance.support_groups.values_list("pk", flat=True))
+
+    def _save_m2m(self):
+        super()._save_m2m()
+        if "support_groups" in self.cleaned_data:
+            self.instance.support_groups.set(self.cleaned_data["support_groups"])
+
+
+@admin.register(User, site=admin_site)
+class UserAdmin(ActiveToggleMixin, AdministrationAdmin, DjangoUserAdmin):
+    """People and their roles. Access to this site follows the role flags, not is_staff."""
+
+    form = UserEditForm
+    add_form = UserCreateForm
+    list_display = ("username", "display_name", "email", "department", "role_list", "is_active")
+    list_filter = (RoleListFilter, "is_active", "is_superuser", "department")
+    list_select_related = ("department",)
+    search_fields = ("username", "display_name", "first_name", "last_name", "email", "phone")
+    ordering = ("username",)
+    filter_horizontal = ()
+    autocomplete_fields = ()
+    readonly_fields = ("last_login", "date_joined")
+
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal information"), {"fields": (
+            "display_name", "first_name", "last_name", "email", "phone", "language")}),
+        (_("Organisation"), {"fields": ("department", "location", "support_groups")}),
+        (_("Roles"), {"fields": (
+            "is_active", "is_service_desk", "is_engineer", "is_incident_manager",
+            "is_process_owner", "is_administrator", "can_view_department")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    superuser_fieldset = (_("Superuser"), {"fields": ("is_superuser",)})
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": (
+            "username", "usable_password", "password1", "password2")}),
+        (_("Personal information"), {"fields": ("display_name", "email")}),
+        (_("Organisation"), {"fields": ("department", "location")}),
+        (_("Roles"), {"fields": (
+            "is_service_desk", "is_engineer", "is_incident_manager", "is_process_owner",
+            "is_administrator")}),
+    )
+
+    @admin.display(description=_("roles"))
+    def role_list(self, obj):
+        labels = [str(role.label) for role, field in ROLE_FIELDS.items() if getattr(obj, field)]
+        if obj.is_superuser:
+            labels.append(str(_("Superuser")))
+        return ", ".join(labels) or "—"
+
+    @admin.display(description=_("support groups"))
+    def support_group_list(self, obj):
+        return ", ".join(str(group) for group in obj.support_groups.all()) or "—"
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        if not self.has_change_permission(request, obj):
+            # Read-only: the groups (a reverse relation, not a form field) as a plain list.
+            fieldsets = tuple(
+                (name, {**opts, "fields": tuple(
+                    "support_group_list" if f == "support_groups" else f
+                    for f in opts["fields"])})
+                for name, opts in fieldsets
+            )
+        # Only a superuser may make (or unmake) another superuser.
+        if request.user.is_superuser:
+            fieldsets = fieldsets + (self.superuser_fieldset,)
+        return fieldsets
+
+    def has_change_permission(self, request, obj=None):
+        # An administrator who is not a superuser cannot edit (or reset the password of) one.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def _set_active(self, request, queryset, value):
+        if not value:
+            queryset = queryset.exclude(pk=request.user.pk)
+        if not request.user.is_superuser:
+            queryset = queryset.exclude(is_superuser=True)
+        super()._set_active(request, queryset, value)
+
+
+class OrganisationForm(NoCycleFormMixin):
+    class Meta:
+        model = Organisation
+        fields = ("code", "name_zh", "name_en", "parent", "is_active")
+
+
+@admin.register(Organisation, site=admin_site)
+class OrganisationAdmin(ActiveToggleMixin, AdministrationAdmin):
+    form = OrganisationForm
+    list_display = ("code", "name_zh", "name_en", "parent", "is_active")
+    list_filter = ("is_active",)
+    list_select_related = ("parent",)
+    search_fields = ("code", "name_zh", "name_en")
+    fields = ("code", "name_zh", "name_en", "parent", "is_active")
+    ordering = ("code",)
+
+
+@admin.register(Location, site=admin_site)
+class LocationAdmin(ActiveToggleMixin, AdministrationAdmin):
+    list_display = ("code", "name_zh", "name_en", "address", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("code", "name_zh", "name_en", "address")
+    fields = ("code", "name_zh", "name_en", "address", "is_active")
+    ordering = ("code",)
+
+
+class SupportGroupForm(NoCycleFormMixin):
+    cycle_field = "escalation_group"
+    cycle_message = _("Escalation would go round in a loop: choose another group.")
+
+    class Meta:
+        model = SupportGroup
+        fields = ("code", "name_zh", "name_en", "line", "email", "manager", "members",
+                  "escalation_group", "is_active")
+
+
+@admin.register(SupportGroup, site=admin_site)
+class SupportGroupAdmin(ActiveToggleMixin, AdministrationAdmin):
+    form = SupportGroupForm
+    list_display = ("code", "name_zh", "name_en", "line", "manager", "escalation_group",
+                    "member_count", "is_active")
+    list_filter = ("is_active", "line")
+    list_select_related = ("manager", "escalation_group")
+    search_fields = ("code", "name_zh", "name_en", "email")
+    fields = ("code", "name_zh", "name_en", "line", "email", "manager", "members",
+              "escalation_group", "is_active")
+    autocomplete_fields = ("manager", "members")
+    ordering = ("line", "code")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_member_count=Count("members"))
+
+    @admin.display(description=_("members"), ordering="_member_count")
+    def member_count(self, obj):
+        return obj._member_count
+
+
+class TokenStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("usable", _("usable")), ("revoked", _("revoked")), ("expired", _("expired"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "usable":
+            return queryset.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+                                   revoked_at__isnull=True)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        if self.value() == "expired":
+            return queryset.filter(expires_at__lte=now, revoked_at__isnull=True)
+        return queryset
+
+
+@admin.register(ApiToken, site=admin_site)
+class ApiTokenAdmin(AdministrationAdmin):
+    """Tokens are listed and revoked here; they are created through the CLI or the API.
+
+    Only the digest of a secret is stored and it is never shown; the prefix identifies a token.
+    """
+
+    read_only = True  # no add, no change: revoking is the only write
+    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "expires_at",
+                    "revoked_at", "usable")
+    list_filter = (TokenStateFilter,)
+    list_select_related = ("user",)
+    search_fields = ("prefix", "name", "user__username", "user__display_name")
+    fields = ("user", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at")
+    readonly_fields = fields
+    actions = ["revoke_selected"]
+    ordering = ("-created_at",)
+
+    @admin.display(description=_("usable"), boolean=True)
+    def usable(self, obj):
+        return obj.is_usable
+
+    def has_revoke_permission(self, request):
+        return can_administer(request.user)
+
+    @admin.action(description=_("Revoke selected API tokens"), permissions=["revoke"])
+    def revoke_selected(self, request, queryset):
+        tokens = list(queryset.filter(revoked_at__isnull=True))
+        for token in tokens:
+            api_token_revoke(token=token)
+        if tokens:
+            LogEntry.objects.log_actions(
+                user_id=request.user.pk, queryset=tokens, action_flag=CHANGE,
+                change_message=[{"changed": {"fields": [str(_("revoked at"))]}}],
+            )
+        self.message_user(
+            request,
+            ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", len(tokens))
+            % {"count": len(tokens)},
+            messages.SUCCESS,
+        )
