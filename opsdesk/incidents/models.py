@@ -179,8 +179,10 @@ class DailySerial(models.Model):
 class Comment(models.Model):
     """A public reply or an internal work note."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    incident = models.ForeignKey(Incident, verbose_name=_("incident"), on_delete=models.CASCADE,
+                                 related_name="comments")
+    author = models.ForeignKey(USER, verbose_name=_("author"), on_delete=models.PROTECT,
+                               related_name="+")
     visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices,
                                   default=Visibility.PUBLIC)
     body = models.TextField(_("text"))
@@ -191,6 +193,8 @@ class Comment(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["incident", "created_at"], name="comment_incident_time")]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
@@ -201,16 +205,18 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
 class Attachment(models.Model):
     """A file on an incident, stored outside the web root and served after a permission check."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="attachments")
-    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="attachments")
-    uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    file = models.FileField(upload_to=attachment_path, max_length=255)
+    incident = models.ForeignKey(Incident, verbose_name=_("incident"), on_delete=models.CASCADE,
+                                 related_name="attachments")
+    comment = models.ForeignKey(Comment, verbose_name=_("comment"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="attachments")
+    uploaded_by = models.ForeignKey(USER, verbose_name=_("uploaded by"), on_delete=models.PROTECT,
+                                    related_name="+")
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
     storage_key = models.CharField(max_length=64, editable=False)
     filename = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
     visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices,
                                   default=Visibility.PUBLIC)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -218,6 +224,8 @@ class Attachment(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["incident", "created_at"], name="attach_incident_time")]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
 
 
 class HistoryQuerySet(models.QuerySet):
@@ -233,26 +241,33 @@ class HistoryQuerySet(models.QuerySet):
 class IncidentEvent(models.Model):
     """One append-only history entry: who did what to the incident, when, through which channel."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(max_length=16, choices=EventKind.choices)
-    actor = models.ForeignKey(USER, null=True, on_delete=models.PROTECT, related_name="+")
-    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
-    at = models.DateTimeField(default=timezone.now)
-    field = models.CharField(max_length=64, blank=True)
-    old_value = models.TextField(blank=True)
-    new_value = models.TextField(blank=True)
-    action = models.CharField(max_length=16, blank=True)
-    from_status = models.PositiveSmallIntegerField(null=True, choices=Status.choices)
-    to_status = models.PositiveSmallIntegerField(null=True, choices=Status.choices)
+    incident = models.ForeignKey(Incident, verbose_name=_("incident"), on_delete=models.PROTECT,
+                                 related_name="events")
+    kind = models.CharField(_("kind"), max_length=16, choices=EventKind.choices)
+    actor = models.ForeignKey(USER, verbose_name=_("actor"), null=True, on_delete=models.PROTECT,
+                              related_name="+")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices,
+                               default=Channel.WEB)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    field = models.CharField(_("field"), max_length=64, blank=True)
+    old_value = models.TextField(_("old value"), blank=True)
+    new_value = models.TextField(_("new value"), blank=True)
+    action = models.CharField(_("action"), max_length=16, blank=True)
+    from_status = models.PositiveSmallIntegerField(_("from status"), null=True,
+                                                   choices=Status.choices)
+    to_status = models.PositiveSmallIntegerField(_("to status"), null=True,
+                                                 choices=Status.choices)
     # Internal entries (work notes, internal attachments) are hidden from requesters.
-    is_internal = models.BooleanField(default=False)
-    data = models.JSONField(default=dict, blank=True)
+    is_internal = models.BooleanField(_("internal"), default=False)
+    data = models.JSONField(_("details"), default=dict, blank=True)
 
     objects = HistoryQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["incident", "at", "id"], name="event_incident_time")]
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history")
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
