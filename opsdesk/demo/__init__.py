@@ -1,0 +1,1 @@
+"""The demo company: a realistic organisation with people, groups, services and incidents."""
