@@ -70,6 +70,7 @@ class Command(BaseCommand):
             accounts = demo_company_create(incidents=incidents).accounts
         self._say(_("Collecting static files…"))
         call_command("collectstatic", interactive=False, verbosity=0)
+        _enqueue_housekeeping()
         return accounts
 
     def _announce(self, *, options: dict, children: list[Child], accounts: list) -> None:
@@ -89,6 +90,13 @@ class Command(BaseCommand):
     def _say(self, text: str) -> None:
         self.stdout.write(text)
         self.stdout.flush()
+
+
+def _enqueue_housekeeping() -> None:
+    """Queue the start-up housekeeping tasks; the worker runs them as soon as it starts."""
+    from opsdesk.incidents.tasks import idempotency_keys_prune
+
+    idempotency_keys_prune.enqueue()
 
 
 def _gunicorn_argv(options: dict) -> list[str]:
