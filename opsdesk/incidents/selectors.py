@@ -3,10 +3,12 @@
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -29,6 +31,8 @@ SORTS = {
     "priority": ("priority_id", "-id"),
     "-priority": ("-priority_id", "-id"),
 }
+# Sort columns holding datetimes (cursor values are ISO strings); every other one is an integer.
+DATETIME_COLUMNS = frozenset({"updated_at", "registered_at"})
 
 
 @dataclass
@@ -74,9 +78,11 @@ def incident_list(*, user, filters: IncidentFilters, sort: str = "-registered_at
     if ordering is None:
         raise InvalidInput(errors={"sort": _("Sort by one of: %(choices)s.") % {
             "choices": ", ".join(SORTS)}})
+    if limit < 1:
+        raise InvalidInput(errors={"limit": _("Ask for at least one row.")})
     qs = _filtered(Incident.objects.restrict(user), filters)
     if cursor:
-        qs = qs.filter(_after_cursor(ordering, _decode_cursor(cursor, len(ordering))))
+        qs = qs.filter(_after_cursor(ordering, _decode_cursor(cursor, ordering)))
     rows = list(qs.select_related(*LIST_RELATED).order_by(*ordering)[: limit + 1])
     next_cursor = _encode_cursor(rows[limit - 1], ordering) if len(rows) > limit else ""
     return rows[:limit], next_cursor
@@ -107,8 +113,13 @@ def _filtered(qs: QuerySet, f: IncidentFilters) -> QuerySet:
     return qs
 
 
+# A whole incident number: a letter prefix (INC, SR, PRB … editable per nature), the date and the
+# daily serial. Anything else is searched as words, even if it starts with "INC" or ends in digits.
+NUMBER_RE = re.compile(r"^[A-Z]{2,8}\d{12}$")
+
+
 def _text_q(text: str) -> Q:
-    if text.upper().startswith(("INC", "SR")) and text[-4:].isdigit():
+    if NUMBER_RE.match(text.upper()):
         return Q(number=text.upper())
     return Q(short_description__icontains=text) | Q(description__icontains=text)
 
@@ -134,16 +145,32 @@ def _encode_cursor(row: Incident, ordering: tuple[str, ...]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str, size: int) -> list:
+def _decode_cursor(cursor: str, ordering: tuple[str, ...]) -> list:
+    """The cursor's values, each checked against its column; anything else is InvalidInput."""
+    invalid = InvalidInput(errors={"cursor": _("This cursor is not valid for this sort order; "
+                                               "start again from the first page.")})
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = json.loads(raw)
-        if not isinstance(values, list) or len(values) != size:
-            raise ValueError
-        return [parse_datetime(v) if isinstance(v, str) and "T" in v else v for v in values]
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput(errors={"cursor": _("This cursor is not valid for this sort order; "
-                                               "start again from the first page.")}) from None
+        raise invalid from None
+    if not isinstance(values, list) or len(values) != len(ordering):
+        raise invalid
+    decoded = []
+    for name, value in zip(ordering, values, strict=True):
+        if name.lstrip("-") in DATETIME_COLUMNS:
+            try:
+                moment = parse_datetime(value) if isinstance(value, str) else None
+            except ValueError:
+                moment = None
+            if moment is None or timezone.is_naive(moment):
+                raise invalid
+            decoded.append(moment)
+        elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63:
+            decoded.append(value)
+        else:
+            raise invalid
+    return decoded
 
 
 def incident_comments(*, user, incident: Incident) -> list[Comment]:
