@@ -57,6 +57,8 @@ def incident_transition(*, incident: Incident, action: str, by, channel: str = C
         data = EFFECTS[action](incident=incident, by=by, relations=relations, now=now,
                                channel=channel, **params) or {}
         incident.status = rule.target
+        if incident.status != Status.PENDING:
+            incident.pending_reason = None  # leaving pending by any path ends the wait
         if action in RESPONSE_ACTIONS and incident.first_response_at is None:
             incident.first_response_at = now
         if incident.owner_id is None and by is not None and by.is_service_desk:
