@@ -16,7 +16,7 @@ from .. import events
 from ..choices import FINAL_STATUSES, Action, Actor, Channel, Status, Visibility
 from ..models import Attachment, Comment, Incident
 from .lifecycle import incident_transition
-from .relations import NOTE_WRITERS, actor_relations, user_is_staff
+from .relations import NOTE_WRITERS, actor_relations, check_collaborators, user_is_staff
 
 # Pending reason whose wait ends when the requester answers (default table: awaiting user).
 PENDING_AWAITING_USER = "01"
@@ -39,6 +39,7 @@ def comment_create(*, incident: Incident, by, body: str, visibility: str = Visib
         comment = Comment.objects.create(incident=incident, author=by, body=body,
                                          visibility=visibility, channel=channel)
         events.event_comment(incident=incident, by=by, channel=channel, comment=comment)
+        _claim_ownership(incident=incident, by=by, channel=channel)
         _after_comment(incident=incident, by=by, relations=relations, comment=comment)
     return comment
 
@@ -46,11 +47,27 @@ def comment_create(*, incident: Incident, by, body: str, visibility: str = Visib
 def _check_may_comment(*, incident, by, relations, visibility) -> None:
     if visibility not in Visibility.values:
         raise InvalidInput(errors={"visibility": _("Choose public or internal.")})
+    if not _may_see(user=by, incident=incident):
+        raise NotPermitted(_("You may not add to this incident."))
     is_staff = bool(relations & NOTE_WRITERS) or user_is_staff(by)
     if visibility == Visibility.INTERNAL and not is_staff:
         raise NotPermitted(_("Only support staff may write internal work notes."))
     if incident.status in FINAL_STATUSES and not is_staff:
         raise Conflict(_("This incident is finished. Report a new incident if the problem is back."))
+
+
+def _may_see(*, user, incident) -> bool:
+    """Whether the incident is visible to user (the same rule as every list and lookup)."""
+    return Incident.objects.restrict(user).filter(pk=incident.pk).exists()
+
+
+def _claim_ownership(*, incident, by, channel) -> None:
+    """The first service-desk agent to handle an incident reported elsewhere becomes its owner."""
+    if incident.owner_id is None and by.is_service_desk:
+        Incident.objects.filter(pk=incident.pk).update(owner=by)
+        events.event_field_changed(incident=incident, by=by, channel=channel, field="owner",
+                                   old=None, new=by)
+        incident.owner = by
 
 
 def _after_comment(*, incident, by, relations, comment) -> None:
@@ -71,6 +88,8 @@ def attachment_create(*, incident: Incident, by, upload, visibility: str = Visib
     filename = attachment_filename(upload.name)
     content_type = _content_type(filename=filename, declared=getattr(upload, "content_type", ""))
     _check_upload(size=upload.size, content_type=content_type)
+    if comment is not None and comment.incident_id != incident.pk:
+        raise InvalidInput(errors={"comment": _("The comment belongs to another incident.")})
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         relations = actor_relations(user=by, incident=incident)
@@ -93,6 +112,7 @@ def attachment_create(*, incident: Incident, by, upload, visibility: str = Visib
         except Exception:
             attachment.file.delete(save=False)
             raise
+        _claim_ownership(incident=incident, by=by, channel=channel)
     return attachment
 
 
@@ -144,8 +164,12 @@ def _people_change(*, incident, by, field, users, add, channel) -> None:
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         relations = actor_relations(user=by, incident=incident)
         self_watch = field == "watchers" and all(u.pk == by.pk for u in users)
-        if not (relations & NOTE_WRITERS - {Actor.COLLABORATOR}) and not self_watch:
+        # Watching makes an incident visible, so only someone who already sees it may watch it.
+        if not _may_see(user=by, incident=incident) or (
+                not (relations & NOTE_WRITERS - {Actor.COLLABORATOR}) and not self_watch):
             raise NotPermitted(_("You may not change the people on this incident."))
+        if field == "collaborators" and add:
+            check_collaborators(users)
         manager = getattr(incident, field)
         current = set(manager.all())
         changed = [u for u in users if (u in current) != add]

@@ -17,7 +17,7 @@ from .. import events
 from ..choices import FINAL_STATUSES, Channel
 from ..models import IdempotencyKey, Incident
 from .numbers import number_next
-from .relations import PRIORITY_OVERRIDERS, actor_relations, can_edit
+from .relations import PRIORITY_OVERRIDERS, actor_relations, can_edit, check_collaborators
 
 # Fields a person may set when logging or editing an incident; everything else is system-set.
 SCALAR_FIELDS = (
@@ -95,6 +95,8 @@ def _incident_insert(*, by, data: dict, channel: str) -> Incident:
     incident.number = number_next(
         prefix=incident.nature.number_prefix,
         day=timezone.localdate(incident.registered_at, timezone.get_default_timezone()))
+    if data.get("collaborators"):
+        check_collaborators(data["collaborators"])
     incident.save()
     for field in M2M_FIELDS:
         if data.get(field):
@@ -152,18 +154,29 @@ def _validate(incident: Incident) -> None:
 
 
 def _apply_priority(*, incident: Incident, data: dict, by_roles: frozenset) -> list[str]:
-    """Set priority from the matrix, or from an override by a permitted role with a reason."""
-    wanted = data.get("priority", incident.priority if incident.priority_overridden else None)
+    """Set priority from the matrix, or from an override by a permitted role with a reason.
+
+    An override stays when impact or urgency change (until it equals the matrix again). Only the
+    roles that may override may also end an override or change the priority away from what it
+    would otherwise be; anyone may send the value it already has.
+    """
+    fields = ["priority", "priority_overridden", "priority_override_reason"]
     matrix = priority_from_matrix(impact_id=incident.impact_id, urgency_id=incident.urgency_id)
+    current = incident.priority if incident.priority_overridden else None
+    explicit = "priority" in data
+    wanted = data.get("priority") if explicit else current
+    if explicit and not by_roles & PRIORITY_OVERRIDERS:
+        wanted_level = matrix if wanted is None else getattr(wanted, "pk", wanted)
+        if wanted_level != (current.pk if current is not None else matrix):
+            raise NotPermitted(_("Only the service desk or an incident manager may override the "
+                                 "priority."))
+        wanted, explicit = current, False
     if wanted is None or (isinstance(wanted, Priority) and wanted.pk == matrix):
         incident.priority_id = matrix
         incident.priority_overridden = False
         incident.priority_override_reason = ""
-        return ["priority", "priority_overridden", "priority_override_reason"]
-    if "priority" in data:
-        if not by_roles & PRIORITY_OVERRIDERS:
-            raise NotPermitted(_("Only the service desk or an incident manager may override the "
-                                 "priority."))
+        return fields
+    if explicit:
         reason = (data.get("priority_override_reason") or "").strip()
         if not reason:
             raise InvalidInput(errors={"priority_override_reason": _(
@@ -171,7 +184,7 @@ def _apply_priority(*, incident: Incident, data: dict, by_roles: frozenset) -> l
         incident.priority = wanted
         incident.priority_overridden = True
         incident.priority_override_reason = reason
-    return ["priority", "priority_overridden", "priority_override_reason"]
+    return fields
 
 
 def incident_update(*, incident: Incident, by, data: dict, channel: str = Channel.WEB) -> Incident:
@@ -188,7 +201,7 @@ def incident_update(*, incident: Incident, by, data: dict, channel: str = Channe
         for field in SCALAR_FIELDS:
             if field in data:
                 setattr(incident, field, data[field])
-        if "requester" in data and incident.requester is None:
+        if "requester" in data and incident.requester_id is None:
             raise InvalidInput(errors={"requester": _("An incident needs a requester.")})
         _validate(incident)
         _apply_priority(incident=incident, data=data, by_roles=relations)
@@ -213,6 +226,8 @@ def _update_m2m(*, incident, by, data, channel) -> None:
         old, new = set(manager.all()), set(data[field] or [])
         if old == new:
             continue
+        if field == "collaborators":
+            check_collaborators(new - old)
         manager.set(new)
         events.event_people_changed(incident=incident, by=by, channel=channel, field=field,
                                     added=sorted(new - old, key=str),

@@ -1,5 +1,9 @@
 """How a person relates to an incident; the guards of every action are written in these terms."""
 
+from django.utils.translation import gettext as _
+
+from opsdesk.core.exceptions import InvalidInput
+
 from ..choices import Actor
 from ..models import Incident
 
@@ -46,3 +50,12 @@ def user_is_staff(user) -> bool:
         user.is_superuser or user.is_service_desk or user.is_engineer or user.is_incident_manager
         or user.is_process_owner
     )
+
+
+def check_collaborators(users) -> None:
+    """Collaborators work on the incident and may write work notes: only support staff qualify."""
+    outsiders = [u for u in users if not user_is_staff(u)]
+    if outsiders:
+        raise InvalidInput(errors={"collaborators": _(
+            "Only support staff can collaborate on an incident: %(users)s.") % {
+            "users": ", ".join(u.username for u in outsiders)}})
