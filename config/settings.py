@@ -197,7 +197,9 @@ OPSDESK_ATTACHMENT_CONTENT_TYPES = env_list(
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "application/octet-stream", "text/x-log",
+        "application/vnd.ms-outlook",
+        # Unknown extensions (dumps, .bin, .dat) are stored as octet-stream and always downloaded.
+        "application/octet-stream",
     ]),
 )
 

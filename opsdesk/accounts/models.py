@@ -133,7 +133,8 @@ class SupportGroup(BilingualNamed, TimeStampedModel):
 class ApiToken(models.Model):
     """A personal API token. Only its SHA-256 digest is stored; the secret is shown once."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100, blank=True)
     prefix = models.CharField(_("prefix"), max_length=12, db_index=True)
     digest = models.CharField(_("digest"), max_length=64, unique=True)

@@ -265,6 +265,8 @@ class IncidentEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        # Related lookups use the base manager: make it the append-only one too.
+        base_manager_name = "objects"
         indexes = [models.Index(fields=["incident", "at", "id"], name="event_incident_time")]
         verbose_name = _("history entry")
         verbose_name_plural = _("history")

@@ -56,7 +56,8 @@ def _one(field, value, errors, table=SINGLE_REFS):
         obj = None
     if obj is None:
         errors[field] = _("No %(what)s with %(key)s “%(value)s”.") % {
-            "what": model._meta.verbose_name, "key": lookup, "value": value}
+            "what": model._meta.verbose_name, "key": model._meta.get_field(lookup).verbose_name,
+            "value": value}
     elif getattr(obj, "is_active", True) is False:
         errors[field] = _("“%(value)s” is no longer in use.") % {"value": value}
         obj = None

@@ -48,9 +48,12 @@ class Priority(Level):
 class PriorityMatrixCell(models.Model):
     """One cell of the impact × urgency → priority matrix."""
 
-    impact = models.ForeignKey(Impact, on_delete=models.CASCADE, related_name="+")
-    urgency = models.ForeignKey(Urgency, on_delete=models.CASCADE, related_name="+")
-    priority = models.ForeignKey(Priority, on_delete=models.PROTECT, related_name="+")
+    impact = models.ForeignKey(Impact, verbose_name=_("impact"), on_delete=models.CASCADE,
+                               related_name="+")
+    urgency = models.ForeignKey(Urgency, verbose_name=_("urgency"), on_delete=models.CASCADE,
+                                related_name="+")
+    priority = models.ForeignKey(Priority, verbose_name=_("priority"), on_delete=models.PROTECT,
+                                 related_name="+")
 
     class Meta:
         ordering = ["impact", "urgency"]
@@ -61,7 +64,8 @@ class PriorityMatrixCell(models.Model):
         verbose_name_plural = _("priority matrix")
 
     def __str__(self) -> str:
-        return f"I{self.impact_id} × U{self.urgency_id} → P{self.priority_id}"
+        return _("impact %(impact)s × urgency %(urgency)s → priority %(priority)s") % {
+            "impact": self.impact_id, "urgency": self.urgency_id, "priority": self.priority_id}
 
 
 class Source(CodeTable):

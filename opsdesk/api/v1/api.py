@@ -78,4 +78,7 @@ def http_error(request, exc: HttpError):
     detail = str(exc)
     if "CSRF" in detail:
         detail = _("The CSRF token is missing or wrong. Reload the page and try again.")
+    elif exc.status_code == 400:
+        detail = _("The request body could not be read. Send valid JSON (or multipart form "
+                   "data for uploads).")
     return _error(request, exc.status_code, detail)

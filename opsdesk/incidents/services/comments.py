@@ -73,7 +73,8 @@ def _claim_ownership(*, incident, by, channel) -> None:
 def _after_comment(*, incident, by, relations, comment) -> None:
     if comment.visibility != Visibility.PUBLIC:
         return
-    staff_relations = relations & {Actor.DESK, Actor.MANAGER, Actor.ASSIGNEE, Actor.GROUP}
+    staff_relations = relations & {Actor.DESK, Actor.MANAGER, Actor.ASSIGNEE, Actor.GROUP,
+                                   Actor.COLLABORATOR}
     if staff_relations and Actor.REQUESTER not in relations and incident.first_response_at is None:
         Incident.objects.filter(pk=incident.pk).update(first_response_at=comment.created_at)
     if (Actor.REQUESTER in relations and incident.status == Status.PENDING
@@ -127,8 +128,15 @@ def attachment_filename(name: str) -> str:
     return cleaned or "attachment"
 
 
+# Types common on a service desk that Python's table doesn't know.
+EXTRA_TYPES = {".log": "text/plain", ".msg": "application/vnd.ms-outlook",
+               ".eml": "message/rfc822", ".7z": "application/x-7z-compressed"}
+
+
 def _content_type(*, filename: str, declared: str) -> str:
-    guessed, _encoding = mimetypes.guess_type(filename, strict=False)
+    """The type by file extension; the browser's claim only counts for unknown extensions."""
+    extension = os.path.splitext(filename)[1].lower()
+    guessed = EXTRA_TYPES.get(extension) or mimetypes.guess_type(filename, strict=False)[0]
     return (guessed or declared or "application/octet-stream").split(";")[0].strip().lower()
 
 

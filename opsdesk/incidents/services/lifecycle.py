@@ -162,15 +162,14 @@ def _resolve(*, incident, by, relations, now, resolution, resolution_code, is_wo
             "first_contact_resolution": incident.first_contact_resolution}
 
 
-def _confirm(*, incident, by, relations, now, closure_code=None, **_params):
+def _confirm(*, incident, by, relations, now, closure_code=None, duplicate_of=None, **_params):
     from opsdesk.reference.models import ClosureCode
 
     if closure_code is None:
         default = CLOSURE_WORKAROUND if incident.is_workaround else CLOSURE_FIXED
         closure_code = ClosureCode.objects.get(pk=default)
-    incident.closure_code = closure_code
-    incident.closed_at = now
-    return {"closure_code": closure_code.code, "by_requester": Actor.REQUESTER in relations}
+    data = _close(incident=incident, now=now, closure_code=closure_code, duplicate_of=duplicate_of)
+    return {**data, "by_requester": Actor.REQUESTER in relations}
 
 
 def _reopen(*, incident, **_params):

@@ -61,7 +61,8 @@ def test_owner_edits_the_priority_matrix_cell_by_cell(owner_client):
 
 def test_a_second_cell_for_the_same_coordinates_is_a_form_error(owner_client):
     response = owner_client.post(MATRIX + "add/", {"impact": "1", "urgency": "1",
-                                                   "priority": "4"})
+                                                   "priority": "4"},
+                                 headers={"Accept-Language": "en"})
     assert response.status_code == 200
     form = response.context["adminform"].form
     assert "urgency" in form.errors

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.utils.translation import gettext_lazy
 
 from opsdesk.demo.services import demo_company_create
@@ -23,6 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, incidents: int, seed: int, **options):
         result = demo_company_create(incidents=incidents, seed=seed)
-        self.stdout.write(_("Demo company ready; %(count)d incidents logged.") % {
-            "count": result.incidents_created})
+        self.stdout.write(ngettext("Demo company ready; %(count)d incident logged.",
+                                   "Demo company ready; %(count)d incidents logged.",
+                                   result.incidents_created) % {"count": result.incidents_created})
         self.stdout.write(accounts_table(result.accounts))

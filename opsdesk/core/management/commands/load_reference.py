@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from opsdesk.reference.services import reference_load_defaults
 
@@ -14,4 +15,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         created = reference_load_defaults()
-        self.stdout.write(_("Reference data: %(count)d rows created.") % {"count": created})
+        self.stdout.write(ngettext("Reference data: %(count)d row created.",
+                                   "Reference data: %(count)d rows created.",
+                                   created) % {"count": created})

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext
 
 from opsdesk.accounts.models import ApiToken, User
 from opsdesk.accounts.services import api_token_create, api_token_revoke
@@ -71,4 +72,4 @@ def _when(moment) -> str:
 def _state(token: ApiToken) -> str:
     if token.revoked_at:
         return _("revoked")
-    return _("active") if token.is_usable else _("expired")
+    return pgettext("token state", "usable") if token.is_usable else _("expired")
