@@ -18,7 +18,7 @@ from .choices import Visibility
 from .models import Attachment, Comment, Incident, IncidentEvent
 from .services.relations import user_is_staff
 
-LIST_RELATED = ("requester", "owner", "assignee", "assignment_group", "category", "service",
+LIST_RELATED = ("requester", "requester_department", "created_by", "owner", "assignee", "assignment_group", "category", "service",
                 "source", "nature", "impact", "urgency", "priority", "location", "pending_reason",
                 "resolution_code", "closure_code", "vendor", "duplicate_of", "parent")
 

@@ -1,5 +1,6 @@
 """Turns incidents and their parts into the dicts the API returns."""
 
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 
 from opsdesk.incidents import selectors, services
@@ -47,6 +48,7 @@ def incident_detail(*, incident_number: str, user, after_action: bool = False) -
     else:
         incident = selectors.incident_get(user=user, number=incident_number)
     data = incident_dict(incident)
+    prefetch_related_objects([incident], "configuration_items", "collaborators", "watchers")
     data["configuration_items"] = [ref(ci) for ci in incident.configuration_items.all()]
     data["collaborators"] = [ref(u) for u in incident.collaborators.all()]
     data["watchers"] = [ref(u) for u in incident.watchers.all()]

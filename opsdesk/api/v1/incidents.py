@@ -59,7 +59,7 @@ def create_incident(request, payload: IncidentCreateIn):
     group, assignee = data.pop("assignment_group", None), data.pop("assignee", None)
     if assignee is not None and group is None:
         raise InvalidInput(errors={"assignment_group": _("Name the group of the assignee.")})
-    with transaction.atomic():
+    with transaction.atomic():  # create and assign commit together or not at all
         incident, created = services.incident_create(
             by=request.auth, data=data, channel=Channel.API, idempotency_key=key,
             digest=services.request_digest(payload.dict()))

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
-from opsdesk.reference.models import Impact, Nature, Priority, Source, Urgency
+from opsdesk.reference.models import Nature, Priority
 from opsdesk.reference.selectors import priority_from_matrix
 
 from .. import events
@@ -79,11 +79,14 @@ def _incident_insert(*, by, data: dict, channel: str) -> Incident:
     _check_create_permissions(by=by, data=data)
     values = {f: data[f] for f in SCALAR_FIELDS if f in data and data[f] is not None}
     values.setdefault("requester", by)
-    values.setdefault("nature", Nature.objects.get(pk=DEFAULT_NATURE))
-    values.setdefault("source", Source.objects.filter(
-        pk=DEFAULT_SOURCE_BY_CHANNEL.get(channel, "07")).first())
-    values.setdefault("impact", Impact.objects.get(pk=DEFAULT_IMPACT))
-    values.setdefault("urgency", Urgency.objects.get(pk=DEFAULT_URGENCY))
+    if "nature" not in values:
+        values["nature"] = Nature.objects.get(pk=DEFAULT_NATURE)  # its prefix makes the number
+    # Defaults by id: the rows are shipped reference data, no need to read them.
+    defaults = {"source_id": DEFAULT_SOURCE_BY_CHANNEL.get(channel, "07"),
+                "impact_id": DEFAULT_IMPACT, "urgency_id": DEFAULT_URGENCY}
+    for key, value in defaults.items():
+        if key.removesuffix("_id") not in values:
+            values[key] = value
     incident = Incident(**values, created_by=by, channel=channel)
     incident.requester_department_id = incident.requester.department_id
     _validate(incident)

@@ -29,7 +29,8 @@ def actor_relations(*, user, incident: Incident) -> frozenset[Actor]:
         held.add(Actor.ASSIGNEE)
     if incident.assignment_group_id and incident.assignment_group_id in user.support_group_ids:
         held.add(Actor.GROUP)
-    if incident.pk and incident.collaborators.filter(pk=user.pk).exists():
+    # .all() uses the prefetched set when the caller loaded it (detail views do).
+    if incident.pk and any(u.pk == user.pk for u in incident.collaborators.all()):
         held.add(Actor.COLLABORATOR)
     return frozenset(held)
 
