@@ -108,8 +108,8 @@ TEMPLATES = [
 # DATABASE_URL selects PostgreSQL (postgres://) or MySQL/MariaDB (mysql://);
 # without it the embedded SQLite database lives in DATA_DIR.
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{DATA_DIR / 'opsdesk.sqlite3'}",
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'opsdesk.sqlite3'}",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )

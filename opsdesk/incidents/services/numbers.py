@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from django.db.models import F
+from django.db import connection
 
 from ..models import DailySerial
 
@@ -10,17 +10,24 @@ from ..models import DailySerial
 def number_next(*, prefix: str, day: date) -> str:
     """Take the next number for prefix and day. Call inside the transaction that saves the record.
 
-    The UPDATE locks the day's counter row until the transaction ends, so concurrent creators
-    queue behind it and a rolled-back creation gives its number back: no duplicates, no gaps.
+    One upsert creates the day's counter or increments it, and holds the row's write lock until
+    the transaction ends: concurrent creators queue behind it, and a rolled-back creation gives
+    its number back. So numbers are unique with no gaps. An upsert (rather than "update, else
+    insert-ignore") never takes the shared locks that make InnoDB deadlock on a new day.
     """
-    for _attempt in range(2):
-        updated = DailySerial.objects.filter(prefix=prefix, day=day).update(
-            last_value=F("last_value") + 1)
-        if updated:
-            value = DailySerial.objects.filter(prefix=prefix, day=day).values_list(
-                "last_value", flat=True).get()
-            return f"{prefix}{day:%Y%m%d}{value:04d}"
-        # First number of the day: create the counter; a concurrent creator may win, that's fine.
-        DailySerial.objects.bulk_create([DailySerial(prefix=prefix, day=day)],
-                                        ignore_conflicts=True)
-    raise RuntimeError("daily serial row could not be created")
+    table = connection.ops.quote_name(DailySerial._meta.db_table)
+    params = [prefix, connection.ops.adapt_datefield_value(day)]
+    with connection.cursor() as cursor:
+        if connection.vendor == "mysql":
+            cursor.execute(
+                f"INSERT INTO {table} (prefix, day, last_value) VALUES (%s, %s, 1) "
+                "ON DUPLICATE KEY UPDATE last_value = last_value + 1", params)
+            cursor.execute(f"SELECT last_value FROM {table} WHERE prefix = %s AND day = %s",
+                           params)
+        else:  # PostgreSQL and SQLite (3.35+) return the new value from the same statement
+            cursor.execute(
+                f"INSERT INTO {table} (prefix, day, last_value) VALUES (%s, %s, 1) "
+                f"ON CONFLICT (prefix, day) DO UPDATE SET last_value = {table}.last_value + 1 "
+                "RETURNING last_value", params)
+        value = cursor.fetchone()[0]
+    return f"{prefix}{day:%Y%m%d}{value:04d}"
