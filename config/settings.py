@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",  # serves the API docs (Swagger UI) from its own static files, not a CDN
     "django_htmx",
+    "template_partials",
     "django_tasks",
     "django_tasks_db",
     "opsdesk.core",
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "opsdesk.vendors",
     "opsdesk.incidents",
     "opsdesk.api",
+    "opsdesk.web",
 ]
 
 MIDDLEWARE = [
@@ -136,7 +138,9 @@ elif _engine.endswith("mysql"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
 
 # REDIS_URL turns on the shared Redis cache (needed with several web processes).
 REDIS_URL = os.environ.get("REDIS_URL", "")

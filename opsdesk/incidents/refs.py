@@ -1,6 +1,7 @@
 """Turns the natural keys that people and integrations type (codes, usernames, numbers) into records."""
 
 from django.apps import apps
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from opsdesk.core.exceptions import InvalidInput
@@ -36,6 +37,8 @@ def resolve_refs(data: dict) -> dict:
     """Return data with every reference replaced by its record; unknown keys raise InvalidInput."""
     resolved, errors = dict(data), {}
     for field, value in data.items():
+        if isinstance(value, Model):
+            continue  # already a record (from a form's model choice field)
         if value in (None, "") and field in SINGLE_REFS:
             resolved[field] = None
         elif field in SINGLE_REFS:

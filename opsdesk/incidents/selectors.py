@@ -66,6 +66,11 @@ def incident_get(*, user, number: str) -> Incident:
     return incident
 
 
+def incident_visible(*, user, number: str) -> bool:
+    """Whether user may see the incident with this number."""
+    return Incident.objects.restrict(user).filter(number=number).exists()
+
+
 def incident_get_unrestricted(*, number: str) -> Incident:
     """The incident by number for a caller that was just permitted to act on it."""
     return Incident.objects.select_related(*LIST_RELATED).get(number=number)

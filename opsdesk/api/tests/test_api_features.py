@@ -67,7 +67,7 @@ def test_session_auth_needs_csrf_for_writes(org):
     r = browser.post("/api/v1/incidents", {"short_description": "x"},
                      content_type="application/json")
     assert r.status_code == 403 and "CSRF" in r.json()["detail"]
-    browser.get("/")  # the page sets the CSRF cookie
+    browser.get("/portal/")  # a page with a form sets the CSRF cookie
     token = browser.cookies["csrftoken"].value
     r = browser.post("/api/v1/incidents", {"short_description": "x"},
                      content_type="application/json", headers={"X-CSRFToken": token})

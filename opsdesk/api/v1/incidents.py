@@ -3,12 +3,12 @@
 from datetime import datetime
 
 from django.db import transaction
-from django.http import FileResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from opsdesk.core.downloads import attachment_response
 from opsdesk.core.exceptions import InvalidInput, NotFound
 from opsdesk.incidents import selectors, services
 from opsdesk.incidents.choices import Action, Channel
@@ -22,9 +22,6 @@ from .incident_schemas import (ActionIn, AttachmentOut, CommentIn, CommentOut, E
 from .schemas import ERRORS
 
 router = Router()
-# Files that browsers may show inline; everything else (HTML and SVG above all) is downloaded.
-INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp",
-                          "text/plain"})
 
 
 class ListQuery(Schema):
@@ -150,13 +147,7 @@ def download_attachment(request, number: str, attachment_id: int):
     attachment = next((a for a in visible if a.pk == attachment_id), None)
     if attachment is None:
         raise NotFound(_("Attachment %(id)s was not found.") % {"id": attachment_id})
-    response = FileResponse(attachment.file.open("rb"), filename=attachment.filename,
-                            as_attachment=attachment.content_type not in INLINE_TYPES)
-    if attachment.content_type not in INLINE_TYPES:
-        response["Content-Type"] = "application/octet-stream"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_response(attachment)
 
 
 @router.get("/{number}/history", response={200: list[EventOut], **ERRORS})

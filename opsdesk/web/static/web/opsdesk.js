@@ -1,0 +1,6 @@
+// opsdesk: small progressive enhancements; every page works without this file.
+document.addEventListener("htmx:afterSwap", (event) => {
+  // After a swap, move focus to the first error so keyboard and screen-reader users find it.
+  const error = event.detail.target.querySelector(".has-error input, .has-error select, .has-error textarea");
+  if (error) error.focus();
+});

@@ -1,0 +1,129 @@
+"""The pages render for each role, offer only allowed actions, and keep input on errors."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from opsdesk.core.testing.factories import incident_factory
+from opsdesk.incidents.choices import Status
+from opsdesk.incidents.models import Incident
+
+
+def browser(user, language="en"):
+    client = Client(headers={"Accept-Language": language})
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("language, words", [("en", "Sign in to opsdesk"),
+                                             ("zh-hans", "登录")])
+def test_sign_in_page_in_both_languages(client, language, words):
+    page = client.get("/login/", headers={"Accept-Language": language})
+    assert page.status_code == 200 and words in page.content.decode()
+
+
+def test_sign_in_and_out(client, org):
+    r = client.post("/login/", {"username": "requester",
+                                "password": "correct horse battery staple"})
+    assert r.status_code == 302
+    assert client.get("/", follow=True).request["PATH_INFO"] == "/portal/"
+    client.post("/logout/")
+    assert client.get("/portal/").status_code == 302
+
+
+def test_home_sends_each_role_to_its_start_page(org):
+    assert browser(org.requester).get("/")["Location"] == "/portal/"
+    assert browser(org.desk).get("/")["Location"] == "/work/"
+    assert browser(org.engineer).get("/")["Location"] == "/work/"
+
+
+def test_portal_report_with_file_then_see_it(org, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    user = browser(org.requester)
+    shot = SimpleUploadedFile("screen.png", b"\x89PNG\r\n\x1a\n....", content_type="image/png")
+    r = user.post("/portal/report/", {"short_description": "Printer offline", "urgency": "2",
+                                       "impact": "4", "attachments": [shot]})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    incident = Incident.objects.get()
+    assert r["Location"] == f"/incidents/{incident.number}/"
+    page = user.get(r["Location"]).content.decode()
+    assert "Printer offline" in page and "screen.png" in page
+    listing = user.get("/portal/").content.decode()
+    assert incident.number in listing
+
+
+def test_report_errors_keep_what_was_typed(org):
+    r = browser(org.requester).post("/portal/report/", {"short_description": "",
+                                                        "description": "Long text I typed",
+                                                        "urgency": "2", "impact": "4"})
+    assert r.status_code == 422
+    page = r.content.decode()
+    assert "Long text I typed" in page and "has-error" in page
+    assert Incident.objects.count() == 0
+
+
+def test_incident_page_offers_only_allowed_actions(org):
+    incident = incident_factory(by=org.desk, requester=org.requester)
+    desk_page = browser(org.desk).get(f"/incidents/{incident.number}/").content.decode()
+    assert "/actions/assign/" in desk_page and "/actions/confirm/" not in desk_page
+    user_page = browser(org.requester).get(f"/incidents/{incident.number}/").content.decode()
+    assert "/actions/assign/" not in user_page and "/actions/cancel/" in user_page
+    assert browser(org.outsider).get(f"/incidents/{incident.number}/").status_code == 404
+
+
+def test_action_with_missing_field_shows_message_and_changes_nothing(org):
+    incident = incident_factory(by=org.desk, requester=org.requester)
+    r = browser(org.desk).post(f"/incidents/{incident.number}/actions/resolve/",
+                               {"resolve-resolution": "Typed text stays"})
+    assert r.status_code == 422
+    assert "Typed text stays" in r.content.decode()
+    incident.refresh_from_db()
+    assert incident.status == Status.LOGGED
+
+
+def test_engineer_cannot_close(org):
+    incident = incident_factory(by=org.desk, requester=org.requester)
+    desk = browser(org.desk)
+    desk.post(f"/incidents/{incident.number}/actions/assign/", {"assign-assignment_group":
+                                                                org.groups["NET2"].pk})
+    r = browser(org.engineer).post(f"/incidents/{incident.number}/actions/close/",
+                                   {"close-closure_code": "01"})
+    assert r.status_code == 403
+    incident.refresh_from_db()
+    assert incident.status == Status.ASSIGNED
+
+
+def test_work_notes_are_hidden_from_the_user(org):
+    incident = incident_factory(by=org.desk, requester=org.requester)
+    browser(org.desk).post(f"/incidents/{incident.number}/comments/",
+                           {"body": "Secret root cause", "visibility": "internal"})
+    browser(org.desk).post(f"/incidents/{incident.number}/comments/",
+                           {"body": "We are on it", "visibility": "public"})
+    page = browser(org.requester).get(f"/incidents/{incident.number}/").content.decode()
+    assert "We are on it" in page and "Secret root cause" not in page
+
+
+def test_queues_render_with_counts(org, django_assert_max_num_queries):
+    for n in range(3):
+        incident_factory(by=org.desk, requester=org.requester, short_description=f"Case {n}")
+    desk = browser(org.desk)
+    with django_assert_max_num_queries(20):
+        page = desk.get("/work/unassigned/").content.decode()
+    assert page.count("/incidents/INC") == 3
+    assert browser(org.requester).get("/work/").status_code == 403
+
+
+def test_error_pages(org):
+    r = browser(org.requester).get("/incidents/INC000/")
+    assert r.status_code == 404 and "Not found" in r.content.decode()
+
+
+def test_tokens_page_creates_and_revokes(org):
+    user = browser(org.engineer)
+    page = user.post("/tokens/", {"name": "script"}).content.decode()
+    assert "odk_" in page
+    token = org.engineer.api_tokens.get()
+    user.post("/tokens/", {"revoke": str(token.pk)})
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert user.post("/tokens/", {"revoke": "abc"}).status_code == 404

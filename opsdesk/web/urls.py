@@ -1,0 +1,24 @@
+"""Browser pages: sign-in, the portal, the workspaces and the incident page."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from .views import home, incidents, portal, tokens, work
+
+app_name = "web"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("portal/", portal.my_incidents, name="portal"),
+    path("portal/report/", portal.report, name="report"),
+    path("work/", work.queue, name="work"),
+    path("work/<slug:queue>/", work.queue, name="queue"),
+    path("incidents/<str:number>/", incidents.detail, name="incident"),
+    path("incidents/<str:number>/actions/<slug:action>/", incidents.action, name="action"),
+    path("incidents/<str:number>/comments/", incidents.comment, name="comment"),
+    path("incidents/<str:number>/attachments/<int:attachment_id>/", incidents.download,
+         name="attachment"),
+    path("tokens/", tokens.tokens, name="tokens"),
+]

@@ -1,0 +1,134 @@
+"""The incident page: the record, one timeline, and only the actions this person may take now."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from opsdesk.core.downloads import attachment_response
+from opsdesk.core.exceptions import Conflict, InvalidInput, NotFound, NotPermitted
+from opsdesk.incidents import selectors, services
+from opsdesk.incidents.choices import Action, Channel, Visibility
+from opsdesk.incidents.refs import resolve_refs
+from opsdesk.incidents.services.relations import user_is_staff
+
+from ..forms import ActionForm, CommentForm
+from ..timeline import timeline_entries
+
+def _incident_or_404(request, number):
+    try:
+        return selectors.incident_get(user=request.user, number=number)
+    except NotFound:
+        raise Http404 from None
+
+
+def _page(request, incident, *, forms=None, comment_form=None, status=200):
+    allowed = services.allowed_actions(user=request.user, incident=incident)
+    forms = forms or {}
+    action_forms = [forms.get(a) or ActionForm(action=a) for a in allowed]
+    staff = user_is_staff(request.user)
+    context = {
+        "incident": incident, "action_forms": action_forms, "staff": staff,
+        "timeline": timeline_entries(user=request.user, incident=incident),
+        "attachments": selectors.incident_attachments(user=request.user, incident=incident),
+        "comment_form": comment_form or CommentForm(),
+        "can_edit": services.can_edit(user=request.user, incident=incident),
+        "configuration_items": list(incident.configuration_items.all()),
+        "collaborators": list(incident.collaborators.all()),
+        "nav": "work" if staff else "portal",
+    }
+    return TemplateResponse(request, "web/incidents/detail.html", context, status=status)
+
+
+@login_required
+def detail(request, number):
+    """The complete record and its timeline."""
+    return _page(request, _incident_or_404(request, number))
+
+
+@login_required
+@require_POST
+def action(request, number, action):
+    """Take one lifecycle action from the incident page; errors show next to the fields."""
+    incident = _incident_or_404(request, number)
+    try:
+        action = Action(action)
+    except ValueError:
+        raise Http404 from None
+    form = ActionForm(request.POST, action=action)
+    if form.is_valid():
+        try:
+            params = resolve_refs(form.params())
+            services.incident_transition(incident=incident, action=action, by=request.user,
+                                         channel=Channel.WEB, **params)
+        except InvalidInput as error:
+            _add_errors(form, error)
+        except NotPermitted:
+            raise PermissionDenied from None
+        except Conflict as error:
+            messages.error(request, error.message)
+            return redirect("web:incident", number=number)
+        else:
+            messages.success(request, _("%(action)s: done.") % {"action": action.label})
+            return _after_change(request, number)
+    return _page(request, incident, forms={action: form}, status=422)
+
+
+@login_required
+@require_POST
+def comment(request, number):
+    """Add a reply or a work note, with files."""
+    incident = _incident_or_404(request, number)
+    form = CommentForm(request.POST, request.FILES)
+    if form.is_valid():
+        visibility = form.cleaned_data["visibility"] or Visibility.PUBLIC
+        try:
+            with transaction.atomic():  # the message and its files are kept together or not at all
+                added = services.comment_create(incident=incident, by=request.user,
+                                                body=form.cleaned_data["body"],
+                                                visibility=visibility, channel=Channel.WEB)
+                for upload in form.cleaned_data["attachments"]:
+                    services.attachment_create(incident=incident, by=request.user, upload=upload,
+                                               visibility=visibility, comment=added)
+        except InvalidInput as error:
+            _add_errors(form, error, fallback="attachments")
+        except NotPermitted:
+            raise PermissionDenied from None
+        except Conflict as error:
+            messages.error(request, error.message)
+            return redirect("web:incident", number=number)
+        else:
+            return redirect("web:incident", number=number)
+    return _page(request, incident, comment_form=form, status=422)
+
+
+@login_required
+def download(request, number, attachment_id):
+    """An attachment, after the same visibility check as the incident."""
+    incident = _incident_or_404(request, number)
+    visible = selectors.incident_attachments(user=request.user, incident=incident)
+    attachment = next((a for a in visible if a.pk == attachment_id), None)
+    if attachment is None:
+        raise Http404
+    return attachment_response(attachment)
+
+
+def _after_change(request, number):
+    """Back to the incident if the person still sees it, else to their start page."""
+    if selectors.incident_visible(user=request.user, number=number):
+        return redirect("web:incident", number=number)
+    return redirect("web:home")
+
+
+def _add_errors(form, error: InvalidInput, fallback: str | None = None) -> None:
+    """Put each service error next to its field (or on the form if there is no such field)."""
+    if not error.errors:
+        form.add_error(None, error.message)
+    for field, message in error.errors.items():
+        target = field if field in form.fields else fallback
+        form.add_error(target if target in form.fields else None, message)
