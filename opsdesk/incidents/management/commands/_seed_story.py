@@ -91,7 +91,8 @@ class Builder:
             "short_description": short, "description": description,
             "category_id": w.categories.get(topic.category),
             "service_id": rng.choice(topic.services), "impact_id": impact, "urgency_id": urgency,
-            "priority_id": priority, "alert_ids": [f"am-{rng.getrandbits(40):010x}"] if alert else [],
+            "priority_id": priority,
+            "alert_ids": [f"am-{rng.getrandbits(40):010x}"] if alert else [],
             "response_due_at": at + timedelta(minutes=RESPONSE_MINUTES.get(priority, 480)),
             "resolution_due_at": at + timedelta(hours=RESOLUTION_HOURS.get(priority, 72)),
         })

@@ -40,13 +40,13 @@ GROUPS = [("DESK", "服务台", "Service desk", 1, None, 10),
 # code, Chinese, English, owner group
 SERVICES = [("EMAIL", "邮件系统", "Email", "SYS"), ("ERP", "金蝶ERP", "ERP", "APP"),
             ("OA", "办公自动化", "Office automation", "APP"), ("CRM", "客户管理", "CRM", "APP"),
-            ("HRIS", "人事系统", "HR system", "APP"), ("FINSYS", "财务系统", "Finance system", "APP"),
+            ("HRIS", "人事系统", "HR system", "APP"), ("FINSYS", "财务系统", "Finance", "APP"),
             ("MES", "生产执行系统", "MES", "APP"), ("WEB", "公司官网", "Website", "APP"),
             ("VPN", "远程接入", "VPN", "NET"), ("WIFI", "无线网络", "Wi-Fi", "NET"),
             ("LAN", "办公网络", "Office LAN", "NET"), ("INET", "互联网出口", "Internet", "NET"),
             ("AD", "域账号", "Directory", "SYS"), ("FILES", "文件共享", "File shares", "SYS"),
             ("GIT", "代码仓库", "Git hosting", "SYS"), ("PRINT", "打印服务", "Printing", "DESKTOP"),
-            ("PC", "终端桌面", "Desktops", "DESKTOP"), ("VIDEO", "视频会议", "Video calls", "DESKTOP"),
+            ("PC", "终端桌面", "Desktops", "DESKTOP"), ("VIDEO", "视频会议", "Video", "DESKTOP"),
             ("ORACLE", "Oracle数据库", "Oracle", "DBA"), ("MYSQL", "MySQL数据库", "MySQL", "DBA")]
 SURNAMES = [("王", "wang"), ("李", "li"), ("张", "zhang"), ("刘", "liu"), ("陈", "chen"),
             ("杨", "yang"), ("赵", "zhao"), ("黄", "huang"), ("周", "zhou"), ("吴", "wu"),
@@ -57,47 +57,63 @@ GIVEN = [("伟", "wei"), ("芳", "fang"), ("娜", "na"), ("敏", "min"), ("静",
          ("霞", "xia"), ("平", "ping"), ("刚", "gang"), ("婷", "ting"), ("浩", "hao")]
 # category path: (weight, group, services, [(Chinese, English)]); {x} is filled from FILL.
 TOPICS = {
-    "HW.PC": (10, "DESKTOP", ["PC"], [("电脑无法开机，指示灯不亮", "Laptop does not power on"),
-              ("笔记本蓝屏，错误代码 {code}", "Blue screen on laptop, stop code {code}"),
-              ("电脑运行非常缓慢", "PC is very slow")]),
-    "HW.PRINTER": (7, "DESKTOP", ["PRINT"], [("{floor}楼打印机卡纸", "Printer on floor {floor} jams"),
-                   ("无法连接网络打印机 {printer}", "Cannot reach network printer {printer}")]),
+    "HW.PC": (10, "DESKTOP", ["PC"], [
+        ("电脑无法开机，指示灯不亮", "Laptop does not power on"),
+        ("笔记本蓝屏，错误代码 {code}", "Blue screen on laptop, stop code {code}"),
+        ("电脑运行非常缓慢", "PC is very slow")]),
+    "HW.PRINTER": (7, "DESKTOP", ["PRINT"], [
+        ("{floor}楼打印机卡纸", "Printer on floor {floor} jams"),
+        ("无法连接网络打印机 {printer}", "Cannot reach network printer {printer}")]),
     "HW.SERVER": (3, "SYS", ["FILES", "EMAIL", "GIT"], [
         ("服务器 {host} 硬盘告警", "Disk alarm on server {host}"),
         ("服务器 {host} 电源模块故障", "Power supply failure on {host}")]),
-    "SW.OFFICE": (8, "DESKTOP", ["PC"], [("Excel 打开文件时崩溃", "Excel crashes opening a file"),
-                  ("Word 无法保存文档", "Word cannot save the document")]),
-    "SW.OS": (4, "DESKTOP", ["PC"], [("Windows 更新失败，错误 {code}", "Windows update fails: {code}")]),
+    "SW.OFFICE": (8, "DESKTOP", ["PC"], [
+        ("Excel 打开文件时崩溃", "Excel crashes opening a file"),
+        ("Word 无法保存文档", "Word cannot save the document")]),
+    "SW.OS": (4, "DESKTOP", ["PC"], [
+        ("Windows 更新失败，错误 {code}", "Windows update fails: {code}")]),
     "SW.BIZAPP": (12, "APP", ["ERP", "OA", "CRM", "HRIS", "FINSYS", "MES", "WEB"], [
         ("{app} 登录报错 500", "{app} returns error 500 at login"),
         ("{app} 报表导出超时", "{app} report export times out"),
         ("{app} 审批流程卡住", "{app} approval workflow is stuck")]),
-    "NET.LAN": (6, "NET", ["LAN", "WIFI"], [("{floor}楼无线网络信号差", "Weak Wi-Fi on floor {floor}"),
-                ("网口不通，无法上网", "Network port dead, no connection")]),
-    "NET.VPN": (7, "NET", ["VPN"], [("VPN 无法连接，提示认证失败", "VPN fails: authentication error"),
-                ("VPN 连接后频繁掉线", "VPN drops every few minutes")]),
-    "NET.INTERNET": (3, "NET", ["INET"], [("无法访问外网", "Cannot reach the internet"),
-                     ("访问 {site} 非常慢", "{site} is very slow")]),
-    "ACCOUNT.PASSWORD": (10, "DESK", ["AD"], [("域账号被锁定，请求解锁", "Domain account locked"),
-                         ("重置 {app} 密码", "Reset my {app} password")]),
+    "NET.LAN": (6, "NET", ["LAN", "WIFI"], [
+        ("{floor}楼无线网络信号差", "Weak Wi-Fi on floor {floor}"),
+        ("网口不通，无法上网", "Network port dead, no connection")]),
+    "NET.VPN": (7, "NET", ["VPN"], [
+        ("VPN 无法连接，提示认证失败", "VPN fails: authentication error"),
+        ("VPN 连接后频繁掉线", "VPN drops every few minutes")]),
+    "NET.INTERNET": (3, "NET", ["INET"], [
+        ("无法访问外网", "Cannot reach the internet"),
+        ("访问 {site} 非常慢", "{site} is very slow")]),
+    "ACCOUNT.PASSWORD": (10, "DESK", ["AD"], [
+        ("域账号被锁定，请求解锁", "Domain account locked"),
+        ("重置 {app} 密码", "Reset my {app} password")]),
     "ACCOUNT.PERMISSION": (8, "APP", ["AD", "FILES", "ERP"], [
         ("申请 {app} 访问权限", "Request access to {app}"),
         ("申请共享盘 {share} 读写权限", "Request write access to share {share}")]),
-    "EMAIL": (8, "SYS", ["EMAIL"], [("Outlook 无法收发邮件", "Outlook cannot send or receive"),
-              ("邮箱空间已满", "Mailbox is full"), ("会议室预定失败", "Cannot book a meeting room")]),
-    "DB": (3, "DBA", ["ORACLE", "MYSQL"], [("数据库 {db} 连接数过高", "Too many connections on {db}"),
-           ("{db} 慢查询告警", "Slow query alert on {db}")]),
-    "SECURITY.VIRUS": (2, "SYS", ["PC"], [("终端杀毒软件报毒：{virus}", "Antivirus alert: {virus}")]),
-    "SECURITY": (2, "SYS", ["EMAIL"], [("收到可疑钓鱼邮件", "Suspicious phishing email received")]),
-    "OTHER": (7, "DESK", ["PC", "OA"], [("咨询：如何申请新员工电脑", "How do I order a laptop?"),
-              ("视频会议无法共享屏幕", "Cannot share screen in video calls")]),
+    "EMAIL": (8, "SYS", ["EMAIL"], [
+        ("Outlook 无法收发邮件", "Outlook cannot send or receive"),
+        ("邮箱空间已满", "Mailbox is full"),
+        ("会议室预定失败", "Cannot book a meeting room")]),
+    "DB": (3, "DBA", ["ORACLE", "MYSQL"], [
+        ("数据库 {db} 连接数过高", "Too many connections on {db}"),
+        ("{db} 慢查询告警", "Slow query alert on {db}")]),
+    "SECURITY.VIRUS": (2, "SYS", ["PC"], [
+        ("终端杀毒软件报毒：{virus}", "Antivirus alert: {virus}")]),
+    "SECURITY": (2, "SYS", ["EMAIL"], [
+        ("收到可疑钓鱼邮件", "Suspicious phishing email received")]),
+    "OTHER": (7, "DESK", ["PC", "OA"], [
+        ("咨询：如何申请新员工电脑", "How do I order a laptop?"),
+        ("视频会议无法共享屏幕", "Cannot share screen in video calls")]),
 }
 ALERTS = {
     "HW.SERVER": ("SYS", ["FILES", "EMAIL", "GIT"], [
         ("[告警] {host} CPU使用率超过90%", "[ALERT] {host} CPU above 90%"),
         ("[告警] {host} 磁盘剩余空间不足10%", "[ALERT] {host} disk below 10% free")]),
-    "DB": ("DBA", ["ORACLE", "MYSQL"], [("[告警] {db} 主从复制延迟", "[ALERT] {db} replication lag")]),
-    "NET.LAN": ("NET", ["LAN"], [("[告警] 交换机 {switch} 端口 down", "[ALERT] switch {switch} port down")]),
+    "DB": ("DBA", ["ORACLE", "MYSQL"], [
+        ("[告警] {db} 主从复制延迟", "[ALERT] {db} replication lag")]),
+    "NET.LAN": ("NET", ["LAN"], [
+        ("[告警] 交换机 {switch} 端口 down", "[ALERT] switch {switch} port down")]),
 }
 FILL = {"code": ["0x0000007E", "0x000000D1", "0x80070002", "0x800F0922"],
         "floor": ["2", "3", "5", "7", "12"], "printer": ["PRN-3F-01", "PRN-5F-02", "HP-M607"],
@@ -268,11 +284,11 @@ def _topic(path, group, service_codes, templates, services, rng) -> Topic:
         values = {key: rng.choice(options) for key, options in FILL.items()}
         if rng.random() < 0.7:
             short = zh.format(**values)
-            texts.append((short, f"用户反映：{short}。已尝试重启，问题依旧，影响日常工作，请尽快处理。"))
+            texts.append((short, f"用户反映：{short}。已尝试重启，问题依旧，请尽快处理。"))
         else:
             short = en.format(**values)
-            texts.append((short, f"User reports: {short}. Restarting did not help and work is "
-                                 "blocked; please look into it."))
+            texts.append((short, (f"User reports: {short}. Restarting did not help and work "
+                                  "is blocked; please look into it.")))
     return Topic(path, group, [services[c] for c in service_codes], texts)
 
 

@@ -1,0 +1,130 @@
+"""The real server under test: gunicorn serving config.wsgi:application, plus the db_worker.
+
+Started the way `opsdesk up` starts them (gthread workers; django-tasks-db's worker for every
+queue), on a free loopback port, against the DATABASE_URL of the environment.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Self
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def gunicorn_argv(*, port: int, workers: int, threads: int, access_log: bool,
+                  app: str = "config.wsgi:application") -> list[str]:
+    argv = [sys.executable, "-m", "gunicorn", app,
+            "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
+            "--workers", str(workers), "--threads", str(threads),
+            "--graceful-timeout", "10", "--log-level", "warning"]
+    if access_log:
+        argv += ["--access-logfile", "-"]
+    from gunicorn.config import KNOWN_SETTINGS
+
+    if "control_socket_disable" in {s.name for s in KNOWN_SETTINGS}:
+        argv.append("--no-control-socket")  # a second gunicorn on the machine would clash
+    return argv
+
+
+class Server:
+    """Context manager: start gunicorn (and the db_worker), wait until the API answers, stop."""
+
+    def __init__(self, *, workers: int = 2, threads: int = 4, db_worker: bool = True,
+                 access_log: bool = False, app: str = "config.wsgi:application"):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.argv = gunicorn_argv(port=self.port, workers=workers, threads=threads,
+                                  access_log=access_log, app=app)
+        self.with_worker = db_worker
+        self.processes: dict[str, subprocess.Popen] = {}
+        # Kept open while the server runs, closed and removed in __exit__.
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115
+            "w+", prefix="api-bench-", suffix=".log", delete=False)
+
+    def __enter__(self) -> Self:
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
+               "PYTHONUNBUFFERED": "1"}
+        self.processes["gunicorn"] = subprocess.Popen(
+            self.argv, cwd=BASE_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        if self.with_worker:
+            self.processes["db_worker"] = subprocess.Popen(
+                [sys.executable, "-m", "opsdesk.cli", "manage", "db_worker", "--queue-name", "*",
+                 "--no-reload"], cwd=BASE_DIR, env=env, stdout=self.log,
+                stderr=subprocess.STDOUT)
+        return self
+
+    def wait_ready(self, token: str, timeout: float = 60.0) -> None:
+        """Poll a cheap API call until it answers 200; fail with the server's log otherwise."""
+        deadline = time.monotonic() + timeout
+        request = urllib.request.Request(f"{self.url}/api/v1/incidents?limit=1",
+                                         headers={"Authorization": f"Bearer {token}"})
+        while time.monotonic() < deadline:
+            if self.processes["gunicorn"].poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.3)
+        self.log.flush()
+        raise SystemExit(f"gunicorn did not answer at {self.url}:\n"
+                         + Path(self.log.name).read_text()[-3000:])
+
+    def __exit__(self, *exc) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.log.close()
+        os.unlink(self.log.name)
+
+    def memory(self) -> list[tuple[str, int, int, int]]:
+        """(role, pid, RSS KiB, peak RSS KiB) of the gunicorn master, its workers and db_worker."""
+        rows = []
+        master = self.processes["gunicorn"].pid
+        rows.append(("gunicorn master", master, *_rss(master)))
+        for child in _children(master):
+            rows.append(("gunicorn worker", child, *_rss(child)))
+        if "db_worker" in self.processes:
+            pid = self.processes["db_worker"].pid
+            rows.append(("db_worker", pid, *_rss(pid)))
+        return rows
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True,
+                         text=True, check=False).stdout
+    return [int(line) for line in out.split()]
+
+
+def _rss(pid: int) -> tuple[int, int]:
+    """Current and peak resident memory in KiB, from /proc (0, 0 where it can't be read)."""
+    values = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _sep, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values[key] = int(rest.split()[0])
+    except OSError:
+        pass
+    return values.get("VmRSS", 0), values.get("VmHWM", 0)
