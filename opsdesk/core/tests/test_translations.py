@@ -191,7 +191,7 @@ def test_catalogue_holds_every_string_marked_for_translation(po, tmp_path):
 def test_the_scan_reads_templates_and_python():
     """Guard the guard: the scan sees a template string and a lazy model label."""
     names = {p.relative_to(ROOT).as_posix() for p in _translatable_files()}
-    assert "opsdesk/core/templates/core/home.html" in names
+    assert "opsdesk/web/templates/web/base.html" in names
     assert "opsdesk/incidents/choices.py" in names
     code = templatize('{% load i18n %}{% translate "Change language" %}'
                       '{% blocktranslate count n=n %}{{ n }} row{% plural %}{{ n }} rows'
