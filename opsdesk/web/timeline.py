@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from opsdesk.incidents import selectors
@@ -55,19 +57,20 @@ def _describe_transition(event):
         action = Action(event.action).label
     except ValueError:
         action = event.action
-    statuses = _("%(from)s → %(to)s") % {"from": _status(event.from_status),
-                                         "to": _status(event.to_status)}
-    return f"{action} ({statuses})", event.new_value
+    return _("%(action)s (status: %(from)s → %(to)s)") % {
+        "action": action, "from": _status(event.from_status),
+        "to": _status(event.to_status)}, event.new_value
 
 
 def _describe_field(event):
     label = _field_label(event.field)
     return _("%(field)s changed") % {"field": label}, \
-        _("%(old)s → %(new)s") % {"old": event.old_value or "—", "new": event.new_value or "—"}
+        _("from “%(old)s” to “%(new)s”") % {"old": event.old_value or "—",
+                                           "new": event.new_value or "—"}
 
 
 def _describe_assignment(event):
-    return _("Assignment changed"), _("%(old)s → %(new)s") % {
+    return _("Assignment changed"), _("from “%(old)s” to “%(new)s”") % {
         "old": event.old_value or "—", "new": event.new_value or _("unassigned")}
 
 
@@ -105,6 +108,6 @@ def _status(value) -> str:
 
 def _field_label(name: str) -> str:
     try:
-        return str(Incident._meta.get_field(name).verbose_name)
-    except Exception:
+        return capfirst(str(Incident._meta.get_field(name).verbose_name))
+    except FieldDoesNotExist:
         return name

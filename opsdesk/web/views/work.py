@@ -30,8 +30,8 @@ class Queue:
 
 QUEUES = [
     Queue("unassigned", _("Unassigned"), True),
-    Queue("owned", _("Mine as owner"), True),
-    Queue("to-confirm", _("Resolved, to confirm with the user"), True),
+    Queue("owned", _("Owned by me"), True),
+    Queue("to-confirm", _("Resolved, awaiting user confirmation"), True),
     Queue("pending", _("Pending"), True),
     Queue("open", _("All open"), True),
     Queue("group", _("My groups"), False),
