@@ -19,6 +19,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
         reference_load_defaults()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_lookups():
+    """Rows cached in memory belong to one test: each test's data rolls back."""
+    from opsdesk.core import lookups
+
+    lookups.clear()
+    yield
+    lookups.clear()
+
+
 @pytest.fixture
 def reference_data(transactional_db):
     """For transactional tests, whose flush empties the tables: load the defaults again."""

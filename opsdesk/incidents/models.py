@@ -12,11 +12,16 @@ from .querysets import IncidentQuerySet
 USER = settings.AUTH_USER_MODEL
 
 
-def _fk(model, label, related_name="+", **kwargs):
-    """A nullable, protected foreign key to reference data."""
+def _fk(model, label, related_name="+", db_index=False, **kwargs):
+    """A nullable, protected foreign key to reference data.
+
+    Unindexed by default: every index slows each insert, and a code shared by a large part of
+    the table (a source, an impact) is never a useful index on its own. Lists filter on the
+    composite indexes in Meta; rows of code tables are never deleted, only deactivated.
+    """
     return models.ForeignKey(
         model, verbose_name=label, null=True, blank=True, on_delete=models.PROTECT,
-        related_name=related_name, **kwargs,
+        related_name=related_name, db_index=db_index, **kwargs,
     )
 
 
@@ -29,7 +34,7 @@ class Incident(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
     created_by = models.ForeignKey(
         USER, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL,
-        related_name="+", editable=False,
+        related_name="+", editable=False, db_index=False,
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices,
                                default=Channel.WEB, editable=False)
@@ -74,17 +79,17 @@ class Incident(models.Model):
     nature = _fk("reference.Nature", _("nature"))
     short_description = models.CharField(_("short description"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    category = _fk("reference.Category", _("category"))
-    service = _fk("cmdb.Service", _("affected service"))
+    category = _fk("reference.Category", _("category"), db_index=True)
+    service = _fk("cmdb.Service", _("affected service"), db_index=True)
     configuration_items = models.ManyToManyField(
         "cmdb.ConfigurationItem", verbose_name=_("configuration items"), blank=True,
         related_name="incidents")
 
     # How bad.
     impact = models.ForeignKey("reference.Impact", verbose_name=_("impact"),
-                               on_delete=models.PROTECT, related_name="+")
+                               on_delete=models.PROTECT, related_name="+", db_index=False)
     urgency = models.ForeignKey("reference.Urgency", verbose_name=_("urgency"),
-                                on_delete=models.PROTECT, related_name="+")
+                               on_delete=models.PROTECT, related_name="+", db_index=False)
     priority = models.ForeignKey("reference.Priority", verbose_name=_("priority"),
                                  on_delete=models.PROTECT, related_name="+",
                                  db_index=False)  # covered by inc_priority_status_id

@@ -16,11 +16,12 @@ from opsdesk.core.exceptions import InvalidInput, NotFound
 
 from .choices import Visibility
 from .models import Attachment, Comment, Incident, IncidentEvent
+from .related import CACHED_RELATIONS, LINKS, PEOPLE, incidents_attach_related
 from .services.relations import user_is_staff
 
-LIST_RELATED = ("requester", "requester_department", "created_by", "owner", "assignee", "assignment_group", "category", "service",
-                "source", "nature", "impact", "urgency", "priority", "location", "pending_reason",
-                "resolution_code", "closure_code", "vendor", "duplicate_of", "parent")
+
+# Every relation a listed incident carries (attached without joins, see related.py).
+LIST_RELATED = (*CACHED_RELATIONS, *PEOPLE, *LINKS)
 
 # sort name -> ordering fields; id is always last so the order is total (needed by keysets).
 SORTS = {
@@ -59,11 +60,10 @@ class IncidentFilters:
 
 def incident_get(*, user, number: str) -> Incident:
     """The incident with this number if user may see it; NotFound otherwise (no leak of existence)."""
-    incident = (Incident.objects.restrict(user).select_related(*LIST_RELATED)
-                .filter(number=number).first())
+    incident = Incident.objects.restrict(user).filter(number=number).first()
     if incident is None:
         raise NotFound(_("Incident %(number)s was not found.") % {"number": number})
-    return incident
+    return incidents_attach_related([incident])[0]
 
 
 def incident_visible(*, user, number: str) -> bool:
@@ -73,7 +73,7 @@ def incident_visible(*, user, number: str) -> bool:
 
 def incident_get_unrestricted(*, number: str) -> Incident:
     """The incident by number for a caller that was just permitted to act on it."""
-    return Incident.objects.select_related(*LIST_RELATED).get(number=number)
+    return incidents_attach_related([Incident.objects.get(number=number)])[0]
 
 
 def incident_list(*, user, filters: IncidentFilters, sort: str = "-registered_at",
@@ -85,17 +85,29 @@ def incident_list(*, user, filters: IncidentFilters, sort: str = "-registered_at
             "choices": ", ".join(SORTS)}})
     if limit < 1:
         raise InvalidInput(errors={"limit": _("Ask for at least one row.")})
-    qs = _filtered(Incident.objects.restrict(user), filters)
+    qs = _filtered(_visible(user, filters), filters)
     if cursor:
         qs = qs.filter(_after_cursor(ordering, _decode_cursor(cursor, ordering)))
-    rows = list(qs.select_related(*LIST_RELATED).order_by(*ordering)[: limit + 1])
+    rows = list(qs.order_by(*ordering)[: limit + 1])
     next_cursor = _encode_cursor(rows[limit - 1], ordering) if len(rows) > limit else ""
-    return rows[:limit], next_cursor
+    return incidents_attach_related(rows[:limit]), next_cursor
+
+
+def _visible(user, filters: IncidentFilters) -> QuerySet:
+    """restrict(user), skipped when the filter itself only selects incidents user may see.
+
+    "My incidents" (requester = me) and "assigned to me" are always visible to me; adding
+    restrict()'s OR to them only makes PostgreSQL read every row of the OR to sort them.
+    """
+    if user.is_authenticated and user.is_active and user.pk in (filters.requester_id,
+                                                                filters.assignee_id):
+        return Incident.objects.all()
+    return Incident.objects.restrict(user)
 
 
 def incident_count(*, user, filters: IncidentFilters) -> int:
     """How many incidents match (for queue counters)."""
-    return _filtered(Incident.objects.restrict(user), filters).count()
+    return _filtered(_visible(user, filters), filters).count()
 
 
 def _filtered(qs: QuerySet, f: IncidentFilters) -> QuerySet:

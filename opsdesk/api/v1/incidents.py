@@ -16,6 +16,7 @@ from opsdesk.incidents.refs import resolve_refs
 
 from . import incident_output as out
 from .filters import filters_from_query
+from .responses import json_response
 from .incident_schemas import (ActionIn, AttachmentOut, CommentIn, CommentOut, EventOut,
                                IncidentCreateIn, IncidentOut, IncidentPage, IncidentUpdateIn,
                                PeopleIn)
@@ -64,8 +65,8 @@ def create_incident(request, payload: IncidentCreateIn):
             incident = services.incident_transition(
                 incident=incident, action=Action.ASSIGN, by=request.auth, channel=Channel.API,
                 assignment_group=group, assignee=assignee)
-    return Status(201, out.incident_detail(incident_number=incident.number, user=request.auth,
-                                           after_action=True))
+    return json_response(out.incident_detail(incident_number=incident.number, user=request.auth,
+                                             after_action=True), status=201)
 
 
 @router.get("", response={200: IncidentPage, **ERRORS}, summary="List incidents")
@@ -74,12 +75,13 @@ def list_incidents(request, query: Query[ListQuery]):
     filters = filters_from_query(query=query, user=request.auth)
     rows, cursor = selectors.incident_list(user=request.auth, filters=filters, sort=query.sort,
                                            cursor=query.cursor, limit=query.limit)
-    return {"items": [out.incident_dict(i) for i in rows], "next_cursor": cursor or None}
+    return json_response({"items": [out.incident_dict(i) for i in rows],
+                          "next_cursor": cursor or None})
 
 
 @router.get("/{number}", response={200: IncidentOut, **ERRORS}, summary="Get an incident")
 def get_incident(request, number: str):
-    return out.incident_detail(incident_number=number, user=request.auth)
+    return json_response(out.incident_detail(incident_number=number, user=request.auth))
 
 
 @router.patch("/{number}", response={200: IncidentOut, **ERRORS}, summary="Change fields")
@@ -90,7 +92,8 @@ def update_incident(request, number: str, payload: IncidentUpdateIn):
     if not data:
         raise InvalidInput(errors={"body": _("Send at least one field to change.")})
     services.incident_update(incident=incident, by=request.auth, data=data, channel=Channel.API)
-    return out.incident_detail(incident_number=number, user=request.auth, after_action=True)
+    return json_response(out.incident_detail(incident_number=number, user=request.auth,
+                                             after_action=True))
 
 
 @router.post("/{number}/actions/{action}", response={200: IncidentOut, **ERRORS},
@@ -101,7 +104,8 @@ def take_action(request, number: str, action: Action, payload: ActionIn | None =
     params = resolve_refs((payload or ActionIn()).dict(exclude_unset=True))
     services.incident_transition(incident=incident, action=action, by=request.auth,
                                  channel=Channel.API, **params)
-    return out.incident_detail(incident_number=number, user=request.auth, after_action=True)
+    return json_response(out.incident_detail(incident_number=number, user=request.auth,
+                                             after_action=True))
 
 
 @router.get("/{number}/comments", response={200: list[CommentOut], **ERRORS})
@@ -185,4 +189,5 @@ def _change_people(request, number, field, usernames, *, add):
     users = resolve_refs({field: usernames})[field]
     change = services.people_add if add else services.people_remove
     change(incident=incident, by=request.auth, field=field, users=users, channel=Channel.API)
-    return out.incident_detail(incident_number=number, user=request.auth, after_action=True)
+    return json_response(out.incident_detail(incident_number=number, user=request.auth,
+                                             after_action=True))
