@@ -15,7 +15,7 @@ def _event(*, incident: Incident, kind: str, by, channel: str, **fields) -> Inci
 def event_created(*, incident: Incident, by, channel: str) -> IncidentEvent:
     """The incident was logged."""
     return _event(incident=incident, kind=EventKind.CREATED, by=by, channel=channel,
-                  to_status=incident.status, new_value=incident.number)
+                  to_status=incident.status)
 
 
 def event_field_changed(*, incident, by, channel, field: str, old, new,

@@ -29,7 +29,8 @@ class Incident(models.Model):
     """An incident, service request or consultation, carrying every ITSS information item."""
 
     # System items (never typed in).
-    number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
+    # Empty only inside the creating transaction, until the number is taken as its last step.
+    number = models.CharField(_("number"), max_length=20, unique=True, null=True, editable=False)
     registered_at = models.DateTimeField(_("registered at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
     created_by = models.ForeignKey(

@@ -49,7 +49,7 @@ def _event_entry(event) -> Entry:
 
 
 def _describe_created(event):
-    return _("Logged as %(number)s") % {"number": event.new_value}, ""
+    return _("Logged"), ""
 
 
 def _describe_transition(event):

@@ -2,7 +2,6 @@
 
 from datetime import datetime
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -57,14 +56,10 @@ def create_incident(request, payload: IncidentCreateIn):
     group, assignee = data.pop("assignment_group", None), data.pop("assignee", None)
     if assignee is not None and group is None:
         raise InvalidInput(errors={"assignment_group": _("Name the group of the assignee.")})
-    with transaction.atomic():  # create and assign commit together or not at all
-        incident, created = services.incident_create(
-            by=request.auth, data=data, channel=Channel.API, idempotency_key=key,
-            digest=services.request_digest(payload.dict()))
-        if created and group is not None:
-            incident = services.incident_transition(
-                incident=incident, action=Action.ASSIGN, by=request.auth, channel=Channel.API,
-                assignment_group=group, assignee=assignee)
+    assign = {"assignment_group": group, "assignee": assignee} if group is not None else None
+    incident, _created = services.incident_create(
+        by=request.auth, data=data, channel=Channel.API, idempotency_key=key,
+        digest=services.request_digest(payload.dict()), assign=assign)
     return json_response(out.incident_detail(incident_number=incident.number, user=request.auth,
                                              after_action=True), status=201)
 

