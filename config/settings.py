@@ -177,7 +177,8 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 # Attachments are stored outside the web root and only served by a permission-checked view.
 MEDIA_ROOT = DATA_DIR / "media"
-MEDIA_URL = None
+# Never served directly: the prefix below is routed nowhere (attachments go through a view).
+MEDIA_URL = "/media-not-served/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -22,3 +22,8 @@ def model_update(*, instance: models.Model, data: dict[str, Any], fields: list[s
             update_fields.append("updated_at")
         instance.save(update_fields=update_fields)
     return changed
+
+
+def text_clean(value: str | None) -> str:
+    """Text as people typed it, with browser line endings (CRLF) made plain newlines."""
+    return (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()

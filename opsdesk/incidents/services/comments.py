@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from opsdesk.core.services import text_clean
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
 
 from .. import events
@@ -29,7 +30,7 @@ def comment_create(*, incident: Incident, by, body: str, visibility: str = Visib
     A requester's reply to an incident pending on the user resumes it; a support person's first
     public reply counts as the first response.
     """
-    body = (body or "").strip()
+    body = text_clean(body)
     if not body:
         raise InvalidInput(errors={"body": _("Write something.")})
     with transaction.atomic():

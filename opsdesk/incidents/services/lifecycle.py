@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from opsdesk.core.services import text_clean
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
 
 from .. import events
@@ -150,7 +151,7 @@ def _resume(*, incident, **_params):
 
 def _resolve(*, incident, by, relations, now, resolution, resolution_code, is_workaround=False,
              **_params):
-    incident.resolution = resolution.strip()
+    incident.resolution = text_clean(resolution)
     incident.resolution_code = resolution_code
     incident.is_workaround = bool(is_workaround)
     incident.resolved_at = now

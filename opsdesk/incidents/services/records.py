@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from opsdesk.core.services import text_clean
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
 from opsdesk.reference.models import Nature, Priority
 from opsdesk.reference.selectors import priority_from_matrix
@@ -96,6 +97,8 @@ def _idempotent_replay(*, by, key: str, digest: str) -> Incident | None:
 def _incident_insert(*, by, data: dict, channel: str) -> Incident:
     _check_create_permissions(by=by, data=data)
     values = {f: data[f] for f in SCALAR_FIELDS if f in data and data[f] is not None}
+    if "description" in values:
+        values["description"] = text_clean(values["description"])
     values.setdefault("requester", by)
     if "nature" not in values:
         values["nature"] = Nature.objects.get(pk=DEFAULT_NATURE)  # its prefix makes the number
@@ -217,7 +220,8 @@ def incident_update(*, incident: Incident, by, data: dict, channel: str = Channe
         before = {f: getattr(incident, f) for f in SCALAR_FIELDS + ("priority", "owner")}
         for field in SCALAR_FIELDS:
             if field in data:
-                setattr(incident, field, data[field])
+                value = data[field]
+                setattr(incident, field, text_clean(value) if field == "description" else value)
         if "requester" in data and incident.requester_id is None:
             raise InvalidInput(errors={"requester": _("An incident needs a requester.")})
         _validate(incident)

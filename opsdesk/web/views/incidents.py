@@ -8,7 +8,6 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from opsdesk.core.downloads import attachment_response
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotFound, NotPermitted
@@ -52,9 +51,10 @@ def detail(request, number):
 
 
 @login_required
-@require_POST
 def action(request, number, action):
     """Take one lifecycle action from the incident page; errors show next to the fields."""
+    if request.method != "POST":  # a reload of the address after an error: back to the page
+        return redirect("web:incident", number=number)
     incident = _incident_or_404(request, number)
     try:
         action = Action(action)
@@ -80,9 +80,10 @@ def action(request, number, action):
 
 
 @login_required
-@require_POST
 def comment(request, number):
     """Add a reply or a work note, with files."""
+    if request.method != "POST":
+        return redirect("web:incident", number=number)
     incident = _incident_or_404(request, number)
     form = CommentForm(request.POST, request.FILES)
     if form.is_valid():

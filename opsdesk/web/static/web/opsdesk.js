@@ -4,3 +4,9 @@ document.addEventListener("htmx:afterSwap", (event) => {
   const error = event.detail.target.querySelector(".has-error input, .has-error select, .has-error textarea");
   if (error) error.focus();
 });
+
+document.addEventListener("DOMContentLoaded", () => {
+  // After a form comes back with errors, put the cursor in the first field to fix.
+  const error = document.querySelector(".has-error input, .has-error select, .has-error textarea");
+  if (error) error.focus();
+});
