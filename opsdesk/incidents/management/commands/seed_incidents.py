@@ -223,9 +223,12 @@ def _keep_updated_at():
 
 def _analyze() -> None:
     """Fresh planner statistics, so that queries right after a bulk load are planned well."""
+    keyword = "ANALYZE TABLE" if connection.vendor == "mysql" else "ANALYZE"
     with connection.cursor() as cursor:
         for model in (Incident, IncidentEvent):
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+            cursor.execute(f"{keyword} {connection.ops.quote_name(model._meta.db_table)}")
+            if connection.vendor == "mysql":
+                cursor.fetchall()  # MySQL answers ANALYZE TABLE with a result set
 
 
 def _apportion(total: int, weights: list[float]) -> list[int]:
