@@ -3,10 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from opsdesk.accounts.models import SupportGroup, User
+from opsdesk.accounts.models import Location, SupportGroup, User
 from opsdesk.cmdb.models import Service
 from opsdesk.incidents.choices import Action, Visibility
-from opsdesk.reference.models import (Category, ClosureCode, Impact, PendingReason,
+from opsdesk.reference.models import (Category, ClosureCode, Impact, Nature, PendingReason,
                                       ResolutionCode, Urgency)
 
 
@@ -62,6 +62,35 @@ class ReportForm(forms.Form):
                               initial=4)
     contact_phone = forms.CharField(label=_("Phone to reach you"), max_length=40, required=False)
     attachments = MultipleFileField(label=_("Screenshots or files"), required=False)
+
+
+class EditForm(forms.Form):
+    """Classify and describe an incident (the desk and the people working on it)."""
+
+    short_description = forms.CharField(label=_("Short description"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 4}))
+    nature = forms.ModelChoiceField(label=_("Nature"), queryset=_active(Nature))
+    category = CategoryChoiceField(label=_("Category"), required=False,
+                                   queryset=_active(Category).select_related("parent__parent"))
+    service = forms.ModelChoiceField(label=_("Service"), required=False,
+                                     queryset=_active(Service))
+    location = forms.ModelChoiceField(label=_("Location"), required=False,
+                                      queryset=_active(Location))
+    impact = LevelChoiceField(label=_("Impact"), queryset=Impact.objects.all())
+    urgency = LevelChoiceField(label=_("Urgency"), queryset=Urgency.objects.all())
+
+    FIELDS = ("short_description", "description", "nature", "category", "service", "location",
+              "impact", "urgency")
+
+    @classmethod
+    def for_incident(cls, incident, data=None):
+        initial = {name: getattr(incident, name) for name in cls.FIELDS}
+        return cls(data, initial=initial, prefix="edit")
+
+    def changes(self) -> dict:
+        """Only the fields the person changed, so the history records just those."""
+        return {name: self.cleaned_data[name] for name in self.changed_data}
 
 
 class CommentForm(forms.Form):

@@ -127,3 +127,30 @@ def test_tokens_page_creates_and_revokes(org):
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert user.post("/tokens/", {"revoke": "abc"}).status_code == 404
+
+
+def test_desk_edits_the_record_and_history_keeps_each_change(org):
+    incident = incident_factory(by=org.desk, requester=org.requester)
+    desk = browser(org.desk)
+    page = desk.get(f"/incidents/{incident.number}/").content.decode()
+    assert f"/incidents/{incident.number}/edit/" in page
+    r = desk.post(f"/incidents/{incident.number}/edit/", {
+        "edit-short_description": "Printer on floor 3 does not print",
+        "edit-description": "", "edit-nature": "01", "edit-impact": "2", "edit-urgency": "1"})
+    assert r.status_code == 302
+    incident.refresh_from_db()
+    assert (incident.impact_id, incident.urgency_id, incident.priority_id) == (2, 1, 1)
+    fields = set(incident.events.filter(kind="field").values_list("field", flat=True))
+    assert {"impact", "urgency", "priority"} <= fields and "short_description" not in fields
+    assert f"/incidents/{incident.number}/edit/" not in browser(org.requester).get(
+        f"/incidents/{incident.number}/").content.decode()
+
+
+def test_edit_errors_keep_what_was_typed(org):
+    incident = incident_factory(by=org.desk, requester=org.requester)
+    r = browser(org.desk).post(f"/incidents/{incident.number}/edit/", {
+        "edit-short_description": "", "edit-description": "My new details",
+        "edit-nature": "01", "edit-impact": "2", "edit-urgency": "1"})
+    assert r.status_code == 422 and "My new details" in r.content.decode()
+    incident.refresh_from_db()
+    assert incident.impact_id == 4

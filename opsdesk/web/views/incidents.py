@@ -16,7 +16,7 @@ from opsdesk.incidents.choices import Action, Channel, Visibility
 from opsdesk.incidents.refs import resolve_refs
 from opsdesk.incidents.services.relations import user_is_staff
 
-from ..forms import ActionForm, CommentForm
+from ..forms import ActionForm, CommentForm, EditForm
 from ..timeline import timeline_entries
 
 def _incident_or_404(request, number):
@@ -26,7 +26,7 @@ def _incident_or_404(request, number):
         raise Http404 from None
 
 
-def _page(request, incident, *, forms=None, comment_form=None, status=200):
+def _page(request, incident, *, forms=None, comment_form=None, edit_form=None, status=200):
     allowed = services.allowed_actions(user=request.user, incident=incident)
     forms = forms or {}
     action_forms = [forms.get(a) or ActionForm(action=a) for a in allowed]
@@ -36,7 +36,9 @@ def _page(request, incident, *, forms=None, comment_form=None, status=200):
         "timeline": timeline_entries(user=request.user, incident=incident),
         "attachments": selectors.incident_attachments(user=request.user, incident=incident),
         "comment_form": comment_form or CommentForm(),
-        "can_edit": services.can_edit(user=request.user, incident=incident),
+        "edit_form": (edit_form or EditForm.for_incident(incident))
+        if services.can_edit(user=request.user, incident=incident) and incident.status < 50
+        else None,
         "configuration_items": list(incident.configuration_items.all()),
         "collaborators": list(incident.collaborators.all()),
         "nav": "work" if staff else "portal",
@@ -106,6 +108,30 @@ def comment(request, number):
         else:
             return redirect("web:incident", number=number)
     return _page(request, incident, comment_form=form, status=422)
+
+
+@login_required
+def edit(request, number):
+    """Change the record's fields; each change goes to the history."""
+    if request.method != "POST":
+        return redirect("web:incident", number=number)
+    incident = _incident_or_404(request, number)
+    form = EditForm.for_incident(incident, request.POST)
+    if form.is_valid():
+        try:
+            if form.changes():
+                services.incident_update(incident=incident, by=request.user,
+                                         data=form.changes(), channel=Channel.WEB)
+        except InvalidInput as error:
+            _add_errors(form, error)
+        except NotPermitted:
+            raise PermissionDenied from None
+        except Conflict as error:
+            messages.error(request, error.message)
+            return redirect("web:incident", number=number)
+        else:
+            return redirect("web:incident", number=number)
+    return _page(request, incident, edit_form=form, status=422)
 
 
 @login_required
