@@ -16,6 +16,8 @@ import os
 import platform
 import random
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -99,8 +101,13 @@ def _create_body(fx, i: int, rng: random.Random) -> bytes:
 
 def run_all(*, base_url: str, fx, create_clients: int, read_clients: list[int],
             seconds: float, create_seconds: float, max_requests: int, warmup: int,
-            skip_create: bool = False, only: str = "") -> list["Result"]:
-    """Warm each scenario up, then measure it; create at create_clients, reads at each count."""
+            skip_create: bool = False, only: str = "",
+            cpu_meter: Callable[[], AbstractContextManager] | None = None) -> list["Result"]:
+    """Warm each scenario up, then measure it; create at create_clients, reads at each count.
+
+    cpu_meter, when given, makes a context manager whose `seconds` is the server side's CPU
+    during the run; each result then carries it.
+    """
     from bench.loadgen import run
 
     cursor = _first_page_cursor(base_url, fx)
@@ -116,9 +123,12 @@ def run_all(*, base_url: str, fx, create_clients: int, read_clients: list[int],
                       "clients": clients, "expect": scenario.expect}
             if warmup:
                 run(name="warm-up", seconds=seconds, max_requests=warmup, seed=99, **common)
-            results.append(run(
-                name=scenario.name, max_requests=max_requests, seed=clients,
-                seconds=create_seconds if scenario.kind == "create" else seconds, **common))
+            with cpu_meter() if cpu_meter else nullcontext() as meter:
+                result = run(name=scenario.name, max_requests=max_requests, seed=clients,
+                             seconds=create_seconds if scenario.kind == "create" else seconds,
+                             **common)
+            result.server_cpu = meter.seconds if meter else None
+            results.append(result)
     return results
 
 
@@ -147,15 +157,16 @@ def _target(result: "Result") -> str:
 def format_table(results: list["Result"], *, markdown: bool = False) -> str:
     """One line per result: scenario, clients, requests, req/s, p50/p95/p99 ms, errors, target."""
     head = ["scenario", "clients", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors",
-            "target"]
+            "cpu ms/req", "target"]
     rows = [[r.name, str(r.clients), str(r.count), f"{r.rate:.0f}", f"{r.percentile(50):.1f}",
-             f"{r.percentile(95):.1f}", f"{r.percentile(99):.1f}", str(r.errors), _target(r)]
+             f"{r.percentile(95):.1f}", f"{r.percentile(99):.1f}", str(r.errors),
+             "-" if r.cpu_per_request is None else f"{r.cpu_per_request:.1f}", _target(r)]
             for r in results]
     if markdown:
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
     widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
-    fmt = "  ".join(f"{{:{'<' if i in (0, 8) else '>'}{w}}}" for i, w in enumerate(widths))
+    fmt = "  ".join(f"{{:{'<' if i in (0, 9) else '>'}{w}}}" for i, w in enumerate(widths))
     return "\n".join(fmt.format(*row) for row in [head, *rows])
 
 
@@ -166,8 +177,8 @@ def environment() -> str:
     from opsdesk.incidents.models import Incident, IncidentEvent
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT version()" if connection.vendor == "postgresql"
-                       else "SELECT 'SQLite ' || sqlite_version()")
+        cursor.execute({"postgresql": "SELECT version()", "mysql": "SELECT CONCAT('MySQL ', version())"}
+                       .get(connection.vendor, "SELECT 'SQLite ' || sqlite_version()"))
         db_version = cursor.fetchone()[0].split(" on ")[0]
     memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return (f"machine: {os.cpu_count()} CPUs, {memory_gib:.1f} GiB RAM, "
@@ -213,7 +224,8 @@ def main(argv: list[str] | None = None) -> None:
             base_url=args.url or server.url, fx=fx, create_clients=args.create_clients,
             read_clients=[int(n) for n in args.read_clients.split(",")], seconds=args.seconds,
             create_seconds=args.create_seconds, max_requests=args.max_requests,
-            warmup=args.warmup, skip_create=args.skip_create, only=args.only)
+            warmup=args.warmup, skip_create=args.skip_create, only=args.only,
+            cpu_meter=server.cpu_meter if server else None)
         print(format_table(results, markdown=args.markdown))
         for result in results:
             if result.first_error:

@@ -29,6 +29,14 @@ class Result:
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
     first_error: str = ""
+    server_cpu: float | None = None  # CPU seconds the server side used during the run
+
+    @property
+    def cpu_per_request(self) -> float | None:
+        """Server CPU milliseconds per successful request, when it was measured."""
+        if self.server_cpu is None or not self.latencies:
+            return None
+        return self.server_cpu / len(self.latencies) * 1000
 
     @property
     def count(self) -> int:
@@ -50,7 +58,9 @@ class Result:
         return {"name": self.name, "clients": self.clients, "requests": self.count,
                 "errors": self.errors, "rate": round(self.rate, 1),
                 "p50_ms": round(self.percentile(50), 2), "p95_ms": round(self.percentile(95), 2),
-                "p99_ms": round(self.percentile(99), 2), "statuses": self.statuses}
+                "p99_ms": round(self.percentile(99), 2), "statuses": self.statuses,
+                "server_cpu_ms_per_request": None if self.cpu_per_request is None
+                else round(self.cpu_per_request, 2)}
 
 
 class Connection:

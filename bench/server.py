@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -109,6 +110,83 @@ class Server:
             pid = self.processes["db_worker"].pid
             rows.append(("db_worker", pid, *_rss(pid)))
         return rows
+
+
+    def server_pids(self) -> list[int]:
+        """The gunicorn workers and this database's PostgreSQL backends, as they are now."""
+        return _children(self.processes["gunicorn"].pid) + postgres_backends()
+
+    def cpu_meter(self) -> "CpuMeter":
+        return CpuMeter(self.server_pids)
+
+
+class CpuMeter:
+    """Context manager: CPU seconds the server processes use while it is open.
+
+    Processes come and go (a database connection older than CONN_MAX_AGE is replaced), so
+    each process's CPU time is sampled every 0.2 s and the growth per process is summed. A
+    process that ends loses at most its last 0.2 s. Unlike latency, CPU per request barely
+    changes when other work shares the machine.
+    """
+
+    def __init__(self, pids_now):
+        self.pids_now = pids_now
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.seconds = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample_until_stopped, daemon=True)
+
+    def __enter__(self) -> Self:
+        self._sample(baseline=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        self.seconds = sum(cpu - self.first.get(pid, 0.0) for pid, cpu in self.last.items())
+
+    def _sample_until_stopped(self) -> None:
+        while not self._stop.wait(0.2):
+            self._sample()
+
+    def _sample(self, baseline: bool = False) -> None:
+        for pid in self.pids_now():
+            cpu = _cpu(pid)
+            if cpu <= 0.0 and pid in self.last:
+                continue  # ended between the listing and the read: keep its last sample
+            if baseline:
+                self.first[pid] = cpu
+            self.last[pid] = cpu
+
+
+def postgres_backends() -> list[int]:
+    """Local PostgreSQL backends serving the database of DATABASE_URL (root can read them)."""
+    from django.conf import settings
+
+    name = settings.DATABASES["default"].get("NAME", "")
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        return []
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if title.startswith("postgres:") and f" {name} " in title:
+                pids.append(int(entry.name))
+    return pids
+
+
+def _cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _children(pid: int) -> list[int]:
