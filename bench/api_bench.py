@@ -177,7 +177,8 @@ def environment() -> str:
     from opsdesk.incidents.models import Incident, IncidentEvent
 
     with connection.cursor() as cursor:
-        cursor.execute({"postgresql": "SELECT version()", "mysql": "SELECT CONCAT('MySQL ', version())"}
+        cursor.execute({"postgresql": "SELECT version()",
+                        "mysql": "SELECT CONCAT('MySQL ', version())"}
                        .get(connection.vendor, "SELECT 'SQLite ' || sqlite_version()"))
         db_version = cursor.fetchone()[0].split(" on ")[0]
     memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
