@@ -39,6 +39,23 @@ def lookup(model, pk):
     return rows.get(pk)
 
 
+def find(model, field: str, value):
+    """The row whose `field` equals value (reloading the table once if none does), or None."""
+    for refresh in (False, True):
+        rows = rows_by_pk(model, refresh=refresh)
+        match = rows.get(value) if field == model._meta.pk.name else next(
+            (row for row in rows.values() if getattr(row, field) == value), None)
+        if match is not None:
+            return match
+    return None
+
+
+def forget(model) -> None:
+    """Drop one table, after it was edited in this process (other processes follow the TTL)."""
+    with _lock:
+        _tables.pop(model._meta.label, None)
+
+
 def clear() -> None:
     """Forget everything (tests call this between tests, whose rows roll back)."""
     with _lock:

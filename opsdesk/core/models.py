@@ -1,6 +1,8 @@
 """Shared abstract models: timestamps and bilingual labels."""
 
 from django.db import models
+
+from . import lookups
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +25,10 @@ class BilingualNamed(models.Model):
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        lookups.forget(type(self))  # lists read these rows from memory
 
     @property
     def name(self) -> str:

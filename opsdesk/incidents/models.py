@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Channel, EventKind, Status, Visibility
+from .choices import OPEN_STATUSES, Channel, EventKind, Status, Visibility
 from .querysets import IncidentQuerySet
 
 USER = settings.AUTH_USER_MODEL
@@ -149,6 +149,12 @@ class Incident(models.Model):
             models.Index(fields=["requester", "id"], name="inc_requester_id"),
             models.Index(fields=["priority", "status", "id"], name="inc_priority_status_id"),
             models.Index(fields=["registered_at"], name="inc_registered_at"),
+            # Open queues: small partial indexes in id order (PostgreSQL and SQLite; MySQL has
+            # no partial indexes and uses the composite ones above).
+            models.Index(fields=["assignment_group", "-id"], name="inc_open_group_id",
+                         condition=Q(status__in=OPEN_STATUSES)),
+            models.Index(fields=["priority", "-id"], name="inc_open_priority_id",
+                         condition=Q(status__in=OPEN_STATUSES)),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,9 +1,11 @@
 """Turns the natural keys that people and integrations type (codes, usernames, numbers) into records."""
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
+from opsdesk.core import lookups
 from opsdesk.core.exceptions import InvalidInput
 
 # field name -> (model label, lookup field)
@@ -50,12 +52,24 @@ def resolve_refs(data: dict) -> dict:
     return resolved
 
 
+# Small tables read from memory (core.lookups) instead of one query per reference.
+CACHED_MODELS = frozenset({
+    "reference.Source", "reference.Nature", "reference.Category", "reference.Impact",
+    "reference.Urgency", "reference.Priority", "reference.PendingReason",
+    "reference.ResolutionCode", "reference.ClosureCode", "cmdb.Service",
+    "accounts.SupportGroup", "accounts.Location", "vendors.Vendor",
+})
+
+
 def _one(field, value, errors, table=SINGLE_REFS):
     label, lookup = table[field]
     model = apps.get_model(label)
     try:
-        obj = model._default_manager.filter(**{lookup: value}).first()
-    except (ValueError, TypeError):
+        if label in CACHED_MODELS:
+            obj = lookups.find(model, lookup, model._meta.get_field(lookup).to_python(value))
+        else:
+            obj = model._default_manager.filter(**{lookup: value}).first()
+    except (ValueError, TypeError, ValidationError):
         obj = None
     if obj is None:
         errors[field] = _("No %(what)s with %(key)s “%(value)s”.") % {

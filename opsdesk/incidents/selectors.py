@@ -96,11 +96,14 @@ def incident_list(*, user, filters: IncidentFilters, sort: str = "-registered_at
 def _visible(user, filters: IncidentFilters) -> QuerySet:
     """restrict(user), skipped when the filter itself only selects incidents user may see.
 
-    "My incidents" (requester = me) and "assigned to me" are always visible to me; adding
-    restrict()'s OR to them only makes PostgreSQL read every row of the OR to sort them.
+    "My incidents" (requester = me), "assigned to me" and my own groups' queues are always
+    visible to me; adding restrict()'s OR to them only makes PostgreSQL read every row of the
+    OR to sort them.
     """
-    if user.is_authenticated and user.is_active and user.pk in (filters.requester_id,
-                                                                filters.assignee_id):
+    if not (user.is_authenticated and user.is_active):
+        return Incident.objects.none()
+    own_groups = bool(filters.group_ids) and set(filters.group_ids) <= user.support_group_ids
+    if user.pk in (filters.requester_id, filters.assignee_id) or own_groups:
         return Incident.objects.all()
     return Incident.objects.restrict(user)
 

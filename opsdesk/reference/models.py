@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from opsdesk.core import lookups
 from opsdesk.core.models import BilingualNamed, CodeTable, TimeStampedModel
 
 
@@ -62,6 +63,10 @@ class PriorityMatrixCell(models.Model):
         ]
         verbose_name = _("priority matrix cell")
         verbose_name_plural = _("priority matrix")
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        lookups.forget(PriorityMatrixCell)  # new incidents read the matrix from memory
 
     def __str__(self) -> str:
         return _("impact %(impact)s × urgency %(urgency)s → priority %(priority)s") % {

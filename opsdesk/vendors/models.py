@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from opsdesk.core import lookups
 from opsdesk.core.models import TimeStampedModel
 
 
@@ -20,6 +21,10 @@ class Vendor(TimeStampedModel):
         ordering = ["name"]
         verbose_name = _("vendor")
         verbose_name_plural = _("vendors")
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        lookups.forget(Vendor)  # lists read vendors from memory
 
     def __str__(self) -> str:
         return self.name

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from opsdesk.core import lookups
 from opsdesk.core.services import text_clean
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
 from opsdesk.reference.models import Nature, Priority
@@ -101,7 +102,7 @@ def _incident_insert(*, by, data: dict, channel: str) -> Incident:
         values["description"] = text_clean(values["description"])
     values.setdefault("requester", by)
     if "nature" not in values:
-        values["nature"] = Nature.objects.get(pk=DEFAULT_NATURE)  # its prefix makes the number
+        values["nature"] = lookups.lookup(Nature, DEFAULT_NATURE)  # its prefix makes the number
     # Defaults by id: the rows are shipped reference data, no need to read them.
     defaults = {"source_id": DEFAULT_SOURCE_BY_CHANNEL.get(channel, "07"),
                 "impact_id": DEFAULT_IMPACT, "urgency_id": DEFAULT_URGENCY}
