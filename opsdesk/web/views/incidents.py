@@ -52,6 +52,27 @@ def detail(request, number):
     return _page(request, _incident_or_404(request, number))
 
 
+def _submit(request, incident, form, apply, *, fallback=None):
+    """Run apply() for a valid form; True when the person should go back to the incident.
+
+    Service errors go next to their fields (InvalidInput: False, the form is shown again), to
+    the 403 page (NotPermitted), or to a message on the incident page (Conflict: someone else
+    changed it first).
+    """
+    if not form.is_valid():
+        return False
+    try:
+        apply()
+    except InvalidInput as error:
+        _add_errors(form, error, fallback=fallback)
+        return False
+    except NotPermitted:
+        raise PermissionDenied from None
+    except Conflict as error:
+        messages.error(request, error.message)
+    return True
+
+
 @login_required
 def action(request, number, action):
     """Take one lifecycle action from the incident page; errors show next to the fields."""
@@ -63,21 +84,14 @@ def action(request, number, action):
     except ValueError:
         raise Http404 from None
     form = ActionForm(request.POST, action=action)
-    if form.is_valid():
-        try:
-            params = resolve_refs(form.params())
-            services.incident_transition(incident=incident, action=action, by=request.user,
-                                         channel=Channel.WEB, **params)
-        except InvalidInput as error:
-            _add_errors(form, error)
-        except NotPermitted:
-            raise PermissionDenied from None
-        except Conflict as error:
-            messages.error(request, error.message)
-            return redirect("web:incident", number=number)
-        else:
-            messages.success(request, _("%(action)s: done.") % {"action": action.label})
-            return _after_change(request, number)
+
+    def apply():
+        services.incident_transition(incident=incident, action=action, by=request.user,
+                                     channel=Channel.WEB, **resolve_refs(form.params()))
+        messages.success(request, _("%(action)s: done.") % {"action": action.label})
+
+    if _submit(request, incident, form, apply):
+        return _after_change(request, number)
     return _page(request, incident, forms={action: form}, status=422)
 
 
@@ -88,25 +102,19 @@ def comment(request, number):
         return redirect("web:incident", number=number)
     incident = _incident_or_404(request, number)
     form = CommentForm(request.POST, request.FILES)
-    if form.is_valid():
+
+    @transaction.atomic  # the message and its files are kept together or not at all
+    def apply():
         visibility = form.cleaned_data["visibility"] or Visibility.PUBLIC
-        try:
-            with transaction.atomic():  # the message and its files are kept together or not at all
-                added = services.comment_create(incident=incident, by=request.user,
-                                                body=form.cleaned_data["body"],
-                                                visibility=visibility, channel=Channel.WEB)
-                for upload in form.cleaned_data["attachments"]:
-                    services.attachment_create(incident=incident, by=request.user, upload=upload,
-                                               visibility=visibility, comment=added)
-        except InvalidInput as error:
-            _add_errors(form, error, fallback="attachments")
-        except NotPermitted:
-            raise PermissionDenied from None
-        except Conflict as error:
-            messages.error(request, error.message)
-            return redirect("web:incident", number=number)
-        else:
-            return redirect("web:incident", number=number)
+        added = services.comment_create(incident=incident, by=request.user,
+                                        body=form.cleaned_data["body"],
+                                        visibility=visibility, channel=Channel.WEB)
+        for upload in form.cleaned_data["attachments"]:
+            services.attachment_create(incident=incident, by=request.user, upload=upload,
+                                       visibility=visibility, comment=added)
+
+    if _submit(request, incident, form, apply, fallback="attachments"):
+        return redirect("web:incident", number=number)
     return _page(request, incident, comment_form=form, status=422)
 
 
@@ -117,20 +125,14 @@ def edit(request, number):
         return redirect("web:incident", number=number)
     incident = _incident_or_404(request, number)
     form = EditForm.for_incident(incident, request.POST)
-    if form.is_valid():
-        try:
-            if form.changes():
-                services.incident_update(incident=incident, by=request.user,
-                                         data=form.changes(), channel=Channel.WEB)
-        except InvalidInput as error:
-            _add_errors(form, error)
-        except NotPermitted:
-            raise PermissionDenied from None
-        except Conflict as error:
-            messages.error(request, error.message)
-            return redirect("web:incident", number=number)
-        else:
-            return redirect("web:incident", number=number)
+
+    def apply():
+        if form.changes():
+            services.incident_update(incident=incident, by=request.user, data=form.changes(),
+                                     channel=Channel.WEB)
+
+    if _submit(request, incident, form, apply):
+        return redirect("web:incident", number=number)
     return _page(request, incident, edit_form=form, status=422)
 
 
