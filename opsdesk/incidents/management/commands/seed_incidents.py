@@ -223,12 +223,13 @@ def _keep_updated_at():
 
 def _analyze() -> None:
     """Fresh planner statistics, so that queries right after a bulk load are planned well."""
-    keyword = "ANALYZE TABLE" if connection.vendor == "mysql" else "ANALYZE"
+    # MySQL's ANALYZE TABLE commits the open transaction implicitly, and InnoDB refreshes its
+    # statistics by itself after a large change, so only PostgreSQL and SQLite are asked.
+    if connection.vendor == "mysql":
+        return
     with connection.cursor() as cursor:
         for model in (Incident, IncidentEvent):
-            cursor.execute(f"{keyword} {connection.ops.quote_name(model._meta.db_table)}")
-            if connection.vendor == "mysql":
-                cursor.fetchall()  # MySQL answers ANALYZE TABLE with a result set
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _apportion(total: int, weights: list[float]) -> list[int]:
