@@ -154,3 +154,28 @@ def test_edit_errors_keep_what_was_typed(org):
     assert r.status_code == 422 and "My new details" in r.content.decode()
     incident.refresh_from_db()
     assert incident.impact_id == 4
+
+
+def test_user_is_told_when_the_team_waits_for_them_and_when_to_confirm(org):
+    from opsdesk.incidents.refs import resolve_refs
+    from opsdesk.incidents.services import incident_transition
+
+    incident = incident_factory(by=org.desk, requester=org.requester)
+    incident_transition(incident=incident, action="start", by=org.desk)
+    incident_transition(incident=incident, action="pend", by=org.desk,
+                        **resolve_refs({"pending_reason": "01"}))
+    user = browser(org.requester)
+    assert "waiting for your answer" in user.get(f"/incidents/{incident.number}/").content.decode()
+    user.post(f"/incidents/{incident.number}/comments/", {"body": "Here you go",
+                                                           "visibility": "public"})
+    incident_transition(incident=incident, action="resolve", by=org.desk,
+                        **resolve_refs({"resolution": "Fixed", "resolution_code": "01"}))
+    page = user.get(f"/incidents/{incident.number}/").content.decode()
+    assert "Does it work for you again?" in page and "waiting for your answer" not in page
+
+
+def test_staff_choose_work_note_or_reply_with_separate_buttons(org):
+    incident = incident_factory(by=org.desk, requester=org.requester)
+    page = browser(org.desk).get(f"/incidents/{incident.number}/").content.decode()
+    assert 'name="visibility" value="internal"' in page
+    assert 'name="visibility" value="public"' in page

@@ -42,6 +42,7 @@ def _page(request, incident, *, forms=None, comment_form=None, edit_form=None, s
         "configuration_items": list(incident.configuration_items.all()),
         "collaborators": list(incident.collaborators.all()),
         "nav": "work" if staff else "portal",
+        "is_requester": incident.requester_id == request.user.pk,
     }
     return TemplateResponse(request, "web/incidents/detail.html", context, status=status)
 

@@ -10,3 +10,11 @@ document.addEventListener("DOMContentLoaded", () => {
   const error = document.querySelector(".has-error input, .has-error select, .has-error textarea");
   if (error) error.focus();
 });
+
+// A link to "#action-…" opens that action's form.
+function openTargetedDetails() {
+  const target = location.hash && document.getElementById(location.hash.slice(1));
+  if (target && target.tagName === "DETAILS") target.open = true;
+}
+window.addEventListener("hashchange", openTargetedDetails);
+document.addEventListener("DOMContentLoaded", openTargetedDetails);
