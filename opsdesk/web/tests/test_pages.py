@@ -179,3 +179,13 @@ def test_staff_choose_work_note_or_reply_with_separate_buttons(org):
     page = browser(org.desk).get(f"/incidents/{incident.number}/").content.decode()
     assert 'name="visibility" value="internal"' in page
     assert 'name="visibility" value="public"' in page
+
+
+def test_workspace_search_opens_a_number_or_filters_the_queue(org):
+    first = incident_factory(by=org.desk, requester=org.requester, short_description="VPN down")
+    incident_factory(by=org.desk, requester=org.requester, short_description="Printer jam")
+    desk = browser(org.desk)
+    r = desk.get("/work/open/", {"q": first.number.lower()})
+    assert r.status_code == 302 and r["Location"] == f"/incidents/{first.number}/"
+    page = desk.get("/work/open/", {"q": "printer"}).content.decode()
+    assert "Printer jam" in page and "VPN down" not in page

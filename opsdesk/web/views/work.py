@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -64,10 +65,15 @@ def queue(request, queue: str = ""):
     current = next((q for q in available if q.slug == queue), None) if queue else available[0]
     if current is None:
         raise Http404
+    text = request.GET.get("q", "").strip()[:200]
+    if text and selectors.incident_visible(user=request.user, number=text.upper()):
+        return redirect("web:incident", number=text.upper())  # a number read out on the phone
+    filters = current.filters(request.user)
+    filters.text = text
     sort = request.GET.get("sort", "-registered_at")
     try:
         rows, cursor = selectors.incident_list(
-            user=request.user, filters=current.filters(request.user),
+            user=request.user, filters=filters,
             sort=sort if sort in SORTS else "-registered_at",
             cursor=request.GET.get("cursor", ""), limit=PAGE_SIZE)
     except InvalidInput:
@@ -75,5 +81,5 @@ def queue(request, queue: str = ""):
     counts = [(q, selectors.incident_count(user=request.user, filters=q.filters(request.user)))
               for q in available]
     context = {"queue": current, "counts": counts, "rows": rows, "next_cursor": cursor,
-               "sort": sort, "nav": "work"}
+               "sort": sort, "q": text, "nav": "work"}
     return TemplateResponse(request, "web/work/queue.html", context)
