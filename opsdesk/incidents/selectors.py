@@ -209,6 +209,17 @@ def incident_attachments(*, user, incident: Incident) -> list[Attachment]:
     return list(qs)
 
 
+def incident_attachment_get(*, user, incident: Incident, attachment_id: int) -> Attachment:
+    """One attachment user may download (same rule as the list), else NotFound."""
+    qs = incident.attachments.filter(pk=attachment_id)
+    if not user_is_staff(user):
+        qs = qs.filter(visibility=Visibility.PUBLIC)
+    attachment = qs.first()
+    if attachment is None:
+        raise NotFound(_("Attachment %(id)s was not found.") % {"id": attachment_id})
+    return attachment
+
+
 def incident_history(*, user, incident: Incident) -> list[IncidentEvent]:
     """The timeline user may read, oldest first; internal entries are hidden from requesters."""
     qs = incident.events.select_related("actor")

@@ -8,7 +8,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from opsdesk.core.downloads import attachment_response
-from opsdesk.core.exceptions import InvalidInput, NotFound
+from opsdesk.core.exceptions import InvalidInput
 from opsdesk.incidents import selectors, services
 from opsdesk.incidents.choices import Action, Channel
 from opsdesk.incidents.refs import resolve_refs
@@ -142,11 +142,8 @@ def add_attachment(request, number: str, file: File[UploadedFile],
 def download_attachment(request, number: str, attachment_id: int):
     """The file itself, after the same permission check as the incident."""
     incident = selectors.incident_get(user=request.auth, number=number)
-    visible = selectors.incident_attachments(user=request.auth, incident=incident)
-    attachment = next((a for a in visible if a.pk == attachment_id), None)
-    if attachment is None:
-        raise NotFound(_("Attachment %(id)s was not found.") % {"id": attachment_id})
-    return attachment_response(attachment)
+    return attachment_response(selectors.incident_attachment_get(
+        user=request.auth, incident=incident, attachment_id=attachment_id))
 
 
 @router.get("/{number}/history", response={200: list[EventOut], **ERRORS})

@@ -141,10 +141,11 @@ def edit(request, number):
 def download(request, number, attachment_id):
     """An attachment, after the same visibility check as the incident."""
     incident = _incident_or_404(request, number)
-    visible = selectors.incident_attachments(user=request.user, incident=incident)
-    attachment = next((a for a in visible if a.pk == attachment_id), None)
-    if attachment is None:
-        raise Http404
+    try:
+        attachment = selectors.incident_attachment_get(user=request.user, incident=incident,
+                                                       attachment_id=attachment_id)
+    except NotFound:
+        raise Http404 from None
     return attachment_response(attachment)
 
 
