@@ -5,7 +5,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -31,6 +31,8 @@ SORTS = {
     "updated_at": ("updated_at", "id"),
     "priority": ("priority_id", "-id"),
     "-priority": ("-priority_id", "-id"),
+    "status": ("status", "-id"),
+    "-status": ("-status", "-id"),
 }
 # Sort columns holding datetimes (cursor values are ISO strings); every other one is an integer.
 DATETIME_COLUMNS = frozenset({"updated_at", "registered_at"})
@@ -56,6 +58,8 @@ class IncidentFilters:
     updated_after: datetime | None = None
     updated_before: datetime | None = None
     text: str = ""
+    reopened: bool = False  # reopened (rejected or reopened) at least once
+    stale_hours: int | None = None  # no update for this many hours, counted from the query
 
 
 def incident_get(*, user, number: str) -> Incident:
@@ -125,6 +129,10 @@ def _filtered(qs: QuerySet, f: IncidentFilters) -> QuerySet:
     qs = qs.filter(**{k: v for k, v in conditions.items() if v not in (None, "", [])})
     if f.unassigned:
         qs = qs.filter(assignment_group__isnull=True, assignee__isnull=True)
+    if f.reopened:
+        qs = qs.filter(reopen_count__gt=0)
+    if f.stale_hours:
+        qs = qs.filter(updated_at__lt=timezone.now() - timedelta(hours=f.stale_hours))
     if f.category_path:
         qs = qs.filter(Q(category__path=f.category_path)
                        | Q(category__path__startswith=f.category_path + "."))

@@ -41,6 +41,9 @@ class ListQuery(Schema):
     updated_after: datetime | None = None
     updated_before: datetime | None = None
     q: str | None = Field(None, max_length=200, description="Number or words of the text")
+    reopened: bool = Field(False, description="Only incidents reopened at least once")
+    stale_hours: int | None = Field(None, ge=1, le=43920,
+                                    description="No update for at least this many hours")
     sort: str = "-registered_at"
     cursor: str = ""
     limit: int = Field(50, ge=1, le=200)

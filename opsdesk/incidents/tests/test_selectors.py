@@ -195,6 +195,8 @@ def expected_order(rows: list[Incident], sort: str) -> list[int]:
         "updated_at": lambda r: (r.updated_at.timestamp(), r.id),
         "priority": lambda r: (r.priority_id, -r.id),
         "-priority": lambda r: (-r.priority_id, -r.id),
+        "status": lambda r: (r.status, -r.id),
+        "-status": lambda r: (-r.status, -r.id),
     }[sort]
     return [r.id for r in sorted(rows, key=key)]
 
