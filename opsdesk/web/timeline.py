@@ -1,15 +1,32 @@
-"""One timeline of an incident: history and comments merged, in words a person reads."""
+"""One timeline of an incident: history and comments merged, in words a person reads.
+
+The history stores natural keys (codes, levels, usernames, category paths), because they never
+change meaning. A person reads labels instead: code-table names in the page's language, people's
+display names, local times. Codes never reach the page, so a requester never sees "01".
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.exceptions import FieldDoesNotExist
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from opsdesk.core import lookups
 from opsdesk.incidents import selectors
-from opsdesk.incidents.choices import Action, EventKind, Status, Visibility
+from opsdesk.incidents.choices import Action, Channel, EventKind, Status, Visibility
 from opsdesk.incidents.models import Incident
+from opsdesk.incidents.refs import CACHED_MODELS, MULTI_REFS, SINGLE_REFS
+
+# Fields whose history values are usernames.
+PERSON_FIELDS = frozenset({"requester", "owner", "assignee", "created_by", "collaborators",
+                           "watchers"})
+# Fields whose history values are datetimes (stored as str(datetime)).
+TIME_FIELDS = frozenset({"occurred_at"})
 
 
 @dataclass
@@ -23,15 +40,111 @@ class Entry:
     body: str = ""
     internal: bool = False
     channel: str = ""
+    details: tuple[str, ...] = ()
+
+    @property
+    def channel_label(self) -> str:
+        """The channel when it is worth saying (not the web page the reader is on)."""
+        if self.channel in ("", Channel.WEB):
+            return ""
+        try:
+            return str(Channel(self.channel).label)
+        except ValueError:
+            return self.channel
 
 
 def timeline_entries(*, user, incident: Incident) -> list[Entry]:
     """Comments in full and every other history event, oldest first, as this person may see them."""
     entries = [_comment_entry(c) for c in selectors.incident_comments(user=user, incident=incident)]
-    for event in selectors.incident_history(user=user, incident=incident):
-        if event.kind != EventKind.COMMENT:
-            entries.append(_event_entry(event))
+    events = [e for e in selectors.incident_history(user=user, incident=incident)
+              if e.kind != EventKind.COMMENT]
+    labels = Labels.for_events(events)
+    for event in events:
+        entries.append(_event_entry(event, labels, incident))
     return sorted(entries, key=lambda e: e.at)
+
+
+class Labels:
+    """Turns the natural keys stored in history into labels; people are read in one query."""
+
+    def __init__(self, users_by_username: dict):
+        self.users = users_by_username
+
+    @classmethod
+    def for_events(cls, events) -> "Labels":
+        usernames = set()
+        for event in events:
+            usernames.update(_usernames_in(event))
+        users = get_user_model()._default_manager.filter(username__in=usernames) \
+            if usernames else []
+        return cls({u.username: u for u in users})
+
+    def person(self, username) -> str:
+        if not username:
+            return ""
+        user = self.users.get(username)
+        return user.label if user is not None else username
+
+    def people(self, usernames) -> str:
+        return ", ".join(self.person(u) for u in usernames if u)
+
+    def value(self, field: str, raw) -> str:
+        """The label of one stored value of `field` ("" when empty)."""
+        if raw in (None, ""):
+            return ""
+        if field in PERSON_FIELDS:
+            return self.person(raw)
+        if field in TIME_FIELDS:
+            return _local_time(raw)
+        ref = SINGLE_REFS.get(field) or MULTI_REFS.get(field)
+        if ref is not None and ref[0] in CACHED_MODELS:
+            return _code_label(ref, raw)
+        return str(raw)
+
+    def values(self, field: str, raw_list) -> str:
+        return ", ".join(self.value(field, v) for v in raw_list if v)
+
+    def group(self, code) -> str:
+        return _code_label(SINGLE_REFS["assignment_group"], code) if code else ""
+
+
+def _usernames_in(event) -> set:
+    found = set()
+    if event.field in PERSON_FIELDS:
+        if event.kind == EventKind.COLLABORATOR:
+            found.update((event.data or {}).get("added", []))
+            found.update((event.data or {}).get("removed", []))
+        found.update(v for v in (event.old_value, event.new_value) if v)
+    data = event.data or {}
+    for key in ("from_assignee", "to_assignee", "assignee"):
+        if data.get(key):
+            found.add(data[key])
+    return found
+
+
+def _code_label(ref, raw) -> str:
+    """A code-table (or group, service, site …) row's name in the active language."""
+    label, lookup = ref
+    model = apps.get_model(label)
+    try:
+        row = lookups.find(model, lookup, model._meta.get_field(lookup).to_python(raw))
+    except (ValueError, TypeError, ValidationError):
+        row = None
+    if row is None:
+        return str(raw)
+    return getattr(row, "full_name", None) or row.name
+
+
+def _local_time(raw) -> str:
+    try:
+        moment = parse_datetime(str(raw))
+    except ValueError:
+        moment = None
+    if moment is None:
+        return str(raw)
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return formats.date_format(moment, "Y-m-d H:i")
 
 
 def _comment_entry(comment) -> Entry:
@@ -41,55 +154,100 @@ def _comment_entry(comment) -> Entry:
                  body=comment.body, internal=internal, channel=comment.channel)
 
 
-def _event_entry(event) -> Entry:
+def _event_entry(event, labels: Labels, incident: Incident) -> Entry:
     describe = DESCRIBERS.get(event.kind, _describe_other)
-    title, body = describe(event)
+    title, body, *details = describe(event, labels, incident)
     return Entry(at=event.at, actor=event.actor, kind=event.kind, title=title, body=body,
-                 internal=event.is_internal, channel=event.channel)
+                 internal=event.is_internal, channel=event.channel,
+                 details=tuple(d for d in (details[0] if details else ()) if d))
 
 
-def _describe_created(event):
+def _describe_created(event, labels, incident):
     return _("Logged"), ""
 
 
-def _describe_transition(event):
+def action_label(action, *, by_requester: bool) -> str:
+    """An action's name; a requester's own cancel is a withdrawal (撤回)."""
     try:
-        action = Action(event.action).label
+        action = Action(action)
     except ValueError:
-        action = event.action
-    return _("%(action)s (status: %(from)s → %(to)s)") % {
-        "action": action, "from": _status(event.from_status),
-        "to": _status(event.to_status)}, event.new_value
+        return str(action)
+    if action == Action.CANCEL and by_requester:
+        return _("Withdraw")
+    return str(action.label)
 
 
-def _describe_field(event):
-    label = _field_label(event.field)
-    return _("%(field)s changed") % {"field": label}, \
-        _("from “%(old)s” to “%(new)s”") % {"old": event.old_value or "—",
-                                           "new": event.new_value or "—"}
+def _describe_transition(event, labels, incident):
+    by_requester = event.actor_id is not None and event.actor_id == incident.requester_id
+    title = _("%(action)s (status: %(from)s → %(to)s)") % {
+        "action": action_label(event.action, by_requester=by_requester),
+        "from": _status(event.from_status), "to": _status(event.to_status)}
+    data = event.data or {}
+    details = []
+    if data.get("pending_reason") and event.action == Action.PEND:
+        details.append(_("Waiting for: %(reason)s") % {
+            "reason": labels.value("pending_reason", data["pending_reason"])})
+    if data.get("resolution_code"):
+        details.append(_("Resolution code: %(code)s") % {
+            "code": labels.value("resolution_code", data["resolution_code"])})
+    if data.get("is_workaround"):
+        details.append(_("This is a workaround, not a permanent fix."))
+    if data.get("closure_code"):
+        details.append(_("Closure code: %(code)s") % {
+            "code": labels.value("closure_code", data["closure_code"])})
+    if data.get("duplicate_of"):
+        details.append(_("Duplicate of %(number)s") % {"number": data["duplicate_of"]})
+    if event.action == Action.HAND_BACK and data.get("group"):
+        details.append(_("Handed back by %(group)s") % {"group": labels.group(data["group"])})
+    return title, event.new_value, details
 
 
-def _describe_assignment(event):
-    return _("Assignment changed"), _("from “%(old)s” to “%(new)s”") % {
-        "old": event.old_value or "—", "new": event.new_value or _("unassigned")}
+def _describe_field(event, labels, incident):
+    return _("%(field)s changed") % {"field": _field_label(event.field)}, \
+        _("from “%(old)s” to “%(new)s”") % {
+            "old": labels.value(event.field, event.old_value) or "—",
+            "new": labels.value(event.field, event.new_value) or "—"}
 
 
-def _describe_attachment(event):
+def _describe_assignment(event, labels, incident):
+    data = event.data or {}
+    title = _("Escalated") if data.get("escalation") else _("Assignment changed")
+    if "to_group" not in data:  # an entry written before the codes were kept apart
+        return title, _("from “%(old)s” to “%(new)s”") % {
+            "old": event.old_value or "—", "new": event.new_value or _("unassigned")}
+    old = _assignment(labels, data.get("from_group"), data.get("from_assignee"))
+    new = _assignment(labels, data.get("to_group"), data.get("to_assignee"))
+    return title, _("from “%(old)s” to “%(new)s”") % {"old": old or "—",
+                                                       "new": new or _("unassigned")}
+
+
+def _assignment(labels, group, assignee) -> str:
+    parts = [labels.group(group), labels.person(assignee)]
+    return " / ".join(p for p in parts if p)
+
+
+def _describe_attachment(event, labels, incident):
     return _("File attached"), event.new_value
 
 
-def _describe_people(event):
-    label = _field_label(event.field)
+def _describe_people(event, labels, incident):
+    data = event.data or {}
+    added = data.get("added", [v for v in event.new_value.split(", ") if v])
+    removed = data.get("removed", [v for v in event.old_value.split(", ") if v])
     parts = []
-    if event.new_value:
-        parts.append(_("added: %(names)s") % {"names": event.new_value})
-    if event.old_value:
-        parts.append(_("removed: %(names)s") % {"names": event.old_value})
-    return _("%(field)s changed") % {"field": label}, "; ".join(parts)
+    if added:
+        parts.append(_("added: %(names)s") % {"names": labels.values(event.field, added)})
+    if removed:
+        parts.append(_("removed: %(names)s") % {"names": labels.values(event.field, removed)})
+    return _("%(field)s changed") % {"field": _field_label(event.field)}, "; ".join(parts)
 
 
-def _describe_other(event):
-    return event.kind, event.new_value
+def _describe_other(event, labels, incident):
+    try:
+        title = str(EventKind(event.kind).label)
+    except ValueError:
+        title = event.kind
+    return capfirst(title), event.new_value
 
 
 DESCRIBERS = {

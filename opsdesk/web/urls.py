@@ -19,6 +19,7 @@ urlpatterns = [
     path("incidents/<str:number>/actions/<slug:action>/", incidents.action, name="action"),
     path("incidents/<str:number>/comments/", incidents.comment, name="comment"),
     path("incidents/<str:number>/edit/", incidents.edit, name="edit"),
+    path("incidents/<str:number>/people/<slug:field>/", incidents.people, name="people"),
     path("incidents/<str:number>/attachments/<int:attachment_id>/", incidents.download,
          name="attachment"),
     path("tokens/", tokens.tokens, name="tokens"),

@@ -4,10 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from opsdesk.core.downloads import attachment_response
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotFound, NotPermitted
@@ -16,35 +18,69 @@ from opsdesk.incidents.choices import Action, Channel, Visibility
 from opsdesk.incidents.refs import resolve_refs
 from opsdesk.incidents.services.relations import user_is_staff
 
-from ..forms import ActionForm, CommentForm, EditForm
-from ..timeline import timeline_entries
+from ..forms import ActionForm, CommentForm, EditForm, PeopleForm
+from ..timeline import action_label, timeline_entries
+
+PEOPLE_FIELDS = ("collaborators", "watchers")
+PEOPLE_DONE = {
+    ("collaborators", False): _lazy("%(person)s now collaborates on this incident."),
+    ("collaborators", True): _lazy("%(person)s no longer collaborates on this incident."),
+    ("watchers", False): _lazy("%(person)s now watches this incident."),
+    ("watchers", True): _lazy("%(person)s no longer watches this incident."),
+}
 
 def _incident_or_404(request, number):
+    """The visible incident with the people and CIs every relation check and the page read."""
     try:
-        return selectors.incident_get(user=request.user, number=number)
+        incident = selectors.incident_get(user=request.user, number=number)
     except NotFound:
         raise Http404 from None
+    prefetch_related_objects([incident], "collaborators", "watchers", "configuration_items")
+    return incident
 
 
-def _page(request, incident, *, forms=None, comment_form=None, edit_form=None, status=200):
-    allowed = services.allowed_actions(user=request.user, incident=incident)
-    forms = forms or {}
-    action_forms = [forms.get(a) or ActionForm(action=a) for a in allowed]
-    staff = user_is_staff(request.user)
+def _page(request, incident, *, forms=None, comment_form=None, edit_form=None,
+          people_forms=None, status=200):
+    user = request.user
+    staff = user_is_staff(user)
+    editable = services.can_edit(user=user, incident=incident) and incident.status < 50
+    forms, people_forms = forms or {}, people_forms or {}
     context = {
-        "incident": incident, "action_forms": action_forms, "staff": staff,
-        "timeline": timeline_entries(user=request.user, incident=incident),
-        "attachments": selectors.incident_attachments(user=request.user, incident=incident),
+        "incident": incident, "staff": staff,
+        "action_forms": [forms.get(a) or _action_form(request, incident, a)
+                         for a in services.allowed_actions(user=user, incident=incident)],
+        "timeline": timeline_entries(user=user, incident=incident),
+        "attachments": selectors.incident_attachments(user=user, incident=incident),
         "comment_form": comment_form or CommentForm(),
-        "edit_form": (edit_form or EditForm.for_incident(incident))
-        if services.can_edit(user=request.user, incident=incident) and incident.status < 50
-        else None,
+        "edit_form": (edit_form or EditForm.for_incident(incident)) if editable else None,
         "configuration_items": list(incident.configuration_items.all()),
         "collaborators": list(incident.collaborators.all()),
+        "watchers": list(incident.watchers.all()),
+        "people_forms": {f: people_forms.get(f) or PeopleForm(field=f) for f in PEOPLE_FIELDS}
+        if editable else {},
         "nav": "work" if staff else "portal",
-        "is_requester": incident.requester_id == request.user.pk,
+        "is_requester": incident.requester_id == user.pk,
     }
+    context["watching"] = any(w.pk == user.pk for w in context["watchers"])
+    context["may_watch"] = staff and incident.status < 50
     return TemplateResponse(request, "web/incidents/detail.html", context, status=status)
+
+
+def _action_form(request, incident, action, data=None):
+    """The form of one action, named as this person would say it."""
+    return ActionForm(data, action=action, label=action_label_for(
+        action, incident=incident, user=request.user))
+
+
+def action_label_for(action, *, incident, user) -> str:
+    """A requester withdraws (撤回) their own incident; staff cancel it; a second
+    assignment is a reassignment or an escalation."""
+    if action == Action.CANCEL:
+        return action_label(action, by_requester=incident.requester_id == user.pk
+                            and not user_is_staff(user))
+    if action == Action.ASSIGN and incident.assignment_group_id:
+        return _("Reassign or escalate")
+    return action.label
 
 
 @login_required
@@ -84,12 +120,12 @@ def action(request, number, action):
         action = Action(action)
     except ValueError:
         raise Http404 from None
-    form = ActionForm(request.POST, action=action)
+    form = _action_form(request, incident, action, request.POST)
 
     def apply():
         services.incident_transition(incident=incident, action=action, by=request.user,
                                      channel=Channel.WEB, **resolve_refs(form.params()))
-        messages.success(request, _("%(action)s: done.") % {"action": action.label})
+        messages.success(request, _("%(action)s: done.") % {"action": form.label})
 
     if _submit(request, incident, form, apply):
         return _after_change(request, number)
@@ -135,6 +171,29 @@ def edit(request, number):
     if _submit(request, incident, form, apply):
         return redirect("web:incident", number=number)
     return _page(request, incident, edit_form=form, status=422)
+
+
+@login_required
+def people(request, number, field):
+    """Add or remove a collaborator or a watcher (staff; anyone on the staff may watch)."""
+    if request.method != "POST":
+        return redirect("web:incident", number=number)
+    if field not in PEOPLE_FIELDS:
+        raise Http404
+    incident = _incident_or_404(request, number)
+    form = PeopleForm(request.POST, field=field)
+
+    def apply():
+        person, remove = form.cleaned_data["person"], form.cleaned_data["remove"]
+        change = services.people_remove if remove else services.people_add
+        change(incident=incident, by=request.user, field=field, users=[person],
+               channel=Channel.WEB)
+        done = PEOPLE_DONE[field, remove]
+        messages.success(request, done % {"person": person.label})
+
+    if _submit(request, incident, form, apply, fallback="person"):
+        return _after_change(request, number)
+    return _page(request, incident, people_forms={field: form}, status=422)
 
 
 @login_required

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from opsdesk.core.exceptions import InvalidInput
 from opsdesk.incidents import selectors, services
-from opsdesk.incidents.choices import Channel, STATUS_BY_KEY
+from opsdesk.incidents.choices import STATUS_BY_KEY, Channel
 from opsdesk.incidents.selectors import IncidentFilters
 
 from ..forms import ReportForm
