@@ -234,3 +234,76 @@ def incident_history(*, user, incident: Incident) -> list[IncidentEvent]:
     if not user_is_staff(user):
         qs = qs.filter(is_internal=False)
     return list(qs)
+
+
+# --- Similar open incidents (the desk's "is this already logged?" hint) ---------------------
+
+SIMILAR_CANDIDATES = 50  # rows scored in Python; the newest matching ones are the likely ones
+SIMILAR_WORDS = 8
+# Runs of Chinese characters (compared as pairs of characters), or other letters and digits.
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD_RE = re.compile(rf"[{_CJK}]+|[^\W{_CJK}_]+")
+_CJK_RE = re.compile(rf"[{_CJK}]")
+STOP_WORDS = frozenset({
+    "the", "and", "for", "with", "from", "this", "that", "not", "does", "doesn", "can", "cannot",
+    "don", "have", "has", "are", "was", "were", "but", "all", "any", "our", "its", "again",
+    "无法", "不能", "问题", "没有", "一下", "可以", "出现",
+})
+
+
+def similarity_words(text: str) -> list[str]:
+    """The telling words of a short description, longest first (Chinese as character pairs)."""
+    words = []
+    for token in _WORD_RE.findall(text.casefold()):
+        if _CJK_RE.match(token):
+            words.extend(token[i:i + 2] for i in range(max(len(token) - 1, 1)))
+        elif len(token) >= 3:
+            words.append(token)
+    unique = dict.fromkeys(w for w in words if w not in STOP_WORDS)
+    return sorted(unique, key=len, reverse=True)[:SIMILAR_WORDS]
+
+
+def incident_similar(*, user, text: str = "", service_id: int | None = None,
+                     category_id: int | None = None, ci_ids: list[int] | tuple = (),
+                     limit: int = 5) -> list[Incident]:
+    """Open incidents user may see sharing the service, a CI, the category or words; best first."""
+    from .choices import OPEN_STATUSES
+
+    words = similarity_words(text)
+    ci_incident_ids = _open_incident_ids_with_cis(ci_ids)
+    conditions = [Q(short_description__icontains=w) for w in words]
+    if service_id:
+        conditions.append(Q(service_id=service_id))
+    if category_id:
+        conditions.append(Q(category_id=category_id))
+    if ci_incident_ids:
+        conditions.append(Q(pk__in=ci_incident_ids))
+    if not conditions or limit < 1:
+        return []
+    match = conditions.pop()
+    for condition in conditions:
+        match |= condition
+    qs = Incident.objects.restrict(user).filter(match, status__in=OPEN_STATUSES)
+    candidates = list(qs.order_by("-id")[:SIMILAR_CANDIDATES])
+
+    def score(row: Incident) -> int:
+        described = row.short_description.casefold()
+        return (4 * (service_id is not None and row.service_id == service_id)
+                + 3 * (row.pk in ci_incident_ids)
+                + 2 * (category_id is not None and row.category_id == category_id)
+                + sum(w in described for w in words))
+
+    best = sorted(candidates, key=lambda row: (-score(row), -row.pk))[:limit]
+    return incidents_attach_related(best)
+
+
+def _open_incident_ids_with_cis(ci_ids) -> set[int]:
+    from .choices import OPEN_STATUSES
+
+    if not ci_ids:
+        return set()
+    through = Incident.configuration_items.through
+    return set(through.objects.filter(configurationitem_id__in=list(ci_ids),
+                                      incident__status__in=OPEN_STATUSES)
+               .order_by("-incident_id").values_list("incident_id", flat=True)
+               [:SIMILAR_CANDIDATES])

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .views import home, incidents, portal, tokens, work
+from .views import desk, lookups
 
 app_name = "web"
 
@@ -14,6 +15,12 @@ urlpatterns = [
     path("portal/", portal.my_incidents, name="portal"),
     path("portal/report/", portal.report, name="report"),
     path("work/", work.queue, name="work"),
+    path("work/log/", desk.log, name="desk_log"),
+    path("work/log/priority/", desk.priority, name="desk_priority"),
+    path("work/log/similar/", desk.similar, name="desk_similar"),
+    path("work/log/requester/", desk.requester, name="desk_requester"),
+    path("work/lookup/people/", lookups.people, name="lookup_people"),
+    path("work/lookup/members/", lookups.members, name="lookup_members"),
     path("work/<slug:queue>/", work.queue, name="queue"),
     path("work/<slug:queue>/bulk/", work.bulk, name="queue_bulk"),
     path("work/<slug:queue>/views/", work.view_save, name="view_save"),
