@@ -36,10 +36,12 @@ def incidents_attach_related(rows: list[Incident]) -> list[Incident]:
 
 
 def _attach(rows, fields, queryset) -> None:
-    ids = {getattr(row, f"{f}_id") for row in rows for f in fields} - {None}
+    """Load the rows' targets of these foreign keys in one query, skipping those already held
+    (a just-created incident holds its requester and creator)."""
+    missing = [(row, field) for row in rows for field in fields
+               if getattr(row, f"{field}_id") is not None
+               and not Incident._meta.get_field(field).is_cached(row)]
+    ids = {getattr(row, f"{field}_id") for row, field in missing}
     found = queryset.in_bulk(ids) if ids else {}
-    for row in rows:
-        for field in fields:
-            pk = getattr(row, f"{field}_id")
-            if pk is not None:
-                setattr(row, field, found[pk])
+    for row, field in missing:
+        setattr(row, field, found[getattr(row, f"{field}_id")])

@@ -22,6 +22,7 @@ REFS = ("requester", "requester_department", "owner", "created_by", "location", 
         "nature", "category", "service", "assignment_group", "assignee", "pending_reason",
         "resolution_code", "closure_code", "vendor")
 LEVELS = ("impact", "urgency", "priority")
+M2M = ("configuration_items", "collaborators", "watchers")
 
 
 def incident_dict(incident) -> dict:
@@ -47,13 +48,25 @@ def incident_detail(*, incident_number: str, user, after_action: bool = False) -
         incident = selectors.incident_get_unrestricted(number=incident_number)
     else:
         incident = selectors.incident_get(user=user, number=incident_number)
+    prefetch_related_objects([incident], *M2M)
+    return incident_full_dict(incident=incident, user=user,
+                              sets={name: getattr(incident, name).all() for name in M2M})
+
+
+def incident_created_dict(*, incident, user, data: dict) -> dict:
+    """The full representation of an incident this request just created, without reading it
+    back: its sets are the ones the request gave (nobody else can have changed them yet)."""
+    selectors.incidents_attach_related([incident])
+    return incident_full_dict(incident=incident, user=user,
+                              sets={name: data.get(name) or [] for name in M2M})
+
+
+def incident_full_dict(*, incident, user, sets: dict) -> dict:
     data = incident_dict(incident)
-    prefetch_related_objects([incident], "configuration_items", "collaborators", "watchers")
-    data["configuration_items"] = [ref(ci) for ci in incident.configuration_items.all()]
-    data["collaborators"] = [ref(u) for u in incident.collaborators.all()]
-    data["watchers"] = [ref(u) for u in incident.watchers.all()]
-    data["allowed_actions"] = [a.value for a in services.allowed_actions(user=user,
-                                                                          incident=incident)]
+    data.update({name: [ref(item) for item in sets[name]] for name in M2M})
+    allowed = services.allowed_actions(user=user, incident=incident,
+                                       collaborators=sets["collaborators"])
+    data["allowed_actions"] = [a.value for a in allowed]
     return data
 
 

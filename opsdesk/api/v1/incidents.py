@@ -60,11 +60,15 @@ def create_incident(request, payload: IncidentCreateIn):
     if assignee is not None and group is None:
         raise InvalidInput(errors={"assignment_group": _("Name the group of the assignee.")})
     assign = {"assignment_group": group, "assignee": assignee} if group is not None else None
-    incident, _created = services.incident_create(
+    incident, created = services.incident_create(
         by=request.auth, data=data, channel=Channel.API, idempotency_key=key,
         digest=services.request_digest(payload.dict()), assign=assign)
-    return json_response(out.incident_detail(incident_number=incident.number, user=request.auth,
-                                             after_action=True), status=201)
+    if not created:  # a retry: answer with the incident as it is now
+        return json_response(out.incident_detail(incident_number=incident.number,
+                                                 user=request.auth, after_action=True),
+                             status=201)
+    return json_response(out.incident_created_dict(incident=incident, user=request.auth,
+                                                   data=data), status=201)
 
 
 @router.get("", response={200: IncidentPage, **ERRORS}, summary="List incidents")

@@ -20,9 +20,9 @@ CLOSURE_FIXED, CLOSURE_WORKAROUND, CLOSURE_DUPLICATE, CLOSURE_WITHDRAWN = "01", 
 RESPONSE_ACTIONS = frozenset({Action.ACCEPT, Action.START, Action.PEND, Action.RESOLVE})
 
 
-def allowed_actions(*, user, incident: Incident) -> list[Action]:
+def allowed_actions(*, user, incident: Incident, collaborators=None) -> list[Action]:
     """Actions this person may take on this incident now (the UI offers only these)."""
-    relations = actor_relations(user=user, incident=incident)
+    relations = actor_relations(user=user, incident=incident, collaborators=collaborators)
     return [action for action, t in TRANSITIONS.items()
             if incident.status in t.sources and relations & t.allowed]
 

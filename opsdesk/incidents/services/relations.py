@@ -12,8 +12,11 @@ NOTE_WRITERS = EDITORS | {Actor.COLLABORATOR}
 PRIORITY_OVERRIDERS = frozenset({Actor.DESK, Actor.MANAGER})
 
 
-def actor_relations(*, user, incident: Incident) -> frozenset[Actor]:
-    """Every relation user has to incident (requester, owner, desk, assignee, group …)."""
+def actor_relations(*, user, incident: Incident, collaborators=None) -> frozenset[Actor]:
+    """Every relation user has to incident (requester, owner, desk, assignee, group …).
+
+    collaborators: the incident's collaborators when the caller already holds them.
+    """
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
     held = set()
@@ -30,7 +33,9 @@ def actor_relations(*, user, incident: Incident) -> frozenset[Actor]:
     if incident.assignment_group_id and incident.assignment_group_id in user.support_group_ids:
         held.add(Actor.GROUP)
     # .all() uses the prefetched set when the caller loaded it (detail views do).
-    if incident.pk and any(u.pk == user.pk for u in incident.collaborators.all()):
+    if collaborators is None:
+        collaborators = incident.collaborators.all() if incident.pk else ()
+    if any(u.pk == user.pk for u in collaborators):
         held.add(Actor.COLLABORATOR)
     return frozenset(held)
 
