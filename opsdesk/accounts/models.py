@@ -56,6 +56,9 @@ class User(AbstractUser):
         on_delete=models.SET_NULL, related_name="+",
     )
     language = models.CharField(_("language"), max_length=10, blank=True)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True,
+        help_text=_("A zoneinfo name such as Asia/Shanghai; blank uses the site's time zone."))
     is_service_desk = models.BooleanField(_("service-desk agent"), default=False)
     is_engineer = models.BooleanField(_("support engineer"), default=False)
     is_incident_manager = models.BooleanField(_("incident manager"), default=False)

@@ -1,5 +1,6 @@
 """Code tables of SPEC §2, editable by the process owner, and the priority matrix."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -146,3 +147,54 @@ class Category(BilingualNamed, TimeStampedModel):
             names.append(node.name)
             node = node.parent
         return " / ".join(reversed(names))
+
+
+class PriorityMatrixChange(models.Model):
+    """One changed matrix cell: who moved impact × urgency from one priority to another, and when."""
+
+    impact = models.ForeignKey(Impact, verbose_name=_("impact"), on_delete=models.CASCADE,
+                               related_name="+")
+    urgency = models.ForeignKey(Urgency, verbose_name=_("urgency"), on_delete=models.CASCADE,
+                                related_name="+")
+    old_priority = models.ForeignKey(Priority, verbose_name=_("old priority"), null=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    new_priority = models.ForeignKey(Priority, verbose_name=_("new priority"),
+                                     on_delete=models.PROTECT, related_name="+")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("changed by"),
+                                   null=True, on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("priority matrix change")
+        verbose_name_plural = _("priority matrix changes")
+
+
+class RoutingRule(BilingualNamed, TimeStampedModel):
+    """Sends a new incident logged without a group to a support group (SPEC §3 step 3).
+
+    A rule names any of category, service and location; it matches an incident when every
+    criterion it names matches (a category also matches the categories below it). When several
+    rules match, the most specific wins: the one naming more criteria; then the one naming the
+    service, then the category, then the location; then the deeper category. Only rules with
+    the same criteria can tie: the lower `order` wins (so a replacement can be staged), then
+    the older rule. `opsdesk.reference.selectors.routing_rule_match` applies it.
+    """
+
+    category = models.ForeignKey(Category, verbose_name=_("category"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    service = models.ForeignKey("cmdb.Service", verbose_name=_("service"), null=True,
+                                blank=True, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey("accounts.Location", verbose_name=_("location"), null=True,
+                                 blank=True, on_delete=models.PROTECT, related_name="+")
+    group = models.ForeignKey("accounts.SupportGroup", verbose_name=_("support group"),
+                              on_delete=models.PROTECT, related_name="routing_rules")
+    order = models.PositiveSmallIntegerField(
+        _("order"), default=100,
+        help_text=_("Between equally specific rules, the lower number wins."))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")

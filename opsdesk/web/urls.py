@@ -5,6 +5,7 @@ from django.urls import path
 
 from .views import home, incidents, portal, tokens, work
 from .views import desk, lookups
+from .views import manage, profile, settings_categories, settings_groups, settings_pages
 
 app_name = "web"
 
@@ -33,4 +34,21 @@ urlpatterns = [
     path("incidents/<str:number>/attachments/<int:attachment_id>/", incidents.download,
          name="attachment"),
     path("tokens/", tokens.tokens, name="tokens"),
+    path("manage/", manage.overview, name="manage"),
+    path("profile/", profile.profile, name="profile"),
+    path("settings/", settings_pages.index, name="settings"),
+    path("settings/matrix/", settings_pages.matrix, name="settings-matrix"),
+    path("settings/routing/", settings_pages.routing, name="settings-routing"),
+    path("settings/routing/new/", settings_pages.routing_edit, name="settings-routing-new"),
+    path("settings/routing/<int:pk>/", settings_pages.routing_edit, name="settings-routing-edit"),
+    path("settings/groups/", settings_groups.groups, name="settings-groups"),
+    path("settings/groups/new/", settings_groups.group_edit, name="settings-group-new"),
+    path("settings/groups/<int:pk>/", settings_groups.group_edit, name="settings-group-edit"),
+    path("settings/groups/<int:pk>/active/", settings_groups.group_active,
+         name="settings-group-active"),
+    path("settings/categories/", settings_categories.categories, name="settings-categories"),
+    path("settings/categories/<int:pk>/", settings_categories.category_edit,
+         name="settings-category-edit"),
+    path("settings/categories/<int:pk>/active/", settings_categories.category_active,
+         name="settings-category-active"),
 ]

@@ -13,7 +13,7 @@ from opsdesk.core import lookups
 from opsdesk.core.services import text_clean
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
 from opsdesk.reference.models import Nature, Priority
-from opsdesk.reference.selectors import priority_from_matrix
+from opsdesk.reference.selectors import priority_from_matrix, routing_rule_match
 
 from .. import events
 from ..choices import FINAL_STATUSES, Channel
@@ -68,6 +68,14 @@ def incident_create(*, by, data: dict, channel: str = Channel.WEB,
 
             incident = incident_transition(incident=incident, action="assign", by=by,
                                            channel=channel, **assign)
+        elif rule := routing_rule_match(category_id=incident.category_id,
+                                        service_id=incident.service_id,
+                                        location_id=incident.location_id):
+            from .lifecycle import incident_transition  # a system assignment by the rule
+
+            incident = incident_transition(incident=incident, action="assign", by=None,
+                                           channel=Channel.SYSTEM, assignment_group=rule.group,
+                                           reason=_("Routing rule: %(rule)s") % {"rule": rule})
         if idempotency_key:
             IdempotencyKey.objects.filter(user=by, key=idempotency_key).update(incident=incident)
         _number_take(incident)

@@ -1,0 +1,56 @@
+"""A person's own page: time zone, language, roles and groups, and a way to their API tokens."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from opsdesk.accounts.editing import user_preferences_update
+from opsdesk.core.exceptions import InvalidInput
+
+from ..settings_forms import ProfileForm
+from .incidents import _add_errors
+
+
+@login_required
+def profile(request):
+    """Show and change my time zone and language."""
+    user = request.user
+    initial = {"time_zone": user.time_zone, "language": user.language}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_preferences_update(user=user, **form.cleaned_data)
+        except InvalidInput as error:
+            _add_errors(form, error)
+        else:
+            return _saved(request, form.cleaned_data["language"])
+    context = {"form": form, "nav": "profile",
+               "groups": list(user.support_groups.order_by("line", "code")),
+               "roles": _role_labels(user)}
+    return TemplateResponse(request, "web/profile.html", context,
+                            status=422 if form.is_bound else 200)
+
+
+def _saved(request, language: str):
+    """Back to the page in the chosen language: the cookie is what the language switch sets."""
+    with translation.override(language or translation.get_language()):
+        messages.success(request, _("Your settings are saved."))
+    response = redirect("web:profile")
+    if language:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language,
+                            max_age=settings.LANGUAGE_COOKIE_AGE,
+                            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                            secure=settings.LANGUAGE_COOKIE_SECURE)
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+    return response
+
+
+def _role_labels(user) -> list[str]:
+    from opsdesk.accounts.roles import Role
+
+    return [str(Role(role).label) for role in Role.values if role in user.roles]
