@@ -47,6 +47,16 @@ SUPPORT_GROUPS = [
     ("SYS", "系统运维", "Servers and storage", 2, "INFRA-EXPERT", "sysops@example.cn"),
 ]
 
+# Routing rules for new incidents: (Chinese, English, category path, location or None, group)
+ROUTING_RULES = [
+    ("网络故障派网络组", "Network faults to Network", "NET", None, "NET"),
+    ("电脑与外设派桌面支持", "PCs to Desktop support", "HW.PC", None, "DESKTOP"),
+    ("打印机派桌面支持", "Printers to Desktop support", "HW.PRINTER", None, "DESKTOP"),
+    ("数据中心服务器派系统运维", "Data-centre servers to Sysops", "HW.SERVER", "CD-DC", "SYS"),
+    ("数据库派DBA", "Databases to DBA", "DB", None, "DBA"),
+    ("业务应用派应用支持", "Business applications to Apps", "SW.BIZAPP", None, "APP"),
+]
+
 # The six sign-in accounts whose passwords `opsdesk up --demo` prints:
 # (username, role, display name, department, location, support groups)
 ROLE_USERS = [

@@ -58,6 +58,7 @@ def demo_company_create(*, incidents: int = 300, seed: int = 0,
         _vendors_create()
         _services_create()
         created = 0 if demo_incidents_exist() else demo_incidents_create(count=incidents, seed=seed)
+        _routing_rules_create()  # after the stories, whose desk agents assign by hand
     return DemoResult(accounts=accounts, incidents_created=created)
 
 
@@ -84,6 +85,16 @@ def _support_groups_create() -> None:
         if next_code:
             SupportGroup.objects.filter(code=code, escalation_group=None).update(
                 escalation_group=SupportGroup.objects.get(code=next_code))
+
+
+def _routing_rules_create() -> None:
+    from opsdesk.reference.models import Category, RoutingRule
+
+    for zh, en, category, location, group in data.ROUTING_RULES:
+        RoutingRule.objects.get_or_create(name_en=en, defaults={
+            "name_zh": zh, "category": Category.objects.get(path=category),
+            "location": Location.objects.get(code=location) if location else None,
+            "group": SupportGroup.objects.get(code=group)})
 
 
 def password_generate() -> str:
