@@ -123,3 +123,20 @@ def test_overview_costs_the_same_few_queries_however_big(org, backlog,
 def test_empty_backlog(org):
     page = browser(org.owner).get("/manage/").content.decode()
     assert "No open incidents." in page
+
+
+def test_each_number_opens_a_queue_with_that_many_incidents(org, backlog):
+    resolved = incident_in(40, org)
+    incident_transition(incident=resolved, action="reopen", by=org.manager, reason="Back")
+    Incident.objects.filter(pk=backlog[0].pk).update(
+        updated_at=timezone.now() - timedelta(hours=30))
+    manager = browser(org.manager)
+    found = links(manager.get("/manage/").content.decode())
+    numbered = {href: n for href, n in found.items()
+                if href.startswith("/work/") and n.isdigit()}
+    assert len(numbered) >= 12
+    for href, n in numbered.items():
+        queue = manager.get(href)
+        assert queue.status_code == 200, href
+        rows = queue.content.decode().count('href="/incidents/INC')
+        assert rows == int(n), f"{href}: the overview says {n}, the queue lists {rows}"
