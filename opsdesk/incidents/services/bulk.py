@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from opsdesk.core.exceptions import DomainError
+from opsdesk.core.exceptions import DomainError, InvalidInput
 
 from ..choices import Action, Channel
 from ..models import Incident
@@ -52,8 +52,12 @@ def incidents_bulk_update(*, by, numbers: list[str], data: dict,
 
 def _each(*, by, numbers: list[str], apply) -> BulkResult:
     """Apply to each visible incident in the order given; invisible numbers are refused as
-    not found, so that a bulk request cannot tell which numbers exist."""
-    wanted = list(dict.fromkeys(n.strip().upper() for n in numbers if n.strip()))[:MAX_BULK]
+    not found, so that a bulk request cannot tell which numbers exist. More than MAX_BULK
+    numbers is InvalidInput before anything changes."""
+    wanted = list(dict.fromkeys(n.strip().upper() for n in numbers if n.strip()))
+    if len(wanted) > MAX_BULK:
+        raise InvalidInput(errors={"numbers": _("Select at most %(max)s incidents at once.") % {
+            "max": MAX_BULK}})
     visible = {i.number: i for i in Incident.objects.restrict(by).filter(number__in=wanted)}
     result = BulkResult()
     for number in wanted:

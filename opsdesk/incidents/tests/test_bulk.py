@@ -3,6 +3,7 @@
 import pytest
 from django.utils import translation
 
+from opsdesk.core.exceptions import InvalidInput
 from opsdesk.core.testing.factories import ServiceFactory, incident_factory
 from opsdesk.incidents.choices import Action, Status
 from opsdesk.incidents.models import Incident
@@ -110,3 +111,11 @@ def test_bulk_update_without_reason_or_right_changes_nothing(org):
 def test_bulk_update_refuses_fields_it_does_not_change(org):
     with pytest.raises(ValueError):
         incidents_bulk_update(by=org.desk, numbers=["INC1"], data={"requester": org.desk})
+
+
+def test_too_many_numbers_change_nothing(org):
+    incident, = log(org)
+    with pytest.raises(InvalidInput):
+        incidents_bulk_assign(by=org.desk, numbers=[incident.number] + [
+            f"INC{n:012d}" for n in range(200)], assignment_group=org.groups["NET2"])
+    assert Incident.objects.get(pk=incident.pk).status == Status.LOGGED
