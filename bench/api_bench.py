@@ -190,9 +190,12 @@ def environment() -> str:
 
 def format_memory(rows) -> str:
     lines = [f"  {role:<16} pid {pid:>7}  RSS {rss / 1024:7.1f} MiB  peak {peak / 1024:7.1f} MiB"
-             for role, pid, rss, peak in rows]
-    total = sum(rss for _role, _pid, rss, _peak in rows) / 1024
-    return "\n".join(["server memory:", *lines, f"  total RSS {total:.1f} MiB"])
+             f"  PSS {pss / 1024:7.1f} MiB" for role, pid, rss, peak, pss in rows]
+    rss_total = sum(row[2] for row in rows) / 1024
+    pss_total = sum(row[4] for row in rows) / 1024
+    return "\n".join(["server memory:", *lines,
+                      f"  total RSS {rss_total:.1f} MiB (shared pages counted in every process)",
+                      f"  total PSS {pss_total:.1f} MiB (what the server takes; target < 250)"])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -31,7 +31,7 @@ def gunicorn_argv(*, port: int, workers: int, threads: int, access_log: bool,
     argv = [sys.executable, "-m", "gunicorn", app,
             "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
             "--workers", str(workers), "--threads", str(threads),
-            "--graceful-timeout", "10", "--log-level", "warning"]
+            "--graceful-timeout", "10", "--log-level", "warning", "--preload"]
     if access_log:
         argv += ["--access-logfile", "-"]
     from gunicorn.config import KNOWN_SETTINGS
@@ -99,16 +99,18 @@ class Server:
         self.log.close()
         os.unlink(self.log.name)
 
-    def memory(self) -> list[tuple[str, int, int, int]]:
-        """(role, pid, RSS KiB, peak RSS KiB) of the gunicorn master, its workers and db_worker."""
+    def memory(self) -> list[tuple[str, int, int, int, int]]:
+        """(role, pid, RSS KiB, peak RSS KiB, PSS KiB) of the gunicorn master, its workers and
+        db_worker. PSS shares each page among the processes that map it, so its sum is the
+        memory the server really takes (workers share the code the master preloaded)."""
         rows = []
         master = self.processes["gunicorn"].pid
-        rows.append(("gunicorn master", master, *_rss(master)))
+        rows.append(("gunicorn master", master, *_rss(master), _pss(master)))
         for child in _children(master):
-            rows.append(("gunicorn worker", child, *_rss(child)))
+            rows.append(("gunicorn worker", child, *_rss(child), _pss(child)))
         if "db_worker" in self.processes:
             pid = self.processes["db_worker"].pid
-            rows.append(("db_worker", pid, *_rss(pid)))
+            rows.append(("db_worker", pid, *_rss(pid), _pss(pid)))
         return rows
 
 
@@ -193,6 +195,17 @@ def _children(pid: int) -> list[int]:
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True,
                          text=True, check=False).stdout
     return [int(line) for line in out.split()]
+
+
+def _pss(pid: int) -> int:
+    """Proportional set size in KiB, from /proc (0 where it can't be read)."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def _rss(pid: int) -> tuple[int, int]:
