@@ -84,7 +84,7 @@ class ReportForm(forms.Form):
         label=_("What is wrong?"), max_length=200,
         help_text=_("One line, e.g. “Cannot print on the 3rd floor”."))
     description = forms.CharField(
-        label=_("Details"), required=False, widget=forms.Textarea,
+        label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("What you did, what you expected, what happened, error messages."))
     service = forms.ModelChoiceField(
         label=_("Which service is affected?"), required=False, empty_label=_("I don't know"),
@@ -97,7 +97,7 @@ class ReportForm(forms.Form):
     impact = LevelChoiceField(label=_("Who is affected?"), queryset=Impact.objects.all(),
                               initial=4)
     location = forms.ModelChoiceField(
-        label=_("Where is it?"), required=False, empty_label=_("Not at one place / I don't know"),
+        label=_("Where is it?"), required=False, empty_label=_("I don't know"),
         queryset=_active(Location), help_text=_("The site, building or floor."))
     occurred_at = PastDateTimeField(
         label=_("When did it start?"), required=False,

@@ -41,6 +41,7 @@ class Entry:
     internal: bool = False
     channel: str = ""
     details: tuple[str, ...] = ()
+    action: str = ""
 
     @property
     def channel_label(self) -> str:
@@ -59,9 +60,26 @@ def timeline_entries(*, user, incident: Incident) -> list[Entry]:
     events = [e for e in selectors.incident_history(user=user, incident=incident)
               if e.kind != EventKind.COMMENT]
     labels = Labels.for_events(events)
-    for event in events:
-        entries.append(_event_entry(event, labels, incident))
+    entries.extend(_merge_assignments([_event_entry(e, labels, incident) for e in events]))
     return sorted(entries, key=lambda e: e.at)
+
+
+def _merge_assignments(entries: list[Entry]) -> list[Entry]:
+    """An assignment and the assign action that made it are one step for the reader."""
+    merged = []
+    for entry in entries:
+        previous = merged[-1] if merged else None
+        if (entry.kind == EventKind.TRANSITION and entry.action == Action.ASSIGN
+                and previous is not None and previous.kind == EventKind.ASSIGNMENT
+                and previous.actor == entry.actor
+                and abs((entry.at - previous.at).total_seconds()) < 5):
+            merged[-1] = entry
+            entry.details = (_("%(what)s: %(change)s") % {"what": previous.title,
+                                                          "change": previous.body},
+                             *entry.details)
+            continue
+        merged.append(entry)
+    return merged
 
 
 class Labels:
@@ -158,7 +176,7 @@ def _event_entry(event, labels: Labels, incident: Incident) -> Entry:
     describe = DESCRIBERS.get(event.kind, _describe_other)
     title, body, *details = describe(event, labels, incident)
     return Entry(at=event.at, actor=event.actor, kind=event.kind, title=title, body=body,
-                 internal=event.is_internal, channel=event.channel,
+                 internal=event.is_internal, channel=event.channel, action=event.action,
                  details=tuple(d for d in (details[0] if details else ()) if d))
 
 

@@ -130,6 +130,24 @@ def test_assign_to_a_member_then_reassign_or_escalate(named):
     assert "Escalated" in entries
 
 
+def test_the_group_escalates_to_its_next_line_in_one_click(named):
+    org = named
+    incident = incident_factory(by=org.desk, requester=org.requester)
+    incident_transition(incident=incident, action=Action.ASSIGN, by=org.desk,
+                        assignment_group=org.groups["NET2"])
+    net3 = org.groups["NET3"]
+    html = page_of(org.engineer, incident)
+    assert f"Escalate to {net3.name_en}" in html
+    r = browser(org.engineer).post(f"/incidents/{incident.number}/actions/assign/",
+                                   {"assign-assignment_group": net3.pk})
+    assert r.status_code == 302
+    incident.refresh_from_db()
+    assert incident.assignment_group == net3 and incident.escalation_count == 1
+    entries = timeline(page_of(org.desk, incident))
+    assert f"Escalated: from “{org.groups['NET2'].name_en}” to “{net3.name_en}”" in entries
+    assert "Escalate to" not in page_of(org.desk, incident)  # NET3 has no next line
+
+
 # --- 2. Collaborators, watchers, vendor ------------------------------------------------------
 
 def test_desk_adds_and_removes_a_collaborator(named):

@@ -11,6 +11,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from opsdesk.accounts.models import SupportGroup
+from opsdesk.core import lookups
 from opsdesk.core.downloads import attachment_response
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotFound, NotPermitted
 from opsdesk.incidents import selectors, services
@@ -61,9 +63,19 @@ def _page(request, incident, *, forms=None, comment_form=None, edit_form=None,
         "nav": "work" if staff else "portal",
         "is_requester": incident.requester_id == user.pk,
     }
+    context["escalate_to"] = _escalation_group(incident)
     context["watching"] = any(w.pk == user.pk for w in context["watchers"])
     context["may_watch"] = staff and incident.status < 50
     return TemplateResponse(request, "web/incidents/detail.html", context, status=status)
+
+
+def _escalation_group(incident):
+    """The next line's group of the current assignment group, for a one-click escalation."""
+    group = incident.assignment_group
+    if group is None or group.escalation_group_id is None:
+        return None
+    target = lookups.lookup(SupportGroup, group.escalation_group_id)
+    return target if target is not None and target.is_active else None
 
 
 def _action_form(request, incident, action, data=None):
