@@ -125,7 +125,16 @@ class DeskLogForm(forms.Form):
         if data.get("assignment_group") and (data.get("resolution") or data.get("resolution_code")):
             self.add_error("assignment_group", _(
                 "Resolve it now or assign it, not both: clear the group or the resolution."))
+        self._check_resolution(data)
         return data
+
+    def _check_resolution(self, data) -> None:
+        """Both halves of a resolution, so every mistake shows at once (the service checks too)."""
+        text, code = (data.get("resolution") or "").strip(), data.get("resolution_code")
+        if code and not text:
+            self.add_error("resolution", _("Describe the resolution."))
+        elif text and not code and "resolution_code" not in self.errors:
+            self.add_error("resolution_code", _("Choose a resolution code."))
 
     def _find_requester(self, data) -> None:
         """Without a chosen person, what was typed must name exactly one (works without JS)."""

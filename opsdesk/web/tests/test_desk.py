@@ -130,20 +130,23 @@ def test_resolved_at_first_contact_in_one_step(org):
     assert "Unlocked the account and reset the password." in page
 
 
-def test_a_failing_resolution_leaves_nothing_behind(org, settings, tmp_path):
-    """Code without text: the incident, its history and its files are all rolled back."""
+def test_every_mistake_shows_at_once_and_nothing_is_saved(org, settings, tmp_path):
+    """A resolution code without its text, and no short description: both are pointed out."""
     settings.MEDIA_ROOT = tmp_path
     r = browser(org.desk).post("/work/log/", report(
-        org, resolution_code="05", description="Kept after the error",
+        org, short_description="", resolution_code="05", description="Kept after the error",
         attachments=[SimpleUploadedFile("shot.png", PNG, content_type="image/png")]))
     assert r.status_code == 422
     page = r.content.decode()
-    assert "Describe the resolution." in page and "Kept after the error" in page
+    assert "Describe the resolution." in page and "This field is required." in page
+    assert "Kept after the error" in page and '<option value="05" selected>' in page
     assert Incident.objects.count() == 0 and IncidentEvent.objects.count() == 0
     assert Attachment.objects.count() == 0 and files_under(tmp_path) == []
 
 
 def test_a_refused_file_leaves_nothing_behind(org, settings, tmp_path):
+    """The second file is refused after the incident, its history and the first file were
+    written: all of it is rolled back, and the first file is removed from the disk again."""
     settings.MEDIA_ROOT = tmp_path
     r = browser(org.desk).post("/work/log/", report(org, attachments=[
         SimpleUploadedFile("ok.png", PNG, content_type="image/png"),
