@@ -410,3 +410,18 @@ def test_incident_page_queries_do_not_grow_with_its_history(org, who,
     assert "Message 11" in html
     with django_assert_max_num_queries(25):
         user.get(f"/incidents/{big.number}/")
+
+
+def test_a_persons_own_time_zone_applies_to_what_they_type_and_read(org):
+    from datetime import UTC, datetime
+
+    org.requester.time_zone = "Europe/London"
+    org.requester.save(update_fields=["time_zone"])
+    r = browser(org.requester).post("/portal/report/", {
+        "short_description": "VPN drops", "urgency": "3", "impact": "4",
+        "occurred_at": "2025-01-15T09:30"})
+    assert r.status_code == 302
+    incident = Incident.objects.get()
+    assert incident.occurred_at == datetime(2025, 1, 15, 9, 30, tzinfo=UTC)  # London = UTC then
+    assert "2025-01-15 09:30" in page_of(org.requester, incident).split('id="record-h"')[1]
+    assert "2025-01-15 17:30" in page_of(org.desk, incident).split('id="record-h"')[1]  # Shanghai
