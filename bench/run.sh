@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reproduce docs/performance.md: a fresh PostgreSQL database with COUNT seeded incidents, then
-# the API benchmark over real HTTP (gunicorn + db_worker), then the plans of the list queries.
+# the API benchmark over real HTTP (gunicorn + db_worker), the pages' benchmark, then the plans
+# of the list queries.
 #
 #   bench/run.sh                      # 1,000,000 incidents in database opsdesk_bench
 #   COUNT=100000 bench/run.sh         # smaller
@@ -40,5 +41,6 @@ if [ "${KEEP_DB:-0}" != 1 ]; then
 fi
 
 "$PY" bench/api_bench.py --json "$OUT/api.json" "$@" | tee "$OUT/api.txt"
+"$PY" bench/web_bench.py | tee "$OUT/web.txt"
 "$PY" bench/explain_lists.py > "$OUT/explain.txt"
 echo "plans of the list queries: $OUT/explain.txt"

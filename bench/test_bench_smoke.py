@@ -96,3 +96,15 @@ def test_tiny_benchmark_prints_figures(http_server, capsys, tmp_path):
         assert result["requests"] > 0 and result["errors"] == 0, result
         assert 0 < result["p50_ms"] <= result["p95_ms"]
         assert result["name"] in out
+
+
+def test_tiny_page_benchmark_opens_every_page_as_its_role(http_server, capsys):
+    from bench import web_bench
+
+    _seed()
+    web_bench.main(["--tiny", "--url", http_server.url])
+    out = capsys.readouterr().out
+    assert "first error" not in out, out
+    for page in web_bench.PAGES:
+        assert page.name in out
+    assert not User.objects.filter(username__startswith="bench-").exists()
