@@ -47,8 +47,11 @@ def request_digest(payload: dict) -> str:
 
 def incident_create(*, by, data: dict, channel: str = Channel.WEB,
                     idempotency_key: str = "", digest: str = "",
-                    assign: dict | None = None) -> tuple[Incident, bool]:
+                    assign: dict | None = None, route: bool = True) -> tuple[Incident, bool]:
     """Log a new incident from resolved data, optionally assigning it; return (incident, created).
+
+    Without `assign`, the routing rules pick the group (route=False leaves it unassigned: the
+    desk that resolves at first contact keeps the incident).
 
     With an idempotency key, a retry of the same request returns the incident the first request
     created (created=False); the key row and the incident commit together, so a concurrent retry
@@ -68,9 +71,9 @@ def incident_create(*, by, data: dict, channel: str = Channel.WEB,
 
             incident = incident_transition(incident=incident, action="assign", by=by,
                                            channel=channel, **assign)
-        elif rule := routing_rule_match(category_id=incident.category_id,
-                                        service_id=incident.service_id,
-                                        location_id=incident.location_id):
+        elif route and (rule := routing_rule_match(category_id=incident.category_id,
+                                                   service_id=incident.service_id,
+                                                   location_id=incident.location_id)):
             from .lifecycle import incident_transition  # a system assignment by the rule
 
             incident = incident_transition(incident=incident, action="assign", by=None,

@@ -73,12 +73,14 @@ def _log(user, form: DeskLogForm):
     written = []
     try:
         with transaction.atomic():
+            resolution = form.resolution_params()
             incident, _created = services.incident_create(
-                by=user, data=record, channel=Channel.WEB, assign=form.assignment())
+                by=user, data=record, channel=Channel.WEB, assign=form.assignment(),
+                route=resolution is None)  # resolved at first contact: not routed away
             for upload in form.cleaned_data["attachments"]:
                 written.append(services.attachment_create(incident=incident, by=user,
                                                           upload=upload))
-            if (resolution := form.resolution_params()) is not None:
+            if resolution is not None:
                 incident = services.incident_transition(
                     incident=incident, action=Action.RESOLVE, by=user, channel=Channel.WEB,
                     **resolution)
