@@ -150,7 +150,7 @@ class Category(BilingualNamed, TimeStampedModel):
 
 
 class PriorityMatrixChange(models.Model):
-    """One changed matrix cell: who moved impact × urgency from one priority to another, and when."""
+    """One changed matrix cell: who moved impact × urgency to another priority, and when."""
 
     impact = models.ForeignKey(Impact, verbose_name=_("impact"), on_delete=models.CASCADE,
                                related_name="+")

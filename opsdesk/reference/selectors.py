@@ -16,13 +16,13 @@ def priority_from_matrix(*, impact_id: int, urgency_id: int) -> int:
 
 
 def priority_matrix_grid() -> dict[tuple[int, int], int]:
-    """Every (impact, urgency) of the matrix → its priority level (the formula for a missing cell)."""
+    """Every (impact, urgency) → its priority level (the formula where a cell is missing)."""
     from .models import Impact, Urgency
 
     cells = {(c.impact_id, c.urgency_id): c.priority_id
              for c in lookups.rows_by_pk(PriorityMatrixCell).values()}
-    return {(i, u): cells.get((i, u)) or itss_priority(i, u)
-            for i in sorted(lookups.rows_by_pk(Impact)) for u in sorted(lookups.rows_by_pk(Urgency))}
+    impacts, urgencies = sorted(lookups.rows_by_pk(Impact)), sorted(lookups.rows_by_pk(Urgency))
+    return {(i, u): cells.get((i, u)) or itss_priority(i, u) for i in impacts for u in urgencies}
 
 
 def priority_matrix_changes(*, limit: int = 20) -> list[PriorityMatrixChange]:

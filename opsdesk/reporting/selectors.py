@@ -96,7 +96,8 @@ def overview_get(*, user, stale_hours: int = DEFAULT_STALE_HOURS) -> Overview:
             group=lookups.lookup(SupportGroup, group_id) if group_id else None, levels=levels))
         row.counts[level] = row.counts.get(level, 0) + cell["n"]
         if cell["unassigned"]:
-            unassigned_by_priority[level] = unassigned_by_priority.get(level, 0) + cell["unassigned"]
+            unassigned_by_priority[level] = (unassigned_by_priority.get(level, 0)
+                                             + cell["unassigned"])
         stale += cell["stale"]
         reopened += cell["reopened"]
     by_status = dict(visible.filter(status__in=ACTIVE_STATUSES).values_list("status")

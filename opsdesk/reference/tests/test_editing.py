@@ -1,4 +1,4 @@
-"""The process owner's changes: matrix, routing rules and categories; refused input writes nothing."""
+"""The process owner's changes to matrix, routing rules, categories; refusals write nothing."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""The incident manager's overview: the open backlog and what needs attention, every number a link."""
+"""The incident manager's overview: the open backlog and what needs attention, as links."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
