@@ -217,6 +217,13 @@ def incident_attachments(*, user, incident: Incident) -> list[Attachment]:
     return list(qs)
 
 
+def incident_children(*, user, incident: Incident, limit: int = 50) -> list[Incident]:
+    """Incidents linked to this one as their parent (e.g. reports of one outage), that user
+    may see, newest first."""
+    return list(Incident.objects.restrict(user).filter(parent=incident)
+                .only("id", "number", "short_description", "status").order_by("-id")[:limit])
+
+
 def incident_attachment_get(*, user, incident: Incident, attachment_id: int) -> Attachment:
     """One attachment user may download (same rule as the list), else NotFound."""
     qs = incident.attachments.filter(pk=attachment_id)

@@ -218,9 +218,15 @@ def test_log_and_start_another_returns_an_empty_form_with_a_link(org):
 def test_link_the_report_to_a_similar_open_incident(org):
     master = incident_factory(by=org.desk, requester=org.colleague,
                               short_description="VPN gateway down")
-    r = browser(org.desk).post("/work/log/", report(org, parent=master.number))
+    desk = browser(org.desk)
+    r = desk.post("/work/log/", report(org, parent=master.number))
     assert r.status_code == 302
-    assert Incident.objects.exclude(pk=master.pk).get().parent == master
+    child = Incident.objects.exclude(pk=master.pk).get()
+    assert child.parent == master
+    # Both pages show the link: the report names its parent, the parent lists its reports.
+    assert f'href="/incidents/{master.number}/"' in desk.get(r["Location"]).content.decode()
+    page = desk.get(f"/incidents/{master.number}/").content.decode()
+    assert "Linked reports" in page and f'href="/incidents/{child.number}/"' in page
 
 
 def test_link_to_an_unknown_incident_is_refused(org):
