@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "opsdesk.cmdb",
     "opsdesk.vendors",
     "opsdesk.incidents",
+    "opsdesk.sla",
     "opsdesk.api",
     "opsdesk.web",
 ]

@@ -32,7 +32,9 @@ def reference_load_defaults() -> int:
         created += _ensure(PendingReason, {"code": code}, name_zh=zh, name_en=en,
                            sort_order=order, pauses_sla=pauses)
     created += _load_matrix() + _load_categories()
-    return created
+    from opsdesk.sla.services import calendars_load_defaults  # 7×24, 5×8 and PRC holidays
+
+    return created + calendars_load_defaults()
 
 
 def _ensure(model, key: dict, **values) -> int:

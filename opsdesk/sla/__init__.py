@@ -1,0 +1,1 @@
+"""Service levels: business calendars, the pure clock arithmetic (clock.py), and later policies."""
