@@ -60,15 +60,16 @@ class DeskLogForm(forms.Form):
                                         widget=forms.TextInput(attrs={"autocomplete": "off"}))
     description = forms.CharField(label=_("Description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}))
-    category = CategoryChoiceField(label=_("Category"), required=False,
+    category = CategoryChoiceField(label=_("Category"), required=False, empty_label=_("Not set"),
                                    queryset=_active(Category).select_related("parent__parent"))
-    service = forms.ModelChoiceField(label=_("Service"), required=False, queryset=_active(Service))
+    service = forms.ModelChoiceField(label=_("Service"), required=False, queryset=_active(Service),
+                                     empty_label=_("Not set"))
     configuration_items = forms.ModelMultipleChoiceField(
         label=_("Configuration items"), required=False, queryset=_active(ConfigurationItem),
         widget=forms.SelectMultiple(attrs={"size": 4}),
         help_text=_("Hold Ctrl (or ⌘) to choose several."))
     location = forms.ModelChoiceField(label=_("Location"), required=False,
-                                      queryset=_active(Location))
+                                      queryset=_active(Location), empty_label=_("Not set"))
     occurred_at = forms.DateTimeField(
         label=_("Occurred at"), required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
@@ -90,7 +91,8 @@ class DeskLogForm(forms.Form):
                                 queryset=User.objects.none(),
                                 empty_label=_("Anyone in the group"))
     resolution_code = forms.ModelChoiceField(label=_("Resolution code"), required=False,
-                                             queryset=_active(ResolutionCode))
+                                             queryset=_active(ResolutionCode),
+                                             empty_label=_("Not resolving now"))
     resolution = forms.CharField(label=_("Resolution"), required=False,
                                  widget=forms.Textarea(attrs={"rows": 3}))
     is_workaround = forms.BooleanField(label=_("This is a workaround, not a permanent fix"),

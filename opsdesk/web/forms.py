@@ -116,17 +116,22 @@ class EditForm(forms.Form):
     short_description = forms.CharField(label=_("Short description"), max_length=200)
     description = forms.CharField(label=_("Description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 4}))
-    nature = forms.ModelChoiceField(label=_("Nature"), queryset=_active(Nature))
-    category = CategoryChoiceField(label=_("Category"), required=False,
+    nature = forms.ModelChoiceField(label=_("Nature"), queryset=_active(Nature),
+                                    empty_label=_("Choose…"))
+    category = CategoryChoiceField(label=_("Category"), required=False, empty_label=_("Not set"),
                                    queryset=_active(Category).select_related("parent__parent"))
     service = forms.ModelChoiceField(label=_("Service"), required=False,
-                                     queryset=_active(Service))
+                                     queryset=_active(Service), empty_label=_("Not set"))
     location = forms.ModelChoiceField(label=_("Location"), required=False,
-                                      queryset=_active(Location))
+                                      queryset=_active(Location), empty_label=_("Not set"))
     occurred_at = PastDateTimeField(label=_("Occurred at"), required=False)
-    impact = LevelChoiceField(label=_("Impact"), queryset=Impact.objects.all())
-    urgency = LevelChoiceField(label=_("Urgency"), queryset=Urgency.objects.all())
+    # A bare "---------" says nothing; empty_label=None would cost an extra query per field.
+    impact = LevelChoiceField(label=_("Impact"), queryset=Impact.objects.all(),
+                              empty_label=_("Choose…"))
+    urgency = LevelChoiceField(label=_("Urgency"), queryset=Urgency.objects.all(),
+                               empty_label=_("Choose…"))
     vendor = forms.ModelChoiceField(label=_("Vendor"), required=False, queryset=_active(Vendor),
+                                    empty_label=_("None"),
                                     help_text=_("The third party working on it, if any."))
     vendor_reference = forms.CharField(label=_("Vendor's ticket number"), max_length=100,
                                        required=False)
@@ -253,18 +258,19 @@ def _reason():
 FIELD_FACTORIES = {
     "reason": _reason,
     "assignment_group": lambda: forms.ModelChoiceField(
-        label=_("Group"), required=False, queryset=_active(SupportGroup)),
+        label=_("Group"), required=False, queryset=_active(SupportGroup), empty_label=_("Choose…")),
     "assignee": lambda: MemberChoiceField(label=_("Assignee")),
     "pending_reason": lambda: forms.ModelChoiceField(
-        label=_("Waiting for"), required=False, queryset=_active(PendingReason)),
+        label=_("Waiting for"), required=False, queryset=_active(PendingReason), empty_label=_("Choose…")),
     "resolution": lambda: forms.CharField(
         label=_("Resolution"), required=False, widget=forms.Textarea(attrs={"rows": 3})),
     "resolution_code": lambda: forms.ModelChoiceField(
-        label=_("Resolution code"), required=False, queryset=_active(ResolutionCode)),
+        label=_("Resolution code"), required=False, queryset=_active(ResolutionCode),
+        empty_label=_("Choose…")),
     "is_workaround": lambda: forms.BooleanField(
         label=_("This is a workaround, not a permanent fix"), required=False),
     "closure_code": lambda: forms.ModelChoiceField(
-        label=_("Closure code"), required=False, queryset=_active(ClosureCode)),
+        label=_("Closure code"), required=False, queryset=_active(ClosureCode), empty_label=_("Choose…")),
     "duplicate_of": lambda: forms.CharField(
         label=_("Duplicate of (incident number)"), required=False, max_length=20),
 }

@@ -420,3 +420,13 @@ def test_inactive_requester_cannot_be_chosen(org):
     assert r.status_code == 422
     assert Incident.objects.count() == 0
     assert User.objects.filter(pk=gone.pk, is_active=False).exists()
+
+
+def test_empty_choices_say_what_empty_means(org):
+    """No bare "---------" placeholders: each empty choice says what leaving it means."""
+    desk = browser(org.desk)
+    page = desk.get("/work/log/").content.decode()
+    assert "---------" not in page
+    assert "Not set" in page and "Not resolving now" in page and "Not now" in page
+    incident = incident_factory(by=org.desk, requester=org.requester)
+    assert "---------" not in desk.get(f"/incidents/{incident.number}/").content.decode()
