@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "opsdesk.sla",
     "opsdesk.api",
     "opsdesk.web",
+    "opsdesk.notifications",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +161,21 @@ TASKS = {
         "BACKEND": os.environ.get("OPSDESK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# Outgoing notification mail (opsdesk.notifications) goes over SMTP with Django's mail API.
+# EMAIL_HOST/EMAIL_PORT: the relay; EMAIL_HOST_USER/EMAIL_HOST_PASSWORD: its login (empty: none);
+# EMAIL_USE_TLS=1 for STARTTLS (port 587), EMAIL_USE_SSL=1 for implicit TLS (port 465);
+# EMAIL_TIMEOUT: seconds before a silent relay counts as a failed attempt (it is retried);
+# DEFAULT_FROM_EMAIL: the sender, whose domain also names our Message-IDs (mail threading).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "opsdesk <opsdesk@localhost>")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,0 +1,129 @@
+"""Recording deliveries: the one entry point other apps call, `delivery_enqueue`.
+
+A caller (the incident lifecycle, the SLA tick) records every message inside its own
+transaction, then forgets about it: after the commit the `deliveries_send` task sends it, retries
+it with backoff, and the same key never produces a second delivery. Sending itself lives in
+`sending.py` (`deliveries_send_due`, re-exported here).
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opsdesk.core.exceptions import Conflict, InvalidInput
+
+from .choices import Channel, DeliveryStatus
+from .message_ids import delivery_message_id, thread_message_id, thread_root_digest
+from .models import Delivery, Endpoint
+from .sending import SendReport, deliveries_send_due
+
+__all__ = ["SendReport", "deliveries_send_due", "delivery_enqueue", "delivery_retry"]
+
+SUBJECT_MAX = Delivery._meta.get_field("subject").max_length
+KEY_MAX = Delivery._meta.get_field("idempotency_key").max_length
+
+
+def delivery_enqueue(
+    *, key: str, channel: str, recipient: str | Endpoint, subject: str, text: str,
+    html: str = "", payload: dict | None = None, thread_key: str = "", language: str = "",
+) -> Delivery:
+    """Record one message to one recipient, once per key; it is sent after the caller commits.
+
+    `key` is the idempotency key, e.g. f"{event_key}:{channel}:{recipient}": a second call with
+    the same key returns the first delivery and sends nothing more, also when both calls race
+    (the unique index decides; the loser waits for the winner's commit and reads its row).
+    `recipient` is an email address for Channel.EMAIL, else an Endpoint of that kind. `language`
+    (default LANGUAGE_CODE) lays out the email in the recipient's language; `thread_key` groups
+    the emails of one subject into one thread; `payload` is the webhook's extra JSON, or a robot
+    message in the vendor's own format that replaces the one built from subject and text.
+    Raises InvalidInput for a wrong channel, recipient, key or language.
+    """
+    fields = _delivery_fields(key=_checked_key(key), channel=channel, recipient=recipient,
+                              subject=subject, text=text, html=html, payload=payload,
+                              thread_key=thread_key, language=language)
+    delivery, created = Delivery.objects.get_or_create(idempotency_key=key, defaults=fields)
+    if created:
+        _thread_root_claim(delivery)
+        transaction.on_commit(_schedule_send, robust=True)
+    return delivery
+
+
+def delivery_retry(*, delivery: Delivery) -> Delivery:
+    """Send a dead (or waiting) delivery again now, with a fresh count of attempts."""
+    retryable = (DeliveryStatus.DEAD, DeliveryStatus.RETRYING, DeliveryStatus.PENDING)
+    updated = Delivery.objects.filter(pk=delivery.pk, status__in=retryable).update(
+        status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=timezone.now())
+    if not updated:
+        raise Conflict(_("Only a pending, waiting or dead delivery can be sent again."))
+    transaction.on_commit(_schedule_send, robust=True)
+    delivery.refresh_from_db()
+    return delivery
+
+
+def _checked_key(key: str) -> str:
+    if not key or len(key) > KEY_MAX:
+        raise InvalidInput(errors={"key": _("Give an idempotency key of 1 to %(max)d characters.")
+                                   % {"max": KEY_MAX}})
+    return key
+
+
+def _delivery_fields(*, key: str, channel: str, recipient: str | Endpoint, subject: str,
+                     language: str, **content) -> dict:
+    """The new row's fields, with the recipient checked against the channel."""
+    fields = {"channel": channel, "language": _checked_language(language),
+              "subject": _one_line(subject)[:SUBJECT_MAX], **content}
+    if channel == Channel.EMAIL:
+        email = _checked_email(recipient)
+        return {**fields, "email": email, "message_id": delivery_message_id(key=key)}
+    if channel not in Channel.values or not isinstance(recipient, Endpoint) \
+            or recipient.kind != channel:
+        raise InvalidInput(errors={"recipient": _("Give an endpoint of the channel's kind.")})
+    return {**fields, "endpoint": recipient}
+
+
+def _checked_email(recipient) -> str:
+    try:
+        validate_email(recipient)
+    except (ValidationError, TypeError):
+        raise InvalidInput(errors={"recipient": _("Give a valid email address.")}) from None
+    return recipient
+
+
+def _checked_language(language: str) -> str:
+    language = (language or settings.LANGUAGE_CODE).lower()
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise InvalidInput(errors={"language": _("Unknown language.")})
+    return language
+
+
+def _one_line(subject: str) -> str:
+    """Subjects are header lines: no line breaks (they would also break the robots' titles)."""
+    return " ".join(subject.split())
+
+
+def _thread_root_claim(delivery: Delivery) -> None:
+    """Give the thread's stable Message-ID to its first email to an address.
+
+    A unique digest of (thread key, address) marks the first; a concurrent second waits on the
+    unique index and, once the first commits, keeps its own Message-ID.
+    """
+    if delivery.channel != Channel.EMAIL or not delivery.thread_key:
+        return
+    digest = thread_root_digest(thread_key=delivery.thread_key, address=delivery.email)
+    root_id = thread_message_id(thread_key=delivery.thread_key)
+    try:
+        with transaction.atomic():
+            Delivery.objects.filter(pk=delivery.pk).update(thread_root=digest, message_id=root_id)
+    except IntegrityError:
+        return
+    delivery.thread_root, delivery.message_id = digest, root_id
+
+
+def _schedule_send() -> None:
+    """Queue a sending pass (after the commit, so the worker sees the new row)."""
+    from .tasks import deliveries_send
+
+    deliveries_send.enqueue()
