@@ -157,32 +157,42 @@ def test_management_command_runs_one_pass(receiver, webhook, capsys):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_claim_skips_rows_another_worker_holds_locked_instead_of_waiting(receiver):
-    if not connection.features.has_select_for_update_skip_locked:
-        pytest.skip("SQLite has one writer: claims take turns instead")
+def test_a_second_worker_never_claims_rows_the_first_holds(receiver):
+    """Two workers claim at once. With SKIP LOCKED (PostgreSQL, MariaDB) the second takes the
+    other rows at once, while the first still holds its locks; SQLite has one writer, so the
+    second waits for the first to commit and then takes the other rows. Never the same row."""
     endpoint = Endpoint.objects.create(kind="webhook", url=receiver.url(), secret="s" * 16,
                                        name_zh="钩子", name_en="Hook")
     for n in range(6):
         post(endpoint, key=f"evt{n}:webhook")
     holding, release = threading.Event(), threading.Event()
+    first, second = [], []
 
-    def slow_worker(_n):
+    def in_thread(claim, into):
         try:
-            with transaction.atomic():  # its claim's row locks stay until this commits
-                claimed = deliveries_claim(limit=3)
-                holding.set()
-                release.wait(timeout=30)
-            return [delivery.pk for delivery in claimed]
+            into.append(claim())
         finally:
             connection.close()
 
-    thread = threading.Thread(target=lambda: results.append(slow_worker(0)))
-    results: list = []
-    thread.start()
+    def slow_claim():
+        with transaction.atomic():  # its claim's row locks stay until this commits
+            claimed = [delivery.pk for delivery in deliveries_claim(limit=3)]
+            holding.set()
+            release.wait(timeout=30)
+        return claimed
+
+    slow = threading.Thread(target=in_thread, args=(slow_claim, first))
+    slow.start()
     assert holding.wait(timeout=30)
-    try:
-        mine = [delivery.pk for delivery in deliveries_claim(limit=6)]
-    finally:
-        release.set()
-        thread.join(timeout=30)
-    assert len(mine) == 3 and not set(mine) & set(results[0])
+    other = threading.Thread(target=in_thread, args=(
+        lambda: [delivery.pk for delivery in deliveries_claim(limit=6)], second))
+    other.start()
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    if skip_locked:
+        other.join(timeout=30)
+        assert second and not release.is_set(), "the second worker waited for the first"
+    release.set()
+    slow.join(timeout=30)
+    other.join(timeout=30)
+    assert len(first[0]) == 3 and len(second[0]) == 3
+    assert not set(first[0]) & set(second[0])
