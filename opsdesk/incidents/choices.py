@@ -124,6 +124,7 @@ class EventKind(models.TextChoices):
     ATTACHMENT = "attachment", _("attachment")
     ASSIGNMENT = "assignment", _("assignment")
     COLLABORATOR = "collaborator", _("collaborators")
+    SLA = "sla", _("service level")  # warnings, breaches, escalations, auto-close
 
 
 class Visibility(models.TextChoices):

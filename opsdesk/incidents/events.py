@@ -72,6 +72,14 @@ def event_people_changed(*, incident, by, channel, field: str, added=(), removed
                         "removed": [natural_key(o) for o in removed]})
 
 
+def event_sla(*, incident, data: dict, text: str = "", by=None,
+              channel: str = Channel.SYSTEM) -> IncidentEvent:
+    """An SLA fact: a warning, a breach, an escalation, a recomputation, an auto-close step."""
+    return _event(incident=incident, kind=EventKind.SLA, by=by, channel=channel,
+                  action=str(data.get("crossing", ""))[:16], new_value=text, is_internal=True,
+                  data=data)
+
+
 def _assignment_text(group, assignee) -> str:
     parts = [getattr(group, "code", ""), getattr(assignee, "username", "")]
     return " / ".join(p for p in parts if p)

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import OPEN_STATUSES, Channel, EventKind, Status, Visibility
+from .choices import ACTIVE_STATUSES, OPEN_STATUSES, Channel, EventKind, Status, Visibility
 from .querysets import IncidentQuerySet
 
 USER = settings.AUTH_USER_MODEL
@@ -61,6 +61,28 @@ class Incident(models.Model):
     hand_back_count = models.PositiveIntegerField(_("hand-backs"), default=0, editable=False)
     reopen_count = models.PositiveIntegerField(_("reopens"), default=0, editable=False)
     escalation_count = models.PositiveIntegerField(_("escalations"), default=0, editable=False)
+    # SLA clocks, kept by opsdesk.sla.engine (docs/architecture.md, "SLA clocks"). A level is
+    # 0 (running), 1 (first warning), 2 (second warning) or 3 (breached); the tick raises it
+    # with a conditional UPDATE, so each crossing is recorded once.
+    sla_policy = models.ForeignKey("sla.SlaPolicy", verbose_name=_("SLA policy"), null=True,
+                                   blank=True, on_delete=models.PROTECT, related_name="+",
+                                   db_index=False, editable=False)
+    response_sla_level = models.PositiveSmallIntegerField(_("response SLA level"), default=0,
+                                                          editable=False)
+    resolution_sla_level = models.PositiveSmallIntegerField(_("resolution SLA level"), default=0,
+                                                            editable=False)
+    # Set while the resolution clock stands still: pending for a pausing reason, or resolved.
+    resolution_paused_at = models.DateTimeField(_("resolution clock paused at"), null=True,
+                                                editable=False)
+    resolution_paused_seconds = models.PositiveIntegerField(
+        _("resolution clock paused (business seconds)"), default=0, editable=False)
+    # The next instant the SLA tick must look at this incident (a threshold, a due date, an
+    # auto-close step); empty when no clock runs.
+    sla_next_check_at = models.DateTimeField(_("next SLA check"), null=True, editable=False)
+    auto_close_reminded = models.BooleanField(_("auto-close reminder sent"), default=False,
+                                              editable=False)
+    hierarchical_escalation_count = models.PositiveIntegerField(
+        _("hierarchical escalations"), default=0, editable=False)
 
     # Who and where.
     requester = models.ForeignKey(
@@ -155,6 +177,9 @@ class Incident(models.Model):
                          condition=Q(status__in=OPEN_STATUSES)),
             models.Index(fields=["priority", "-id"], name="inc_open_priority_id",
                          condition=Q(status__in=OPEN_STATUSES)),
+            # The SLA tick reads only the incidents whose next check is due.
+            models.Index(fields=["sla_next_check_at"], name="inc_sla_next_check",
+                         condition=Q(status__in=ACTIVE_STATUSES, sla_next_check_at__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(

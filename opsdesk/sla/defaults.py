@@ -17,3 +17,18 @@ CALENDARS = [
 ]
 
 HOLIDAY_YEARS = holidays_cn.YEARS
+
+HOUR, WORKING_DAY = 3600, 8 * 3600  # a 5×8 working day is 8 business hours
+AWAITING_USER, AWAITING_VENDOR = "01", "02"  # pending reasons that pause resolution by default
+
+# (code, Chinese name, English name, priority, response calendar, response seconds,
+#  resolution calendar, resolution seconds, notify managers at creation,
+#  notify managers at the second warning, reassign to the escalation group on breach)
+POLICIES = [
+    ("P1", "P1 默认", "P1 default", 1, "7x24", 15 * 60, "7x24", 4 * HOUR, True, True, True),
+    ("P2", "P2 默认", "P2 default", 2, "7x24", 30 * 60, "7x24", 8 * HOUR, False, True, True),
+    ("P3", "P3 默认", "P3 default", 3, "5x8", 2 * HOUR, "5x8", WORKING_DAY, False, False, False),
+    ("P4", "P4 默认", "P4 default", 4, "5x8", 8 * HOUR, "5x8", 3 * WORKING_DAY,
+     False, False, False),
+]
+AUTO_CLOSE_CALENDAR, AUTO_CLOSE_WORKING_DAYS = "5x8", 3

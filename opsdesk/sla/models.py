@@ -152,3 +152,72 @@ class CalendarDay(BilingualNamed):
 
 def _seconds(value: time) -> int:
     return value.hour * 3600 + value.minute * 60 + value.second
+
+
+class SlaPolicy(CodeTable, TimeStampedModel):
+    """An SLA policy (服务级别策略): response and resolution targets for one priority.
+
+    A policy is chosen by priority, and optionally by service and by organisation (the
+    requester's department or a company above it); an empty service or organisation matches
+    any. Most specific wins (`selectors.policy_match`): a named service beats a named
+    organisation, a nearer organisation (the department) beats one further up (its company),
+    then the lower sort order, then the code. Targets are business seconds on each clock's own
+    calendar; the UI speaks minutes, hours and working days (a calendar's workday_seconds).
+    """
+
+    priority = models.ForeignKey("reference.Priority", verbose_name=_("priority"),
+                                 on_delete=models.PROTECT, related_name="+")
+    service = models.ForeignKey("cmdb.Service", verbose_name=_("service"), null=True,
+                                blank=True, on_delete=models.PROTECT, related_name="+",
+                                help_text=_("Empty: any service."))
+    organisation = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("organisation"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+        help_text=_("The requester's department or a company above it. Empty: anyone."))
+    response_calendar = models.ForeignKey(BusinessCalendar, verbose_name=_("response calendar"),
+                                          on_delete=models.PROTECT, related_name="+")
+    response_seconds = models.PositiveIntegerField(_("response target (business seconds)"))
+    resolution_calendar = models.ForeignKey(
+        BusinessCalendar, verbose_name=_("resolution calendar"), on_delete=models.PROTECT,
+        related_name="+")
+    resolution_seconds = models.PositiveIntegerField(_("resolution target (business seconds)"))
+    resolution_pause_reasons = models.ManyToManyField(
+        "reference.PendingReason", verbose_name=_("pending reasons that pause resolution"),
+        blank=True, related_name="+")
+    warn_first_percent = models.PositiveSmallIntegerField(_("first warning at %"), default=50)
+    warn_second_percent = models.PositiveSmallIntegerField(_("second warning at %"), default=80)
+    notify_manager_at_creation = models.BooleanField(
+        _("notify incident managers at creation"), default=False)
+    notify_managers_at_second_warning = models.BooleanField(
+        _("notify incident managers at the second warning"), default=False)
+    escalate_on_breach = models.BooleanField(
+        _("reassign to the escalation group when resolution breaches"), default=False)
+    auto_close_calendar = models.ForeignKey(
+        BusinessCalendar, verbose_name=_("auto-close calendar"), on_delete=models.PROTECT,
+        related_name="+")
+    auto_close_working_days = models.PositiveSmallIntegerField(
+        _("auto-close after working days without answer"), default=3,
+        help_text=_("0: never close automatically."))
+
+    class Meta(CodeTable.Meta):
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = [models.CheckConstraint(
+            condition=models.Q(warn_first_percent__gt=0)
+            & models.Q(warn_first_percent__lt=models.F("warn_second_percent"))
+            & models.Q(warn_second_percent__lt=100), name="sla_policy_warnings_in_order")]
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        policies_forget()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        policies_forget()
+        return result
+
+
+def policies_forget() -> None:
+    """Drop the cached policies and their pause reasons (after an edit in this process)."""
+    lookups.forget(SlaPolicy)
+    lookups.forget(SlaPolicy.resolution_pause_reasons.through)

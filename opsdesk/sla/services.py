@@ -51,7 +51,9 @@ def calendars_load_defaults() -> int:
         if cn:
             created += _load_holiday_years(calendar)
     _forget()
-    return created
+    from .policies import policies_load_defaults  # policies run on the calendars just made
+
+    return created + policies_load_defaults()
 
 
 def calendar_create(*, code: str, name_zh: str, name_en: str, time_zone: str,

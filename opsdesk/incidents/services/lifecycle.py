@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from opsdesk.core.services import text_clean
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
+from opsdesk.sla.engine import sla_on_transition
 
 from .. import events
 from ..choices import TRANSITIONS, Action, Actor, Channel, Status
@@ -64,6 +65,8 @@ def incident_transition(*, incident: Incident, action: str, by, channel: str = C
             incident.first_response_at = now
         if incident.owner_id is None and by is not None and by.is_service_desk:
             incident.owner = by
+        sla_on_transition(incident=incident, action=action, old_status=from_status,
+                          new_status=incident.status, now=now)
         incident.save()
         events.event_transition(incident=incident, by=by, channel=channel, action=action,
                                 from_status=from_status, reason=reason, data=data)

@@ -14,6 +14,7 @@ from opsdesk.core.services import text_clean
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
 from opsdesk.reference.models import Nature, Priority
 from opsdesk.reference.selectors import priority_from_matrix, routing_rule_match
+from opsdesk.sla import engine as sla
 
 from .. import events
 from ..choices import FINAL_STATUSES, Channel
@@ -127,6 +128,7 @@ def _incident_insert(*, by, data: dict, channel: str) -> Incident:
     if by.is_service_desk:
         incident.owner = by  # 首问负责人: the desk agent who logs it owns it to the end
     incident.registered_at = timezone.now()
+    sla.sla_start(incident=incident, now=incident.registered_at)
     if data.get("collaborators"):
         check_collaborators(data["collaborators"])
     incident.save()
@@ -134,6 +136,7 @@ def _incident_insert(*, by, data: dict, channel: str) -> Incident:
         if data.get(field):
             getattr(incident, field).set(data[field])
     events.event_created(incident=incident, by=by, channel=channel)
+    sla.sla_after_create(incident=incident)
     return incident
 
 
@@ -230,6 +233,7 @@ def incident_update(*, incident: Incident, by, data: dict, channel: str = Channe
             raise Conflict(_("This incident is finished and can no longer be changed. Report a "
                              "new incident if the problem is back."))
         before = {f: getattr(incident, f) for f in SCALAR_FIELDS + ("priority", "owner")}
+        sla_inputs = _sla_inputs(incident)
         for field in SCALAR_FIELDS:
             if field in data:
                 value = data[field]
@@ -241,6 +245,9 @@ def incident_update(*, incident: Incident, by, data: dict, channel: str = Channe
         if "requester" in data:
             incident.requester_department_id = incident.requester.department_id
         _claim_ownership(incident=incident, by=by)
+        if _sla_inputs(incident) != sla_inputs:  # the SLA policy may change: keep elapsed time
+            sla.sla_on_priority_change(incident=incident, old_priority_id=sla_inputs[0],
+                                       now=timezone.now(), by=by, channel=channel)
         incident.save()
         for field, old in before.items():
             new = getattr(incident, field)
@@ -249,6 +256,11 @@ def incident_update(*, incident: Incident, by, data: dict, channel: str = Channe
                                            field=field, old=old, new=new)
         _update_m2m(incident=incident, by=by, data=data, channel=channel)
     return incident
+
+
+def _sla_inputs(incident: Incident) -> tuple:
+    """What chooses an incident's SLA policy: priority, service, the requester's department."""
+    return incident.priority_id, incident.service_id, incident.requester_department_id
 
 
 def _update_m2m(*, incident, by, data, channel) -> None:

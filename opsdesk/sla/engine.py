@@ -1,0 +1,251 @@
+"""The SLA clocks of an incident: pure-ish functions the incident services call.
+
+Each function changes the incident's SLA columns in memory and the caller saves them, except
+where a function says it writes history. Policies and calendars come from memory, so a clock
+costs no query. The rules:
+
+- Both clocks start at registration on their own calendar; the due dates are columns.
+- The response clock stops at the first response (first_response_at, set by the lifecycle
+  and by a support person's first public reply).
+- The resolution clock stands still while pending for a reason the policy names, and while
+  resolved. When it runs again, the due date moves by the business time it stood still
+  (counted in resolution_paused_seconds); a reopen therefore keeps the time already elapsed.
+- A new policy (priority, service or department changed) keeps the business time elapsed on
+  each clock and gives the new target's remainder from now on the new calendar.
+- sla_next_check_at is the next instant the tick must look: a threshold, a due date or an
+  auto-close step. Levels: 0 running, 1 first warning, 2 second warning, 3 breached.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from opsdesk.incidents.choices import OPEN_STATUSES, Status
+
+from .clock import Calendar, business_add, business_seconds
+from .models import SlaPolicy
+from .policies import policy_calendars, policy_get, policy_match, policy_pause_reasons
+
+BREACHED = 3
+CROSSINGS = {1: "warning_first", 2: "warning_second", 3: "breach"}
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One clock of an incident: which, on what calendar, with what target and due date."""
+
+    name: str  # "response" or "resolution"
+    calendar: Calendar
+    target: int
+    due_at: datetime
+    level: int
+
+
+def sla_start(*, incident, now: datetime) -> None:
+    """Choose the policy and set both due dates and the first check (before the first save)."""
+    policy = _policy_for(incident)
+    incident.sla_policy = policy
+    if policy is None:
+        incident.response_due_at = incident.resolution_due_at = incident.sla_next_check_at = None
+        return
+    response_cal, resolution_cal, _auto = policy_calendars(policy=policy)
+    incident.response_due_at = business_add(response_cal, now, policy.response_seconds)
+    incident.resolution_due_at = business_add(resolution_cal, now, policy.resolution_seconds)
+    if policy.notify_manager_at_creation:
+        incident.hierarchical_escalation_count += 1
+    incident.sla_next_check_at = sla_next_check(incident=incident, now=now)
+
+
+def sla_after_create(*, incident) -> None:
+    """Write the escalation a policy asks for at creation (P1: notify the incident managers)."""
+    from opsdesk.incidents import events
+
+    policy = policy_get(code=incident.sla_policy_id)
+    if policy is not None and policy.notify_manager_at_creation:
+        events.event_sla(incident=incident, data={
+            "clock": "creation", "crossing": "created", "escalation": "hierarchical",
+            "notify": "incident_managers", "priority": incident.priority_id})
+
+
+def sla_on_transition(*, incident, action: str, old_status: int, new_status: int,
+                      now: datetime) -> None:
+    """Pause, resume or stop the clocks after a status change (before the save)."""
+    policy = policy_get(code=incident.sla_policy_id)
+    if policy is None:
+        return
+    stands_still = new_status == Status.RESOLVED or (
+        new_status == Status.PENDING
+        and incident.pending_reason_id in policy_pause_reasons(policy=policy))
+    if stands_still and incident.resolution_paused_at is None:
+        incident.resolution_paused_at = now
+    elif not stands_still and incident.resolution_paused_at is not None \
+            and new_status in OPEN_STATUSES:
+        _resume(incident=incident, calendar=policy_calendars(policy=policy)[1], now=now)
+    if old_status == Status.RESOLVED:
+        incident.auto_close_reminded = False
+    incident.sla_next_check_at = sla_next_check(incident=incident, now=now)
+
+
+def sla_on_first_response(*, incident, at: datetime) -> dict:
+    """The column updates when a public reply is the first response (the response clock stops)."""
+    incident.first_response_at = at
+    incident.sla_next_check_at = sla_next_check(incident=incident, now=at)
+    return {"first_response_at": at, "sla_next_check_at": incident.sla_next_check_at}
+
+
+def sla_on_priority_change(*, incident, old_priority_id: int | None, now: datetime, by,
+                           channel: str) -> None:
+    """Re-choose the policy after priority, service or department changed; keep elapsed time.
+
+    Writes one SLA history entry when the policy changes; `lowered_near_breach` says whether
+    the priority went down while a running clock had passed the old second warning (80 %).
+    """
+    from opsdesk.incidents import events
+
+    old, new = policy_get(code=incident.sla_policy_id), _policy_for(incident)
+    if incident.status not in OPEN_STATUSES + (Status.RESOLVED,) or old == new:
+        return
+    near = old is not None and any(
+        _elapsed(clock, at) * 100 >= old.warn_second_percent * clock.target
+        for clock, at in _running_clocks(incident, old, now))
+    lowered = (old_priority_id or 0) < (incident.priority_id or 0)
+    before = {"response_due_at": _iso(incident.response_due_at),
+              "resolution_due_at": _iso(incident.resolution_due_at)}
+    _recompute(incident=incident, old=old, new=new, now=now)
+    events.event_sla(incident=incident, by=by, channel=channel, data={
+        "clock": "policy", "crossing": "recomputed", "old_policy": getattr(old, "code", None),
+        "new_policy": getattr(new, "code", None), "old_priority": old_priority_id,
+        "new_priority": incident.priority_id, "lowered_near_breach": bool(lowered and near),
+        **{f"old_{k}": v for k, v in before.items()},
+        "response_due_at": _iso(incident.response_due_at),
+        "resolution_due_at": _iso(incident.resolution_due_at)})
+
+
+def sla_next_check(*, incident, now: datetime) -> datetime | None:
+    """The next instant the tick must look at the incident, or None when nothing runs."""
+    policy = policy_get(code=incident.sla_policy_id)
+    if policy is None or incident.status not in OPEN_STATUSES + (Status.RESOLVED,):
+        return None
+    instants = [_next_instant(clock, at, policy)
+                for clock, at in _running_clocks(incident, policy, now)]
+    if incident.status == Status.RESOLVED:
+        instants.append(auto_close_times(incident=incident, policy=policy)[
+            1 if incident.auto_close_reminded else 0])
+    instants = [instant for instant in instants if instant is not None]
+    return max(min(instants), now + timedelta(seconds=1)) if instants else None
+
+
+def sla_clocks(*, incident, policy: SlaPolicy, now: datetime) -> list[tuple[Clock, datetime]]:
+    """The clocks of the incident that have a due date, each with the instant it reads at.
+
+    A running clock reads at now; the resolution clock standing still reads at its pause.
+    """
+    return _running_clocks(incident, policy, now, include_paused=True)
+
+
+def clock_level(*, clock: Clock, policy: SlaPolicy, at: datetime) -> int:
+    """The level the clock has reached at this instant (0 to 3)."""
+    elapsed = _elapsed(clock, at)
+    if elapsed >= clock.target:
+        return BREACHED
+    percent = elapsed * 100
+    return 2 if percent >= policy.warn_second_percent * clock.target else (
+        1 if percent >= policy.warn_first_percent * clock.target else 0)
+
+
+def clock_remaining(*, clock: Clock, at: datetime) -> int:
+    """Business seconds left until the due date; negative once overdue."""
+    return clock.target - _elapsed(clock, at)
+
+
+def auto_close_times(*, incident, policy: SlaPolicy) -> tuple[datetime | None, datetime | None]:
+    """(reminder, close): one working day before, and N working days after the resolution."""
+    days = policy.auto_close_working_days
+    if not days or incident.resolved_at is None:
+        return None, None
+    calendar = policy_calendars(policy=policy)[2]
+    workday = calendar.workday_seconds
+    return (business_add(calendar, incident.resolved_at, (days - 1) * workday),
+            business_add(calendar, incident.resolved_at, days * workday))
+
+
+# --- Internals -----------------------------------------------------------------------------
+
+
+def _policy_for(incident) -> SlaPolicy | None:
+    return policy_match(priority_id=incident.priority_id, service_id=incident.service_id,
+                        department_id=incident.requester_department_id)
+
+
+def _running_clocks(incident, policy, now, include_paused=False):
+    """(clock, reading instant) for the response clock until the first response, and the
+    resolution clock while open (while paused only with include_paused)."""
+    response_cal, resolution_cal, _auto = policy_calendars(policy=policy)
+    result = []
+    is_open = incident.status in OPEN_STATUSES
+    stood = include_paused and incident.status == Status.RESOLVED
+    if is_open and incident.first_response_at is None and incident.response_due_at:
+        result.append((Clock("response", response_cal, policy.response_seconds,
+                             incident.response_due_at, incident.response_sla_level), now))
+    paused = incident.resolution_paused_at
+    if incident.resolution_due_at and (is_open or stood) and (paused is None or include_paused):
+        result.append((Clock("resolution", resolution_cal, policy.resolution_seconds,
+                             incident.resolution_due_at, incident.resolution_sla_level),
+                       paused or now))
+    return result
+
+
+def _elapsed(clock: Clock, at: datetime) -> int:
+    """Business seconds elapsed at `at`: more than the target once the due date has passed."""
+    if at < clock.due_at:
+        return clock.target - business_seconds(clock.calendar, at, clock.due_at)
+    return clock.target + business_seconds(clock.calendar, clock.due_at, at)
+
+
+def _next_instant(clock: Clock, at: datetime, policy: SlaPolicy) -> datetime | None:
+    """When the clock reaches the level after the one it has recorded."""
+    if clock.level >= BREACHED:
+        return None
+    if clock.level == 2:
+        return clock.due_at
+    percent = (policy.warn_first_percent, policy.warn_second_percent)[clock.level]
+    goal = -(-clock.target * percent // 100)  # the first whole second at or past the percent
+    return business_add(clock.calendar, at, max(goal - _elapsed(clock, at), 0))
+
+
+def _resume(*, incident, calendar: Calendar, now: datetime) -> None:
+    """The resolution clock runs again: the due date moves by the business time it stood."""
+    paused_at, due = incident.resolution_paused_at, incident.resolution_due_at
+    incident.resolution_paused_seconds += business_seconds(calendar, paused_at, now)
+    if due is not None and paused_at < due:
+        incident.resolution_due_at = business_add(
+            calendar, now, business_seconds(calendar, paused_at, due))
+    incident.resolution_paused_at = None
+
+
+def _recompute(*, incident, old: SlaPolicy | None, new: SlaPolicy | None, now) -> None:
+    """New due dates from the new policy, keeping each clock's elapsed business time."""
+    elapsed = {clock.name: (_elapsed(clock, at), at)
+               for clock, at in (_running_clocks(incident, old, now, include_paused=True)
+                                 if old else [])}
+    incident.sla_policy = new
+    if new is None:
+        incident.response_due_at = incident.resolution_due_at = None
+        incident.sla_next_check_at = None
+        return
+    for name, target, calendar in zip(("response", "resolution"),
+                                      (new.response_seconds, new.resolution_seconds),
+                                      policy_calendars(policy=new)[:2], strict=True):
+        spent, at = elapsed.get(name, (business_seconds(
+            calendar, incident.registered_at, now), now))
+        if name == "response" and incident.first_response_at is not None:
+            continue
+        setattr(incident, f"{name}_due_at", business_add(calendar, at, target - spent)
+                if spent < target else at)
+        clock = Clock(name, calendar, target, getattr(incident, f"{name}_due_at"), 0)
+        setattr(incident, f"{name}_sla_level", min(getattr(incident, f"{name}_sla_level"),
+                                                   clock_level(clock=clock, policy=new, at=at)))
+    incident.sla_next_check_at = sla_next_check(incident=incident, now=now)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
