@@ -44,7 +44,8 @@ class Command(BaseCommand):
         accounts = self._prepare(demo=options["demo"], incidents=options["demo_incidents"])
         connections.close_all()  # the children open their own connections
         children = [Child(_("web server"), _gunicorn_argv(options)),
-                    Child(_("background worker"), _worker_argv())]
+                    Child(_("background worker"), _worker_argv()),
+                    Child(_("SLA scheduler"), _manage_argv("sla_scheduler"))]
         supervisor = Supervisor(children, env={**os.environ, "PYTHONUNBUFFERED": "1"},
                                 cwd=str(settings.BASE_DIR))
         exited = supervisor.run(on_started=lambda running: self._announce(
@@ -126,6 +127,11 @@ def _worker_argv() -> list[str]:
     """django-tasks-db's worker, for every queue, without the code reloader."""
     return [sys.executable, "-m", "opsdesk.cli", "manage", "db_worker", "--queue-name", "*",
             "--no-reload"]
+
+
+def _manage_argv(command: str) -> list[str]:
+    """A management command as its own process (the SLA scheduler enqueues a tick every 30 s)."""
+    return [sys.executable, "-m", "opsdesk.cli", "manage", command]
 
 
 def _url_host(host: str) -> str:
