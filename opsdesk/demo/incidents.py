@@ -2,14 +2,20 @@
 
 Every incident is created with incident_create and moved with incident_transition and
 comment_create, so numbers, history and counters are exactly what real use would produce.
-All are registered today: the number carries the registration day and history is append-only,
-so nothing is back-dated.
+
+Each story is told on its own clock (time-machine), starting when its incident was reported:
+closed ones weeks ago, open ones in the last hours or days, each step some minutes or hours
+after the one before and never later than now. Nothing is back-dated afterwards: every number,
+timestamp and history entry is written by the services at the moment the story is at. Stories
+are told in the order they began, so numbers and ids follow registration order as in real use.
 """
 
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+import time_machine
 from django.utils import timezone
 
 from opsdesk.accounts.models import SupportGroup, User
@@ -33,6 +39,12 @@ DESK_SOURCES = {"01": Channel.PHONE, "02": Channel.EMAIL, "05": Channel.PHONE,
                 "06": Channel.PHONE, "04": Channel.ALERT}
 NATURE_BY_CATEGORY = {"ACCOUNT.PERMISSION": "02", "OTHER": "03"}
 PENDING_AWAITING_USER, PENDING_AWAITING_VENDOR = "01", "02"
+# How long ago a story began, in hours (from, to), by the status it reaches; and the pause
+# between two of its steps, in minutes: open incidents move quickly, closed ones took longer.
+AGE_HOURS = {Status.LOGGED: (0.3, 6), Status.ASSIGNED: (1, 24), Status.IN_PROGRESS: (2, 72),
+             Status.PENDING: (4, 96), Status.RESOLVED: (6, 72), Status.CLOSED: (48, 24 * 60),
+             Status.CANCELLED: (24, 24 * 30)}
+STEP_MINUTES = {"open": (3, 90), "done": (10, 360)}
 
 
 @dataclass
@@ -56,6 +68,8 @@ class Story:
     lang: str
     incident: object = None
     worker: User | None = None
+    clock: datetime | None = None  # the moment the story is at
+    pace: tuple[int, int] = STEP_MINUTES["open"]
 
 
 def demo_incidents_exist() -> bool:
@@ -68,13 +82,28 @@ def demo_incidents_exist() -> bool:
 
 def demo_incidents_create(*, count: int, seed: int) -> int:
     """Log `count` incidents and move each to its planned status; return how many."""
-    rng, cast = random.Random(seed), cast_load()
+    rng, cast, now = random.Random(seed), cast_load(), timezone.now()
+    plans = []
     for position in range(count):
         target = _target_status(rng=rng, position=position)
+        plans.append((now - timedelta(hours=rng.uniform(*AGE_HOURS[target])), position, target))
+    for began, _position, target in sorted(plans):
         story = _story_begin(rng=rng, cast=cast)
+        story.clock = began
+        story.pace = STEP_MINUTES["done" if target in (Status.CLOSED, Status.CANCELLED)
+                                  else "open"]
         _log(story)
         _advance(story, cast=cast, target=target)
     return count
+
+
+@contextmanager
+def _at(story: Story):
+    """Run one step at the story's moment, then move its clock on (never past now)."""
+    with time_machine.travel(story.clock, tick=False):
+        yield
+    room = timezone.now() - story.clock
+    story.clock += min(timedelta(minutes=story.rng.uniform(*story.pace)), room / 3)
 
 
 def cast_load() -> Cast:
@@ -107,16 +136,18 @@ def _text(story: Story, pair: tuple[str, str]) -> str:
 
 def _log(story: Story) -> None:
     """Log the incident: from the portal by the requester, or by the desk from a call or mail."""
-    fields, rng = _describe(story), story.rng
-    if rng.random() < 0.35:
-        fields["source"] = Source.objects.get(pk="03")
-        story.incident, _ = incident_create(by=story.requester, data=fields, channel=Channel.WEB)
-        return
-    source = rng.choice(list(DESK_SOURCES))
-    fields.update(requester=story.requester, source=Source.objects.get(pk=source),
-                  contact_phone=f"13{rng.randint(100000000, 999999999)}")
-    story.incident, _ = incident_create(by=story.desk_agent, data=fields,
-                                        channel=DESK_SOURCES[source])
+    with _at(story):
+        fields, rng = _describe(story), story.rng
+        if rng.random() < 0.35:
+            fields["source"] = Source.objects.get(pk="03")
+            story.incident, _ = incident_create(by=story.requester, data=fields,
+                                                channel=Channel.WEB)
+            return
+        source = rng.choice(list(DESK_SOURCES))
+        fields.update(requester=story.requester, source=Source.objects.get(pk=source),
+                      contact_phone=f"13{rng.randint(100000000, 999999999)}")
+        story.incident, _ = incident_create(by=story.desk_agent, data=fields,
+                                            channel=DESK_SOURCES[source])
 
 
 def _describe(story: Story) -> dict:
@@ -137,12 +168,16 @@ def _describe(story: Story) -> dict:
 
 
 def _act(story: Story, action: Action, by: User, **params) -> None:
-    story.incident = incident_transition(incident=story.incident, action=action, by=by, **params)
+    with _at(story):
+        story.incident = incident_transition(incident=story.incident, action=action, by=by,
+                                             **params)
 
 
 def _say(story: Story, by: User, pair: tuple[str, str], internal: bool = False) -> None:
     visibility = Visibility.INTERNAL if internal else Visibility.PUBLIC
-    comment_create(incident=story.incident, by=by, body=_text(story, pair), visibility=visibility)
+    with _at(story):
+        comment_create(incident=story.incident, by=by, body=_text(story, pair),
+                       visibility=visibility)
 
 
 def _advance(story: Story, *, cast: Cast, target: Status) -> None:
@@ -263,8 +298,10 @@ def _involve_vendor(story: Story) -> None:
     vendor = _vendor(story.scenario)
     if vendor is not None:
         reference = f"VR-{story.rng.randint(10000, 99999)}"
-        story.incident = incident_update(incident=story.incident, by=story.worker,
-                                         data={"vendor": vendor, "vendor_reference": reference})
+        with _at(story):
+            story.incident = incident_update(incident=story.incident, by=story.worker,
+                                             data={"vendor": vendor,
+                                                   "vendor_reference": reference})
 
 
 def _vendor(scenario: Scenario) -> Vendor | None:

@@ -1,5 +1,6 @@
 """The demo company: every role, every line, services and CIs, incidents in every status."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -124,3 +125,26 @@ def test_demo_data_command_prints_the_accounts():
     for username in ROLE_USERNAMES:
         assert username in printed
     assert Incident.objects.count() == 3
+
+
+def test_stories_are_spread_over_weeks_in_registration_order():
+    from django.utils import timezone
+
+    demo_company_create(incidents=60, seed=5)
+    now = timezone.now()
+    incidents = list(Incident.objects.order_by("id"))
+    ages = [now - i.registered_at for i in incidents]
+    assert max(ages).days >= 7, "closed incidents were reported weeks ago"
+    # Ids follow registration order, so "newest first" lists are in time order.
+    assert [i.registered_at for i in incidents] == sorted(i.registered_at for i in incidents)
+    for incident in incidents:
+        # The number carries the (company-local) day the incident was reported.
+        day = timezone.localdate(incident.registered_at, timezone.get_default_timezone())
+        assert f"{day:%Y%m%d}" in incident.number
+        assert incident.registered_at <= incident.updated_at <= now
+        if incident.status in (Status.LOGGED, Status.ASSIGNED):
+            assert now - incident.registered_at < timedelta(days=1)
+        if incident.closed_at:
+            assert incident.registered_at < incident.resolved_at <= incident.closed_at <= now
+        events = list(incident.events.order_by("id"))
+        assert [e.at for e in events] == sorted(e.at for e in events)
