@@ -216,3 +216,41 @@ def _forget() -> None:
     for model in (BusinessCalendar, WorkingPeriod, CalendarDay):
         lookups.forget(model)
 
+
+# --- The process owner's edits in the web UI (settings pages) ---------------------------------
+
+
+def calendar_update(*, calendar: BusinessCalendar, name_zh: str, name_en: str, time_zone: str,
+                    is_24x7: bool, is_active: bool) -> BusinessCalendar:
+    """Change a calendar's names, time zone, 7×24 flag and active switch (the code never changes).
+
+    An inactive calendar cannot be chosen for new policies, but clocks that run on it go on.
+    Nothing is saved when any value is wrong.
+    """
+    calendar.name_zh, calendar.name_en, calendar.time_zone = name_zh, name_en, time_zone
+    calendar.is_24x7, calendar.is_active = is_24x7, is_active
+    errors = _model_errors(calendar)
+    if errors:
+        calendar.refresh_from_db()
+        raise InvalidInput(errors=errors)
+    calendar.save(update_fields=["name_zh", "name_en", "time_zone", "is_24x7", "is_active",
+                                 "updated_at"])
+    _forget()
+    return calendar
+
+
+def calendar_week_set(*, calendar: BusinessCalendar, hours: tuple[str, ...]) -> None:
+    """Replace the whole week's working hours, one text per weekday, Monday first.
+
+    All seven are checked before anything is written, so a wrong day leaves the week as it
+    was; errors are keyed hours_0 (Monday) … hours_6 (Sunday).
+    """
+    if len(hours) != 7:
+        raise ValueError("hours needs the texts of 7 weekdays, Monday first")
+    errors = _hours_errors(tuple(hours))
+    if errors:
+        raise InvalidInput(errors=errors)
+    with transaction.atomic():
+        calendar.working_periods.all().delete()
+        _create_periods(calendar, tuple(hours))
+    _forget()

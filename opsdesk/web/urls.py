@@ -6,6 +6,7 @@ from django.urls import path
 from .views import home, incidents, portal, tokens, work
 from .views import desk, lookups
 from .views import manage, profile, settings_categories, settings_groups, settings_pages
+from .views import settings_calendars
 
 app_name = "web"
 
@@ -51,4 +52,19 @@ urlpatterns = [
          name="settings-category-edit"),
     path("settings/categories/<int:pk>/active/", settings_categories.category_active,
          name="settings-category-active"),
+    path("settings/calendars/", settings_calendars.calendars, name="settings-calendars"),
+    path("settings/calendars/new/", settings_calendars.calendar_new,
+         name="settings-calendar-new"),
+    path("settings/calendars/<str:code>/", settings_calendars.calendar_detail,
+         name="settings-calendar"),
+    path("settings/calendars/<str:code>/hours/", settings_calendars.calendar_hours,
+         name="settings-calendar-hours"),
+    path("settings/calendars/<str:code>/days/", settings_calendars.calendar_day_add,
+         name="settings-calendar-day-add"),
+    path("settings/calendars/<str:code>/days/<str:day>/", settings_calendars.calendar_day_edit,
+         name="settings-calendar-day"),
+    path("settings/calendars/<str:code>/days/<str:day>/delete/",
+         settings_calendars.calendar_day_remove, name="settings-calendar-day-delete"),
+    path("settings/calendars/<str:code>/import/", settings_calendars.calendar_import,
+         name="settings-calendar-import"),
 ]
