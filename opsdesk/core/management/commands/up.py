@@ -44,8 +44,8 @@ class Command(BaseCommand):
         accounts = self._prepare(demo=options["demo"], incidents=options["demo_incidents"])
         connections.close_all()  # the children open their own connections
         children = [Child(_("web server"), _gunicorn_argv(options)),
-                    Child(_("background worker"), _worker_argv()),
-                    Child(_("SLA scheduler"), _manage_argv("sla_scheduler"))]
+                    Child(_("background worker"), _worker_argv())]
+        _sla_scheduler_start()
         supervisor = Supervisor(children, env={**os.environ, "PYTHONUNBUFFERED": "1"},
                                 cwd=str(settings.BASE_DIR))
         exited = supervisor.run(on_started=lambda running: self._announce(
@@ -129,9 +129,17 @@ def _worker_argv() -> list[str]:
             "--no-reload"]
 
 
-def _manage_argv(command: str) -> list[str]:
-    """A management command as its own process (the SLA scheduler enqueues a tick every 30 s)."""
-    return [sys.executable, "-m", "opsdesk.cli", "manage", command]
+def _sla_scheduler_start() -> None:
+    """Enqueue the SLA tick every 30 s from a daemon thread of this supervising process.
+
+    django-tasks has no scheduler; `manage.py sla_scheduler` does the same as a process of
+    its own for deployments without `opsdesk up`.
+    """
+    import threading
+
+    from opsdesk.sla.management.commands.sla_scheduler import scheduler_loop
+
+    threading.Thread(target=scheduler_loop, name="sla-scheduler", daemon=True).start()
 
 
 def _url_host(host: str) -> str:
