@@ -130,16 +130,17 @@ def _worker_argv() -> list[str]:
 
 
 def _sla_scheduler_start() -> None:
-    """Enqueue the SLA tick every 30 s from a daemon thread of this supervising process.
+    """Enqueue the periodic work (SLA tick, notification pass, pruning; core/periodic.py) from
+    a daemon thread of this supervising process.
 
     django-tasks has no scheduler; `manage.py sla_scheduler` does the same as a process of
     its own for deployments without `opsdesk up`.
     """
     import threading
 
-    from opsdesk.sla.management.commands.sla_scheduler import scheduler_loop
+    from opsdesk.core.periodic import periodic_loop
 
-    threading.Thread(target=scheduler_loop, name="sla-scheduler", daemon=True).start()
+    threading.Thread(target=periodic_loop, name="periodic", daemon=True).start()
 
 
 def _url_host(host: str) -> str:

@@ -1,0 +1,57 @@
+"""The periodic work of opsdesk: django-tasks has no scheduler, so this loop enqueues it.
+
+Every 30 s: the SLA tick (warnings, breaches, escalation, auto-close) and a notification
+pass (retries that fell due, deliveries whose worker died mid-send). Every hour: finished task
+results older than a day are pruned, so the task table does not grow by thousands of rows a day.
+`opsdesk up` runs the loop in a daemon thread; `manage.py sla_scheduler` runs it as a process.
+Several loops are harmless: every task here is idempotent and safe with several workers.
+"""
+
+import logging
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import close_old_connections
+from django_tasks import task
+
+INTERVAL_SECONDS = 30
+PRUNE_EVERY = 120  # intervals: once an hour at 30 s
+logger = logging.getLogger(__name__)
+
+
+@task()
+def task_results_prune(min_age_days: int = 1) -> None:
+    """Forget finished task results older than min_age_days (database backend only)."""
+    if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
+        call_command("prune_db_task_results", queue_name="*", min_age_days=min_age_days,
+                     verbosity=0)
+
+
+def periodic_tasks(round_number: int) -> list:
+    """The tasks due in this round of the loop (round 0 runs everything)."""
+    from opsdesk.notifications.tasks import deliveries_send
+    from opsdesk.sla.tasks import sla_tick
+
+    due = [sla_tick, deliveries_send]
+    if round_number % PRUNE_EVERY == 0:
+        due.append(task_results_prune)
+    return due
+
+
+def periodic_loop(*, interval: float = INTERVAL_SECONDS, once: bool = False) -> None:
+    """Enqueue the due tasks every `interval` seconds; a failed enqueue is logged and retried."""
+    round_number = 0
+    while True:
+        started = time.monotonic()
+        for periodic in periodic_tasks(round_number):
+            try:
+                periodic.enqueue()
+            except Exception:  # the database may be restarting: try again next round
+                logger.exception("Could not enqueue %s", periodic.name)
+        close_old_connections()
+        if once:
+            return
+        round_number += 1
+        time.sleep(max(interval - (time.monotonic() - started), 0))
+
