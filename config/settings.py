@@ -208,6 +208,10 @@ STORAGES = {
     },
 }
 
+# OPSDESK_BASE_URL: the address people open opsdesk at, for the links in notification emails
+# (the incident page, the confirm/reject links). No trailing slash needed.
+OPSDESK_BASE_URL = os.environ.get("OPSDESK_BASE_URL", "http://127.0.0.1:8000")
+
 # Attachment limits: maximum size and the content types that may be uploaded.
 OPSDESK_ATTACHMENT_MAX_BYTES = int(os.environ.get("OPSDESK_ATTACHMENT_MAX_MB", "20")) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -42,6 +42,19 @@ class Location(BilingualNamed, TimeStampedModel):
         verbose_name_plural = _("locations")
 
 
+class NotificationKind(models.TextChoices):
+    """What a person may be emailed about; each can be switched off on the profile page."""
+
+    CREATED = "created", _("My incident was logged")
+    PUBLIC_REPLY = "public_reply", _("Support replied to my incident")
+    INFO_REQUESTED = "info_requested", _("Support needs information from me")
+    RESOLVED = "resolved", _("My incident was resolved")
+    CLOSED = "closed", _("My incident was closed")
+    ASSIGNED = "assigned", _("An incident was assigned to me or my group")
+    USER_REPLIED = "user_replied", _("A user replied to an incident I work on")
+    SLA = "sla", _("SLA warnings, breaches and escalations")
+
+
 class User(AbstractUser):
     """An employee. Role flags grant the desk, engineer, manager, owner and admin roles."""
 
@@ -68,6 +81,9 @@ class User(AbstractUser):
         _("sees department's incidents"), default=False,
         help_text=_("The user may see every incident reported by people of their department."),
     )
+    email_notifications_off = models.JSONField(
+        _("email notifications switched off"), default=list, blank=True,
+        help_text=_("NotificationKind values this person does not want by email."))
 
     class Meta:
         verbose_name = _("user")
@@ -86,6 +102,10 @@ class User(AbstractUser):
         held = {Role.USER.value}
         held.update(role.value for role, field in ROLE_FIELDS.items() if getattr(self, field))
         return held
+
+    def wants_email(self, kind: str) -> bool:
+        """Whether this person still wants email about `kind` (yes unless switched off)."""
+        return self.is_active and kind not in (self.email_notifications_off or [])
 
     def has_role(self, role: str) -> bool:
         if role == Role.USER:
@@ -125,6 +145,10 @@ class SupportGroup(BilingualNamed, TimeStampedModel):
         on_delete=models.SET_NULL, related_name="+",
         help_text=_("The next-line group for functional escalation."),
     )
+    robot_endpoints = models.ManyToManyField(
+        "notifications.Endpoint", verbose_name=_("group robots"), blank=True, related_name="+",
+        help_text=_("WeCom, DingTalk or Feishu robots (or webhooks) told of P1/P2 assignments "
+                    "and breaches, in Chinese."))
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -24,6 +24,7 @@ from opsdesk.core.exceptions import Conflict, InvalidInput
 from opsdesk.incidents import events
 from opsdesk.incidents.choices import ACTIVE_STATUSES, OPEN_STATUSES, Channel, Status
 from opsdesk.incidents.models import Incident
+from opsdesk.incidents.notify import notify_sla
 
 from .engine import (BREACHED, CROSSINGS, auto_close_times, clock_level, sla_clocks,
                      sla_next_check)
@@ -88,7 +89,8 @@ def _cross(*, incident: Incident, policy, clock: str, level: int, recorded: Coun
             "policy": policy.code, "due_at": getattr(incident, f"{clock}_due_at").isoformat()}
     if notify:
         data.update(escalation="hierarchical", notify="incident_managers")
-    events.event_sla(incident=incident, data=data)
+    event = events.event_sla(incident=incident, data=data)
+    notify_sla(incident=incident, clock=clock, level=level, event=event, escalate=notify)
     recorded[f"{clock}_{CROSSINGS[level]}"] += 1
     if level == BREACHED and clock == "resolution" and policy.escalate_on_breach:
         incident = _escalate(incident=incident, recorded=recorded)

@@ -7,6 +7,7 @@ from .views import home, incidents, portal, tokens, work
 from .views import desk, lookups
 from .views import manage, profile, settings_categories, settings_groups, settings_pages
 from .views import settings_calendars
+from .views import respond
 
 app_name = "web"
 
@@ -37,6 +38,7 @@ urlpatterns = [
     path("tokens/", tokens.tokens, name="tokens"),
     path("manage/", manage.overview, name="manage"),
     path("profile/", profile.profile, name="profile"),
+    path("respond/<str:token>/", respond.respond, name="respond"),
     path("settings/", settings_pages.index, name="settings"),
     path("settings/matrix/", settings_pages.matrix, name="settings-matrix"),
     path("settings/routing/", settings_pages.routing, name="settings-routing"),

@@ -14,7 +14,7 @@ from opsdesk.core.services import text_clean
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
 from opsdesk.sla.engine import sla_on_first_response
 
-from .. import events
+from .. import events, notify
 from ..choices import FINAL_STATUSES, Action, Actor, Channel, Status, Visibility
 from ..models import Attachment, Comment, Incident
 from .lifecycle import incident_transition
@@ -41,6 +41,7 @@ def comment_create(*, incident: Incident, by, body: str, visibility: str = Visib
         comment = Comment.objects.create(incident=incident, author=by, body=body,
                                          visibility=visibility, channel=channel)
         events.event_comment(incident=incident, by=by, channel=channel, comment=comment)
+        notify.notify_comment(incident=incident, by=by, comment=comment)
         _claim_ownership(incident=incident, by=by, channel=channel)
         _after_comment(incident=incident, by=by, relations=relations, comment=comment)
     return comment

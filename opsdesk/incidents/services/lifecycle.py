@@ -10,7 +10,7 @@ from opsdesk.core.services import text_clean
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
 from opsdesk.sla.engine import sla_on_transition
 
-from .. import events
+from .. import events, notify
 from ..choices import TRANSITIONS, Action, Actor, Channel, Status
 from ..models import Incident
 from .relations import actor_relations
@@ -68,8 +68,10 @@ def incident_transition(*, incident: Incident, action: str, by, channel: str = C
         sla_on_transition(incident=incident, action=action, old_status=from_status,
                           new_status=incident.status, now=now)
         incident.save()
-        events.event_transition(incident=incident, by=by, channel=channel, action=action,
-                                from_status=from_status, reason=reason, data=data)
+        event = events.event_transition(incident=incident, by=by, channel=channel,
+                                        action=action, from_status=from_status, reason=reason,
+                                        data=data)
+        notify.notify_transition(incident=incident, by=by, action=action, event=event)
     return incident
 
 

@@ -16,7 +16,7 @@ from opsdesk.reference.models import Nature, Priority
 from opsdesk.reference.selectors import priority_from_matrix, routing_rule_match
 from opsdesk.sla import engine as sla
 
-from .. import events
+from .. import events, notify
 from ..choices import FINAL_STATUSES, Channel
 from ..models import IdempotencyKey, Incident
 from .numbers import number_next
@@ -83,6 +83,7 @@ def incident_create(*, by, data: dict, channel: str = Channel.WEB,
         if idempotency_key:
             IdempotencyKey.objects.filter(user=by, key=idempotency_key).update(incident=incident)
         _number_take(incident)
+        notify.notify_created(incident=incident, by=by, channel=channel)
     return incident, True
 
 
