@@ -73,11 +73,13 @@ def event_people_changed(*, incident, by, channel, field: str, added=(), removed
 
 
 def event_sla(*, incident, data: dict, text: str = "", by=None,
-              channel: str = Channel.SYSTEM) -> IncidentEvent:
-    """An SLA fact: a warning, a breach, an escalation, a recomputation, an auto-close step."""
+              channel: str = Channel.SYSTEM, internal: bool = True) -> IncidentEvent:
+    """An SLA fact: a warning, a breach, an escalation, a recomputation, an auto-close step.
+
+    Internal (staff only) unless the requester is concerned: the auto-close steps."""
     return _event(incident=incident, kind=EventKind.SLA, by=by, channel=channel,
-                  action=str(data.get("crossing", ""))[:16], new_value=text, is_internal=True,
-                  data=data)
+                  action=str(data.get("crossing", ""))[:16], new_value=text,
+                  is_internal=internal, data=data)
 
 
 def _assignment_text(group, assignee) -> str:

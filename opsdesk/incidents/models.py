@@ -83,6 +83,26 @@ class Incident(models.Model):
                                               editable=False)
     hierarchical_escalation_count = models.PositiveIntegerField(
         _("hierarchical escalations"), default=0, editable=False)
+    # The policy's terms as they were when its clocks started (sla.engine.sla_terms), so an
+    # edit of the policy later never moves a running clock; a new policy (priority change)
+    # takes a new snapshot. Empty on incidents without a policy.
+    sla_response_calendar = models.ForeignKey(
+        "sla.BusinessCalendar", verbose_name=_("response calendar"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+", db_index=False, editable=False)
+    sla_response_seconds = models.PositiveIntegerField(
+        _("response target (business seconds)"), null=True, editable=False)
+    sla_resolution_calendar = models.ForeignKey(
+        "sla.BusinessCalendar", verbose_name=_("resolution calendar"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+", db_index=False, editable=False)
+    sla_resolution_seconds = models.PositiveIntegerField(
+        _("resolution target (business seconds)"), null=True, editable=False)
+    sla_warn_first_percent = models.PositiveSmallIntegerField(_("first warning at %"),
+                                                              null=True, editable=False)
+    sla_warn_second_percent = models.PositiveSmallIntegerField(_("second warning at %"),
+                                                               null=True, editable=False)
+    # When the auto-close wait started: the resolution, or the requester's last reply since.
+    auto_close_wait_from = models.DateTimeField(_("auto-close wait started"), null=True,
+                                                editable=False)
 
     # Who and where.
     requester = models.ForeignKey(

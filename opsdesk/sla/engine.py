@@ -12,6 +12,10 @@ costs no query. The rules:
   (counted in resolution_paused_seconds); a reopen therefore keeps the time already elapsed.
 - A new policy (priority, service or department changed) keeps the business time elapsed on
   each clock and gives the new target's remainder from now on the new calendar.
+- The policy's targets, calendars and warning thresholds are snapshotted on the incident when
+  its clocks start (`sla_terms`), so editing the policy later moves no running clock. Pause
+  reasons, escalation flags and the auto-close rule are read from the policy as it is now.
+- The auto-close wait starts at the resolution and again at each reply of the requester.
 - sla_next_check_at is the next instant the tick must look: a threshold, a due date or an
   auto-close step. Levels: 0 running, 1 first warning, 2 second warning, 3 breached.
 """
@@ -24,6 +28,7 @@ from opsdesk.incidents.choices import OPEN_STATUSES, Status
 from .clock import Calendar, business_add, business_seconds
 from .models import SlaPolicy
 from .policies import policy_calendars, policy_get, policy_match, policy_pause_reasons
+from .selectors import calendar_snapshot
 
 BREACHED = 3
 CROSSINGS = {1: "warning_first", 2: "warning_second", 3: "breach"}
@@ -38,18 +43,61 @@ class Clock:
     target: int
     due_at: datetime
     level: int
+    warn: tuple[int, int] = (50, 80)  # first and second warning, percent of the target
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What the clocks of an incident run to: its snapshot of the policy's targets."""
+
+    response_calendar: Calendar
+    response_seconds: int
+    resolution_calendar: Calendar
+    resolution_seconds: int
+    warn: tuple[int, int]
+
+
+def sla_terms(*, incident) -> Terms | None:
+    """The incident's snapshot of its policy's terms (from memory), or None without a policy."""
+    if incident.sla_resolution_seconds is None:
+        policy = policy_get(code=incident.sla_policy_id)
+        return _policy_terms(policy) if policy is not None else None
+    return Terms(calendar_snapshot(code=incident.sla_response_calendar_id),
+                 incident.sla_response_seconds,
+                 calendar_snapshot(code=incident.sla_resolution_calendar_id),
+                 incident.sla_resolution_seconds,
+                 (incident.sla_warn_first_percent, incident.sla_warn_second_percent))
+
+
+def _policy_terms(policy: SlaPolicy) -> Terms:
+    response_cal, resolution_cal, _auto = policy_calendars(policy=policy)
+    return Terms(response_cal, policy.response_seconds, resolution_cal,
+                 policy.resolution_seconds, (policy.warn_first_percent, policy.warn_second_percent))
+
+
+def _snapshot(incident, policy: SlaPolicy | None) -> None:
+    """Copy the policy's terms onto the incident (clears them without a policy)."""
+    incident.sla_policy = policy
+    incident.sla_response_calendar_id = getattr(policy, "response_calendar_id", None)
+    incident.sla_response_seconds = getattr(policy, "response_seconds", None)
+    incident.sla_resolution_calendar_id = getattr(policy, "resolution_calendar_id", None)
+    incident.sla_resolution_seconds = getattr(policy, "resolution_seconds", None)
+    incident.sla_warn_first_percent = getattr(policy, "warn_first_percent", None)
+    incident.sla_warn_second_percent = getattr(policy, "warn_second_percent", None)
 
 
 def sla_start(*, incident, now: datetime) -> None:
     """Choose the policy and set both due dates and the first check (before the first save)."""
     policy = _policy_for(incident)
-    incident.sla_policy = policy
+    _snapshot(incident, policy)
     if policy is None:
         incident.response_due_at = incident.resolution_due_at = incident.sla_next_check_at = None
         return
-    response_cal, resolution_cal, _auto = policy_calendars(policy=policy)
-    incident.response_due_at = business_add(response_cal, now, policy.response_seconds)
-    incident.resolution_due_at = business_add(resolution_cal, now, policy.resolution_seconds)
+    terms = _policy_terms(policy)
+    incident.response_due_at = business_add(terms.response_calendar, now,
+                                            terms.response_seconds)
+    incident.resolution_due_at = business_add(terms.resolution_calendar, now,
+                                              terms.resolution_seconds)
     if policy.notify_manager_at_creation:
         incident.hierarchical_escalation_count += 1
     incident.sla_next_check_at = sla_next_check(incident=incident, now=now)
@@ -79,9 +127,12 @@ def sla_on_transition(*, incident, action: str, old_status: int, new_status: int
         incident.resolution_paused_at = now
     elif not stands_still and incident.resolution_paused_at is not None \
             and new_status in OPEN_STATUSES:
-        _resume(incident=incident, calendar=policy_calendars(policy=policy)[1], now=now)
+        _resume(incident=incident, calendar=sla_terms(incident=incident).resolution_calendar,
+                now=now)
     if old_status == Status.RESOLVED:
         incident.auto_close_reminded = False
+    if Status.RESOLVED in (old_status, new_status):
+        incident.auto_close_wait_from = now if new_status == Status.RESOLVED else None
     incident.sla_next_check_at = sla_next_check(incident=incident, now=now)
 
 
@@ -90,6 +141,16 @@ def sla_on_first_response(*, incident, at: datetime) -> dict:
     incident.first_response_at = at
     incident.sla_next_check_at = sla_next_check(incident=incident, now=at)
     return {"first_response_at": at, "sla_next_check_at": incident.sla_next_check_at}
+
+
+def sla_on_requester_reply(*, incident, at: datetime) -> dict:
+    """The column updates when the requester answers a resolved incident: the wait restarts."""
+    if incident.status != Status.RESOLVED or policy_get(code=incident.sla_policy_id) is None:
+        return {}
+    incident.auto_close_wait_from, incident.auto_close_reminded = at, False
+    incident.sla_next_check_at = sla_next_check(incident=incident, now=at)
+    return {"auto_close_wait_from": at, "auto_close_reminded": False,
+            "sla_next_check_at": incident.sla_next_check_at}
 
 
 def sla_on_priority_change(*, incident, old_priority_id: int | None, now: datetime, by,
@@ -105,8 +166,8 @@ def sla_on_priority_change(*, incident, old_priority_id: int | None, now: dateti
     if incident.status not in OPEN_STATUSES + (Status.RESOLVED,) or old == new:
         return
     near = old is not None and any(
-        _elapsed(clock, at) * 100 >= old.warn_second_percent * clock.target
-        for clock, at in _running_clocks(incident, old, now))
+        _elapsed(clock, at) * 100 >= clock.warn[1] * clock.target
+        for clock, at in _running_clocks(incident, now))
     lowered = (old_priority_id or 0) < (incident.priority_id or 0)
     before = {"response_due_at": _iso(incident.response_due_at),
               "resolution_due_at": _iso(incident.resolution_due_at)}
@@ -125,8 +186,7 @@ def sla_next_check(*, incident, now: datetime) -> datetime | None:
     policy = policy_get(code=incident.sla_policy_id)
     if policy is None or incident.status not in OPEN_STATUSES + (Status.RESOLVED,):
         return None
-    instants = [_next_instant(clock, at, policy)
-                for clock, at in _running_clocks(incident, policy, now)]
+    instants = [_next_instant(clock, at) for clock, at in _running_clocks(incident, now)]
     if incident.status == Status.RESOLVED:
         instants.append(auto_close_times(incident=incident, policy=policy)[
             1 if incident.auto_close_reminded else 0])
@@ -134,22 +194,22 @@ def sla_next_check(*, incident, now: datetime) -> datetime | None:
     return max(min(instants), now + timedelta(seconds=1)) if instants else None
 
 
-def sla_clocks(*, incident, policy: SlaPolicy, now: datetime) -> list[tuple[Clock, datetime]]:
+def sla_clocks(*, incident, now: datetime) -> list[tuple[Clock, datetime]]:
     """The clocks of the incident that have a due date, each with the instant it reads at.
 
     A running clock reads at now; the resolution clock standing still reads at its pause.
     """
-    return _running_clocks(incident, policy, now, include_paused=True)
+    return _running_clocks(incident, now, include_paused=True)
 
 
-def clock_level(*, clock: Clock, policy: SlaPolicy, at: datetime) -> int:
-    """The level the clock has reached at this instant (0 to 3)."""
+def clock_level(*, clock: Clock, at: datetime) -> int:
+    """The level the clock has reached at this instant (0 to 3), on its own thresholds."""
     elapsed = _elapsed(clock, at)
     if elapsed >= clock.target:
         return BREACHED
     percent = elapsed * 100
-    return 2 if percent >= policy.warn_second_percent * clock.target else (
-        1 if percent >= policy.warn_first_percent * clock.target else 0)
+    return 2 if percent >= clock.warn[1] * clock.target else (
+        1 if percent >= clock.warn[0] * clock.target else 0)
 
 
 def clock_remaining(*, clock: Clock, at: datetime) -> int:
@@ -158,14 +218,16 @@ def clock_remaining(*, clock: Clock, at: datetime) -> int:
 
 
 def auto_close_times(*, incident, policy: SlaPolicy) -> tuple[datetime | None, datetime | None]:
-    """(reminder, close): one working day before, and N working days after the resolution."""
-    days = policy.auto_close_working_days
-    if not days or incident.resolved_at is None:
+    """(reminder, close): one working day before, and N working days after the wait started
+    (the resolution, or the requester's last reply since)."""
+    days, start = policy.auto_close_working_days, incident.auto_close_wait_from or \
+        incident.resolved_at
+    if not days or start is None:
         return None, None
     calendar = policy_calendars(policy=policy)[2]
     workday = calendar.workday_seconds
-    return (business_add(calendar, incident.resolved_at, (days - 1) * workday),
-            business_add(calendar, incident.resolved_at, days * workday))
+    return (business_add(calendar, start, (days - 1) * workday),
+            business_add(calendar, start, days * workday))
 
 
 # --- Internals -----------------------------------------------------------------------------
@@ -176,21 +238,23 @@ def _policy_for(incident) -> SlaPolicy | None:
                         department_id=incident.requester_department_id)
 
 
-def _running_clocks(incident, policy, now, include_paused=False):
+def _running_clocks(incident, now, include_paused=False):
     """(clock, reading instant) for the response clock until the first response, and the
     resolution clock while open (while paused only with include_paused)."""
-    response_cal, resolution_cal, _auto = policy_calendars(policy=policy)
-    result = []
+    terms, result = sla_terms(incident=incident), []
+    if terms is None:
+        return result
     is_open = incident.status in OPEN_STATUSES
     stood = include_paused and incident.status == Status.RESOLVED
     if is_open and incident.first_response_at is None and incident.response_due_at:
-        result.append((Clock("response", response_cal, policy.response_seconds,
-                             incident.response_due_at, incident.response_sla_level), now))
+        result.append((Clock("response", terms.response_calendar, terms.response_seconds,
+                             incident.response_due_at, incident.response_sla_level,
+                             terms.warn), now))
     paused = incident.resolution_paused_at
     if incident.resolution_due_at and (is_open or stood) and (paused is None or include_paused):
-        result.append((Clock("resolution", resolution_cal, policy.resolution_seconds,
-                             incident.resolution_due_at, incident.resolution_sla_level),
-                       paused or now))
+        result.append((Clock("resolution", terms.resolution_calendar, terms.resolution_seconds,
+                             incident.resolution_due_at, incident.resolution_sla_level,
+                             terms.warn), paused or now))
     return result
 
 
@@ -201,13 +265,13 @@ def _elapsed(clock: Clock, at: datetime) -> int:
     return clock.target + business_seconds(clock.calendar, clock.due_at, at)
 
 
-def _next_instant(clock: Clock, at: datetime, policy: SlaPolicy) -> datetime | None:
+def _next_instant(clock: Clock, at: datetime) -> datetime | None:
     """When the clock reaches the level after the one it has recorded."""
     if clock.level >= BREACHED:
         return None
     if clock.level == 2:
         return clock.due_at
-    percent = (policy.warn_first_percent, policy.warn_second_percent)[clock.level]
+    percent = clock.warn[clock.level]
     goal = -(-clock.target * percent // 100)  # the first whole second at or past the percent
     return business_add(clock.calendar, at, max(goal - _elapsed(clock, at), 0))
 
@@ -225,25 +289,26 @@ def _resume(*, incident, calendar: Calendar, now: datetime) -> None:
 def _recompute(*, incident, old: SlaPolicy | None, new: SlaPolicy | None, now) -> None:
     """New due dates from the new policy, keeping each clock's elapsed business time."""
     elapsed = {clock.name: (_elapsed(clock, at), at)
-               for clock, at in (_running_clocks(incident, old, now, include_paused=True)
+               for clock, at in (_running_clocks(incident, now, include_paused=True)
                                  if old else [])}
-    incident.sla_policy = new
+    _snapshot(incident, new)
     if new is None:
         incident.response_due_at = incident.resolution_due_at = None
         incident.sla_next_check_at = None
         return
-    for name, target, calendar in zip(("response", "resolution"),
-                                      (new.response_seconds, new.resolution_seconds),
-                                      policy_calendars(policy=new)[:2], strict=True):
-        spent, at = elapsed.get(name, (business_seconds(
-            calendar, incident.registered_at, now), now))
+    terms = _policy_terms(new)
+    for name, target, calendar in (
+            ("response", terms.response_seconds, terms.response_calendar),
+            ("resolution", terms.resolution_seconds, terms.resolution_calendar)):
         if name == "response" and incident.first_response_at is not None:
             continue
-        setattr(incident, f"{name}_due_at", business_add(calendar, at, target - spent)
-                if spent < target else at)
-        clock = Clock(name, calendar, target, getattr(incident, f"{name}_due_at"), 0)
+        spent, at = elapsed.get(name, (business_seconds(
+            calendar, incident.registered_at, now), now))
+        due = business_add(calendar, at, target - spent) if spent < target else at
+        setattr(incident, f"{name}_due_at", due)
+        clock = Clock(name, calendar, target, due, 0, terms.warn)
         setattr(incident, f"{name}_sla_level", min(getattr(incident, f"{name}_sla_level"),
-                                                   clock_level(clock=clock, policy=new, at=at)))
+                                                   clock_level(clock=clock, at=at)))
     incident.sla_next_check_at = sla_next_check(incident=incident, now=now)
 
 

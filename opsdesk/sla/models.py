@@ -192,6 +192,9 @@ class SlaPolicy(CodeTable, TimeStampedModel):
         _("notify incident managers at the second warning"), default=False)
     escalate_on_breach = models.BooleanField(
         _("reassign to the escalation group when resolution breaches"), default=False)
+    escalate_after_reassignments = models.PositiveSmallIntegerField(
+        _("notify incident managers after this many reassignments"), default=3,
+        help_text=_("0: never."))
     auto_close_calendar = models.ForeignKey(
         BusinessCalendar, verbose_name=_("auto-close calendar"), on_delete=models.PROTECT,
         related_name="+")

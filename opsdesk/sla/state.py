@@ -26,11 +26,11 @@ def sla_state(*, incident, now: datetime | None = None) -> SlaState | None:
     policy = policy_get(code=incident.sla_policy_id)
     if policy is None or incident.status not in OPEN_STATUSES:
         return None
-    clocks = sla_clocks(incident=incident, policy=policy, now=now or timezone.now())
+    clocks = sla_clocks(incident=incident, now=now or timezone.now())
     if not clocks:
         return None
     clock, at = clocks[0]
-    level = max(clock.level, clock_level(clock=clock, policy=policy, at=at))
+    level = max(clock.level, clock_level(clock=clock, at=at))
     paused = clock.name == "resolution" and incident.resolution_paused_at is not None
     colour = ("breached" if level >= BREACHED else "paused" if paused
               else "warning" if level else "ok")

@@ -61,8 +61,8 @@ def _check(*, incident: Incident, now: datetime, recorded: Counter) -> None:
     """Record the crossings of one claimed incident, then set its next check."""
     policy = policy_get(code=incident.sla_policy_id)
     if policy is not None:
-        for clock, at in sla_clocks(incident=incident, policy=policy, now=now):
-            reached = clock_level(clock=clock, policy=policy, at=at)
+        for clock, at in sla_clocks(incident=incident, now=now):
+            reached = clock_level(clock=clock, at=at)
             for level in range(clock.level + 1, reached + 1):
                 incident = _cross(incident=incident, policy=policy, clock=clock.name,
                                   level=level, recorded=recorded)
@@ -123,8 +123,9 @@ def _auto_close(*, incident: Incident, policy, now: datetime, recorded: Counter)
     if now >= remind_at and Incident.objects.filter(
             pk=incident.pk, auto_close_reminded=False).update(auto_close_reminded=True):
         incident.auto_close_reminded = True
-        events.event_sla(incident=incident, data={
-            "clock": "auto_close", "crossing": "reminder", "close_at": close_at.isoformat()})
+        events.event_sla(incident=incident, internal=False, data={
+            "clock": "auto_close", "crossing": "reminder", "close_at": close_at.isoformat(),
+            "days": policy.auto_close_working_days})
         recorded["auto_close_reminder"] += 1
     if now >= close_at:
         return _close(incident=incident, policy=policy, recorded=recorded)
@@ -143,5 +144,7 @@ def _close(*, incident: Incident, policy, recorded: Counter) -> Incident:
                 "days": policy.auto_close_working_days})
     except Conflict:  # another worker closed it, or someone answered meanwhile
         return incident
+    events.event_sla(incident=incident, internal=False, data={
+        "clock": "auto_close", "crossing": "closed", "days": policy.auto_close_working_days})
     recorded["auto_closed"] += 1
     return incident

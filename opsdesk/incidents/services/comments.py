@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from opsdesk.core.services import text_clean
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
-from opsdesk.sla.engine import sla_on_first_response
+from opsdesk.sla.engine import sla_on_first_response, sla_on_requester_reply
 
 from .. import events, notify
 from ..choices import FINAL_STATUSES, Action, Actor, Channel, Status, Visibility
@@ -81,6 +81,9 @@ def _after_comment(*, incident, by, relations, comment) -> None:
     if staff_relations and Actor.REQUESTER not in relations and incident.first_response_at is None:
         Incident.objects.filter(pk=incident.pk).update(  # the response clock stops
             **sla_on_first_response(incident=incident, at=comment.created_at))
+    if Actor.REQUESTER in relations and incident.status == Status.RESOLVED:
+        Incident.objects.filter(pk=incident.pk).update(  # the auto-close wait restarts
+            **sla_on_requester_reply(incident=incident, at=comment.created_at))
     if (Actor.REQUESTER in relations and incident.status == Status.PENDING
             and incident.pending_reason_id == PENDING_AWAITING_USER):
         incident_transition(incident=incident, action=Action.RESUME, by=None,

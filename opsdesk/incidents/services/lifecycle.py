@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from opsdesk.core.services import text_clean
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
 from opsdesk.sla.engine import sla_on_transition
+from opsdesk.sla.escalation import escalation_after_reassignment
 
 from .. import events, notify
 from ..choices import TRANSITIONS, Action, Actor, Channel, Status
@@ -106,6 +107,7 @@ def _assign(*, incident, by, relations, now, channel, assignment_group=None, ass
         incident.assigned_at = now
     else:
         incident.reassignment_count += 1
+        escalation_after_reassignment(incident=incident)
     if escalation:
         incident.escalation_count += 1
     incident.assignment_group, incident.assignee = assignment_group, assignee

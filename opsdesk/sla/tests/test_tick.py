@@ -85,4 +85,4 @@ def test_resolved_incident_is_reminded_then_auto_closed_with_code_09(org):
     incident.refresh_from_db()
     assert incident.status == Status.CLOSED and incident.closure_code_id == "09"
     tick(sh(2025, 3, 13, 10, 0))
-    assert sla_events(incident) == [("auto_close", "reminder")]
+    assert sla_events(incident) == [("auto_close", "reminder"), ("auto_close", "closed")]
