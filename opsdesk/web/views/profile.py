@@ -8,17 +8,32 @@ from django.template.response import TemplateResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from django import forms
+from django.utils.translation import gettext_lazy
+
 from opsdesk.accounts.editing import user_preferences_update
+from opsdesk.accounts.models import NotificationKind
+from opsdesk.accounts.notification_prefs import user_notifications_update
 from opsdesk.core.exceptions import InvalidInput
 
 from ..settings_forms import ProfileForm
 from .incidents import _add_errors
 
 
+class NotificationsForm(forms.Form):
+    """Which kinds of email a person wants (all of them unless switched off)."""
+
+    email_on = forms.MultipleChoiceField(
+        label=gettext_lazy("Email me when"), required=False, choices=NotificationKind.choices,
+        widget=forms.CheckboxSelectMultiple)
+
+
 @login_required
 def profile(request):
-    """Show and change my time zone and language."""
+    """Show and change my time zone, language and email notifications."""
     user = request.user
+    if request.method == "POST" and request.POST.get("form") == "notifications":
+        return _notifications(request)
     initial = {"time_zone": user.time_zone, "language": user.language}
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -28,11 +43,28 @@ def profile(request):
             _add_errors(form, error)
         else:
             return _saved(request, form.cleaned_data["language"])
-    context = {"form": form, "nav": "profile",
+    return _page(request, form=form, status=422 if form.is_bound else 200)
+
+
+def _page(request, *, form=None, notifications=None, status: int = 200):
+    user = request.user
+    form = form or ProfileForm(initial={"time_zone": user.time_zone, "language": user.language})
+    notifications = notifications or NotificationsForm(initial={"email_on": [
+        k for k in NotificationKind.values if user.wants_email(k)]})
+    context = {"form": form, "notifications": notifications, "nav": "profile",
                "groups": list(user.support_groups.order_by("line", "code")),
                "roles": _role_labels(user)}
-    return TemplateResponse(request, "web/profile.html", context,
-                            status=422 if form.is_bound else 200)
+    return TemplateResponse(request, "web/profile.html", context, status=status)
+
+
+def _notifications(request):
+    """Save the email choices; back to the page with a message."""
+    form = NotificationsForm(request.POST)
+    if form.is_valid():
+        user_notifications_update(user=request.user, email_on=set(form.cleaned_data["email_on"]))
+        messages.success(request, _("Your notification settings are saved."))
+        return redirect("web:profile")
+    return _page(request, notifications=form, status=422)
 
 
 def _saved(request, language: str):
