@@ -1,10 +1,10 @@
-"""Admin for business calendars, until the process owner's calendar pages exist (issue 4)."""
+"""Admin for business calendars and SLA policies (the owner's pages are under /settings/)."""
 
 from django.contrib import admin
 
 from opsdesk.core.admin_site import CodeTableAdmin, RoleAccessMixin, admin_site
 
-from .models import BusinessCalendar, CalendarDay, WorkingPeriod
+from .models import BusinessCalendar, CalendarDay, SlaPolicy, WorkingPeriod
 
 
 class _EditableInline(RoleAccessMixin, admin.TabularInline):
@@ -34,3 +34,21 @@ class BusinessCalendarAdmin(CodeTableAdmin):
                     "is_active")
     fields = ("code", "name_zh", "name_en", "time_zone", "is_24x7", "sort_order", "is_active")
     inlines = [WorkingPeriodInline, CalendarDayInline]
+
+
+@admin.register(SlaPolicy, site=admin_site)
+class SlaPolicyAdmin(CodeTableAdmin):
+    """An SLA policy; targets in business seconds (the settings pages speak hours and days)."""
+
+    list_display = ("code", "name_zh", "name_en", "priority", "service", "organisation",
+                    "response_seconds", "resolution_seconds", "sort_order", "is_active")
+    list_filter = ("is_active", "priority")
+    list_select_related = ("priority", "service", "organisation")
+    filter_horizontal = ("resolution_pause_reasons",)
+    fields = ("code", "name_zh", "name_en", "priority", "service", "organisation",
+              "response_calendar", "response_seconds", "resolution_calendar",
+              "resolution_seconds", "resolution_pause_reasons", "warn_first_percent",
+              "warn_second_percent", "notify_manager_at_creation",
+              "notify_managers_at_second_warning", "escalate_on_breach",
+              "escalate_after_reassignments", "auto_close_calendar", "auto_close_working_days",
+              "sort_order", "is_active")

@@ -210,6 +210,12 @@ class SlaPolicy(CodeTable, TimeStampedModel):
             & models.Q(warn_first_percent__lt=models.F("warn_second_percent"))
             & models.Q(warn_second_percent__lt=100), name="sla_policy_warnings_in_order")]
 
+    def clean(self):
+        first, second = self.warn_first_percent, self.warn_second_percent
+        if first is not None and second is not None and not 0 < first < second < 100:
+            raise ValidationError({"warn_second_percent": _(
+                "The warnings must come in order: 0 < first < second < 100.")})
+
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         policies_forget()

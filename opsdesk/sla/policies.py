@@ -1,9 +1,14 @@
-"""SLA policies: the shipped defaults, and choosing the policy of an incident from memory."""
+"""SLA policies: the shipped defaults, the owner's edits, and choosing an incident's policy from
+memory. Every write forgets the cached policies, so new incidents in this process use the edit
+at once (other processes within the cache's TTL); running clocks keep their snapshot."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from opsdesk.accounts.models import Organisation
 from opsdesk.core import lookups
+from opsdesk.core.exceptions import InvalidInput
 from opsdesk.reference.models import Priority
 
 from . import defaults
@@ -33,6 +38,49 @@ def policies_load_defaults() -> int:
         created += 1
     policies_forget()
     return created
+
+
+# Fields of a policy the owner edits (besides the code, set once, and the pause reasons).
+EDITABLE_FIELDS = (
+    "name_zh", "name_en", "priority", "service", "organisation", "response_calendar",
+    "response_seconds", "resolution_calendar", "resolution_seconds", "warn_first_percent",
+    "warn_second_percent", "notify_manager_at_creation", "notify_managers_at_second_warning",
+    "escalate_on_breach", "escalate_after_reassignments", "auto_close_calendar",
+    "auto_close_working_days", "sort_order", "is_active")
+
+
+def policy_create(*, code: str, data: dict, pause_reasons) -> SlaPolicy:
+    """Create a policy with its pause reasons; all or nothing. Raises InvalidInput."""
+    if SlaPolicy.objects.filter(code=code).exists():
+        raise InvalidInput(errors={"code": _("A policy with this code exists already.")})
+    return _policy_save(policy=SlaPolicy(code=code), data=data, pause_reasons=pause_reasons)
+
+
+def policy_update(*, policy: SlaPolicy, data: dict, pause_reasons) -> SlaPolicy:
+    """Change a policy and its pause reasons; all or nothing. Raises InvalidInput."""
+    return _policy_save(policy=policy, data=data, pause_reasons=pause_reasons)
+
+
+def policy_set_active(*, policy: SlaPolicy, active: bool) -> None:
+    """Deactivate a policy (new incidents stop choosing it; running clocks keep it) or revive it."""
+    policy.is_active = active
+    policy.save(update_fields=["is_active", "updated_at"])
+
+
+@transaction.atomic
+def _policy_save(*, policy: SlaPolicy, data: dict, pause_reasons) -> SlaPolicy:
+    for field in EDITABLE_FIELDS:
+        if field in data:
+            setattr(policy, field, data[field])
+    try:
+        policy.full_clean(validate_unique=False)
+    except ValidationError as error:
+        raise InvalidInput(errors={k: " ".join(v) for k, v in error.message_dict.items()}) \
+            from None
+    policy.save()
+    policy.resolution_pause_reasons.set(pause_reasons)
+    policies_forget()
+    return policy
 
 
 def _existing_reasons(codes: tuple[str, ...]) -> list[str]:

@@ -6,7 +6,7 @@ from django.urls import path
 from .views import home, incidents, portal, tokens, work
 from .views import desk, lookups
 from .views import manage, profile, settings_categories, settings_groups, settings_pages
-from .views import settings_calendars
+from .views import settings_calendars, settings_sla
 from .views import respond
 
 app_name = "web"
@@ -69,4 +69,10 @@ urlpatterns = [
          settings_calendars.calendar_day_remove, name="settings-calendar-day-delete"),
     path("settings/calendars/<str:code>/import/", settings_calendars.calendar_import,
          name="settings-calendar-import"),
+    path("settings/sla/", settings_sla.sla_policies, name="settings-sla"),
+    path("settings/sla/new/", settings_sla.sla_policy_edit, name="settings-sla-new"),
+    path("settings/sla/<str:code>/", settings_sla.sla_policy_edit, name="settings-sla-edit"),
+    path("settings/sla/<str:code>/active/", settings_sla.sla_policy_active,
+         name="settings-sla-active"),
+    path("incidents/<str:number>/escalate/", incidents.escalate, name="escalate"),
 ]

@@ -19,8 +19,10 @@ from opsdesk.incidents import selectors, services
 from opsdesk.incidents.choices import Action, Channel, Visibility
 from opsdesk.incidents.refs import resolve_refs
 from opsdesk.incidents.services.relations import user_is_staff
+from opsdesk.sla.escalation import incident_escalate_to_managers, may_escalate_by_hand
 
 from ..forms import ActionForm, CommentForm, EditForm, PeopleForm
+from ..sla_forms import EscalateForm
 from ..timeline import action_label, timeline_entries
 
 PEOPLE_FIELDS = ("collaborators", "watchers")
@@ -42,7 +44,7 @@ def _incident_or_404(request, number):
 
 
 def _page(request, incident, *, forms=None, comment_form=None, edit_form=None,
-          people_forms=None, status=200):
+          people_forms=None, escalate_form=None, status=200):
     user = request.user
     staff = user_is_staff(user)
     editable = services.can_edit(user=user, incident=incident) and incident.status < 50
@@ -65,6 +67,8 @@ def _page(request, incident, *, forms=None, comment_form=None, edit_form=None,
         "is_requester": incident.requester_id == user.pk,
     }
     context["escalate_to"] = _escalation_group(incident)
+    context["escalate_form"] = (escalate_form or EscalateForm()) if may_escalate_by_hand(
+        user=user, incident=incident) else None
     context["watching"] = any(w.pk == user.pk for w in context["watchers"])
     context["may_watch"] = staff and incident.status < 50
     return TemplateResponse(request, "web/incidents/detail.html", context, status=status)
@@ -207,6 +211,24 @@ def people(request, number, field):
     if _submit(request, incident, form, apply, fallback="person"):
         return _after_change(request, number)
     return _page(request, incident, people_forms={field: form}, status=422)
+
+
+@login_required
+def escalate(request, number):
+    """Escalate by hand to the incident managers, with a reason (a hierarchical escalation)."""
+    if request.method != "POST":
+        return redirect("web:incident", number=number)
+    incident = _incident_or_404(request, number)
+    form = EscalateForm(request.POST)
+
+    def apply():
+        incident_escalate_to_managers(incident=incident, by=request.user, channel=Channel.WEB,
+                                      reason=form.cleaned_data["reason"])
+        messages.success(request, _("Escalated to the incident managers."))
+
+    if _submit(request, incident, form, apply):
+        return redirect("web:incident", number=number)
+    return _page(request, incident, escalate_form=form, status=422)
 
 
 @login_required
