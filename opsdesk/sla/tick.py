@@ -87,6 +87,9 @@ def _cross(*, incident: Incident, policy, clock: str, level: int, recorded: Coun
     setattr(incident, f"{clock}_sla_level", level)
     data = {"clock": clock, "crossing": CROSSINGS[level], "level": level,
             "policy": policy.code, "due_at": getattr(incident, f"{clock}_due_at").isoformat()}
+    if level < BREACHED:  # the threshold crossed, for the history's sentence
+        data["percent"] = getattr(incident, ("sla_warn_first_percent",
+                                             "sla_warn_second_percent")[level - 1])
     if notify:
         data.update(escalation="hierarchical", notify="incident_managers")
     event = events.event_sla(incident=incident, data=data)

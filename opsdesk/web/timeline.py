@@ -15,6 +15,7 @@ from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from opsdesk.core import lookups
 from opsdesk.incidents import selectors
@@ -260,6 +261,68 @@ def _describe_people(event, labels, incident):
     return _("%(field)s changed") % {"field": _field_label(event.field)}, "; ".join(parts)
 
 
+CLOCK_NAMES = {"response": lambda: _("Response SLA"), "resolution": lambda: _("Resolution SLA")}
+
+
+def _describe_sla(event, labels, incident):
+    """SLA facts as sentences: warnings, breaches, escalations, recomputations, auto-close."""
+    data = event.data or {}
+    clock, crossing = data.get("clock"), data.get("crossing")
+    if clock in CLOCK_NAMES:
+        return _sla_crossing(data, CLOCK_NAMES[clock]())
+    if data.get("escalation") == "hierarchical":
+        return _sla_escalation(event, data)
+    if clock == "policy":
+        return _sla_recomputed(data, labels)
+    if clock == "auto_close" and crossing == "reminder":
+        return _("Reminder: the incident closes automatically on %(when)s without an "
+                 "answer") % {"when": _local_time(data.get("close_at"))}, event.new_value
+    if clock == "auto_close" and crossing == "closed":
+        days = int(data.get("days") or 0)
+        return ngettext("Closed automatically: no answer for %(n)s working day",
+                        "Closed automatically: no answer for %(n)s working days", days) % {
+            "n": days}, event.new_value
+    return _describe_other(event, labels, incident)
+
+
+def _sla_crossing(data: dict, clock: str):
+    if data.get("crossing") == "breach":
+        title = _("%(clock)s breached") % {"clock": clock}
+    else:
+        percent = data.get("percent") or (50 if data.get("level") == 1 else 80)
+        title = _("%(clock)s warning: %(percent)s %% of the time used") % {
+            "clock": clock, "percent": percent}
+    details = [_("Due %(when)s") % {"when": _local_time(data["due_at"])}] \
+        if data.get("due_at") else []
+    if data.get("notify") == "incident_managers":
+        details.append(_("Escalated to the incident managers."))
+    return title, "", details
+
+
+def _sla_escalation(event, data: dict):
+    why = {
+        "creation": lambda: _("priority P%(level)s when logged") % {
+            "level": data.get("priority")},
+        "reassignments": lambda: ngettext("reassigned %(n)s time", "reassigned %(n)s times",
+                                          int(data.get("reassignments") or 0)) % {
+            "n": data.get("reassignments")},
+        "manual": lambda: _("by hand"),
+    }.get(data.get("clock"), lambda: _("by hand"))()
+    return _("Escalated to the incident managers: %(why)s") % {"why": why}, event.new_value
+
+
+def _sla_recomputed(data: dict, labels):
+    title = (_("Priority lowered near a breach") if data.get("lowered_near_breach")
+             else _("SLA targets recomputed"))
+    details = [_("Policy: %(old)s → %(new)s") % {"old": data.get("old_policy") or "—",
+                                                  "new": data.get("new_policy") or "—"}]
+    for clock, key in (("response", "response_due_at"), ("resolution", "resolution_due_at")):
+        if data.get(key):
+            details.append(_("%(clock)s due %(when)s") % {
+                "clock": CLOCK_NAMES[clock](), "when": _local_time(data[key])})
+    return title, "", details
+
+
 def _describe_other(event, labels, incident):
     try:
         title = str(EventKind(event.kind).label)
@@ -275,6 +338,7 @@ DESCRIBERS = {
     EventKind.ASSIGNMENT: _describe_assignment,
     EventKind.ATTACHMENT: _describe_attachment,
     EventKind.COLLABORATOR: _describe_people,
+    EventKind.SLA: _describe_sla,
 }
 
 

@@ -192,3 +192,41 @@ def test_escalate_by_hand_from_the_incident_page(org):
     page = engineer.get(f"/incidents/{incident.number}/").content.decode()
     assert "Escalated to the incident managers" in page and "Whole floor is down" in page
     assert browser(org.requester).post(url, {"escalate-reason": "x"}).status_code == 403
+
+
+# --- SLA history as sentences, and what requesters see -----------------------------------------
+
+def test_sla_history_reads_as_sentences_and_requesters_see_only_auto_close(org):
+    from opsdesk.incidents.services import incident_update
+    from opsdesk.incidents.tests.sla_support import at, resolve
+    from opsdesk.reference.models import Priority
+    from opsdesk.sla.escalation import incident_escalate_to_managers
+    from opsdesk.sla.tick import sla_tick_run
+
+    incident = logged(org, priority=2, when=sh(2025, 3, 10, 9, 0))  # P2: 30 min / 8 h, 7×24
+    with at(sh(2025, 3, 10, 9, 40)):
+        sla_tick_run()  # the response clock ran 40 min: 50 %, 80 %, breach
+    incident = act(incident, "start", org, sh(2025, 3, 10, 9, 41))
+    with at(sh(2025, 3, 10, 15, 40)):  # 6 h 40 of 8 h: 83 %
+        incident_escalate_to_managers(incident=incident, by=org.manager, reason="Floor down")
+        incident = incident_update(incident=Incident.objects.get(pk=incident.pk), by=org.desk,
+                                   data={"priority": Priority.objects.get(pk=4),
+                                         "priority_override_reason": "Not urgent"})
+    incident = resolve(incident, org, sh(2025, 3, 11, 9, 0))  # P4 now: closes Thu 18:00
+    for when in (sh(2025, 3, 13, 9, 0), sh(2025, 3, 14, 9, 0)):
+        with at(when):
+            sla_tick_run()
+    staff = browser(org.desk).get(f"/incidents/{incident.number}/").content.decode()
+    for sentence in ("Response SLA warning: 50 % of the time used",
+                     "Response SLA warning: 80 % of the time used", "Response SLA breached",
+                     "Escalated to the incident managers: by hand", "Floor down",
+                     "Priority lowered near a breach",
+                     "Reminder: the incident closes automatically on 2025-03-13 18:00",
+                     "Closed automatically: no answer for 3 working days"):
+        assert sentence in staff, sentence
+    mine = browser(org.requester).get(f"/incidents/{incident.number}/").content.decode()
+    assert "Closed automatically: no answer for 3 working days" in mine
+    assert "Reminder: the incident closes automatically" in mine
+    for internal in ("SLA breached", "SLA warning", "Escalated to the incident managers",
+                     "Floor down", "Priority lowered near a breach"):
+        assert internal not in mine, internal
