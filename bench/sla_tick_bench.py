@@ -29,10 +29,18 @@ def seed(*, incidents: int, due: int, rng: random.Random) -> None:
 
     from opsdesk.accounts.models import User
     from opsdesk.incidents.models import Incident
+    from opsdesk.sla.models import SlaPolicy
 
     user, _new = User.objects.get_or_create(username="slabench", defaults={"email": "b@x"})
     Incident.objects.filter(number__startswith="SLAB").delete()
     now, rows = timezone.now(), []
+    terms = {p.code: {"sla_response_calendar_id": p.response_calendar_id,  # the snapshot
+                      "sla_response_seconds": p.response_seconds,
+                      "sla_resolution_calendar_id": p.resolution_calendar_id,
+                      "sla_resolution_seconds": p.resolution_seconds,
+                      "sla_warn_first_percent": p.warn_first_percent,
+                      "sla_warn_second_percent": p.warn_second_percent}
+             for p in SlaPolicy.objects.all()}
     for n in range(incidents):
         level = rng.choice((1, 2, 3, 4))
         registered = now - timedelta(minutes=rng.randrange(1, 600))
@@ -43,7 +51,7 @@ def seed(*, incidents: int, due: int, rng: random.Random) -> None:
             urgency_id=3, priority_id=level, sla_policy_id=f"P{level}", status=20,
             registered_at=registered, response_due_at=next_check if n < due else
             next_check + timedelta(hours=1), resolution_due_at=now + timedelta(days=3),
-            sla_next_check_at=next_check))
+            sla_next_check_at=next_check, **terms[f"P{level}"]))
         if len(rows) == 5000:
             Incident.objects.bulk_create(rows)
             rows = []
