@@ -52,7 +52,8 @@ def sla_tick_run(*, now: datetime | None = None, batch_size: int = BATCH_SIZE,
 
 def _claim(*, now: datetime, limit: int):
     """The due incidents, locked; rows another worker holds are skipped, not waited for."""
-    return (Incident.objects.select_for_update(skip_locked=True, of=("self",))
+    # No join here, so no `of=`: MySQL/MariaDB do not support FOR UPDATE OF.
+    return (Incident.objects.select_for_update(skip_locked=True)
             .filter(status__in=ACTIVE_STATUSES, sla_next_check_at__lte=now)
             .order_by("sla_next_check_at")[:limit])
 
