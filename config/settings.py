@@ -5,12 +5,14 @@ Local runs need no configuration: SQLite under ./var, a generated secret key kep
 SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; `manage.py check --deploy` is then clean.
 """
 
+import importlib.util
 import os
 import secrets
 import tempfile
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -155,12 +157,29 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Background work goes through the Django Tasks API, stored in the database.
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("OPSDESK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-    }
-}
+# Background work goes through the Django Tasks API. OPSDESK_TASKS_BACKEND picks where tasks wait:
+# "database" (the default: the database itself, run by `manage.py db_worker`) or "rq" (RQ on the
+# Redis at REDIS_URL, run by `manage.py rqworker`; needs `pip install 'opsdesk[rq]'`), or a
+# backend's dotted path. `opsdesk up` starts the matching worker.
+TASKS_BACKENDS = {"database": "django_tasks_db.DatabaseBackend", "rq": "django_tasks_rq.RQBackend"}
+_tasks_backend = os.environ.get("OPSDESK_TASKS_BACKEND", "").strip() or "database"
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS.get(_tasks_backend.lower(), _tasks_backend)}}
+if TASKS["default"]["BACKEND"] == TASKS_BACKENDS["rq"]:
+    # Settings load before translations can, so these two messages stay in English.
+    if not REDIS_URL:
+        raise ImproperlyConfigured(
+            "OPSDESK_TASKS_BACKEND=rq keeps the task queues in Redis: set REDIS_URL as well, "
+            "for example REDIS_URL=redis://127.0.0.1:6379/0.")
+    if importlib.util.find_spec("django_tasks_rq") is None:
+        raise ImproperlyConfigured(
+            "OPSDESK_TASKS_BACKEND=rq needs the RQ packages: pip install 'opsdesk[rq]'.")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    # One queue, "default", which every opsdesk task uses. RQ keeps a finished job's result
+    # for 500 s and then forgets it, so nothing needs pruning (core/periodic.py).
+    # DEFAULT_TIMEOUT: seconds before RQ stops a task that hangs (the SLA tick on a large
+    # backlog takes a while; a notification pass has its own per-request timeouts).
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+    TASKS["default"]["QUEUES"] = list(RQ_QUEUES)
 
 # Outgoing notification mail (opsdesk.notifications) goes over SMTP with Django's mail API.
 # EMAIL_HOST/EMAIL_PORT: the relay; EMAIL_HOST_USER/EMAIL_HOST_PASSWORD: its login (empty: none);

@@ -124,7 +124,17 @@ def _no_control_socket() -> list[str]:
 
 
 def _worker_argv() -> list[str]:
-    """django-tasks-db's worker, for every queue, without the code reloader."""
+    """The worker of the configured tasks backend (OPSDESK_TASKS_BACKEND).
+
+    Database: django-tasks-db's worker, for every queue, without the code reloader.
+    RQ: django-rq's worker on the backend's queues, with django-tasks-rq's job class, which
+    runs a job as a django-tasks task; --with-scheduler moves the tasks queued to run later
+    (a notification retry) into the queue when they fall due.
+    """
+    if settings.TASKS["default"]["BACKEND"] == settings.TASKS_BACKENDS["rq"]:
+        return [sys.executable, "-m", "opsdesk.cli", "manage", "rqworker",
+                "--job-class", "django_tasks_rq.Job", "--with-scheduler",
+                *settings.TASKS["default"]["QUEUES"]]
     return [sys.executable, "-m", "opsdesk.cli", "manage", "db_worker", "--queue-name", "*",
             "--no-reload"]
 
