@@ -149,17 +149,18 @@ class UserAdmin(ActiveToggleMixin, AdministrationAdmin, DjangoUserAdmin):
 class OrganisationForm(NoCycleFormMixin):
     class Meta:
         model = Organisation
-        fields = ("code", "name_zh", "name_en", "parent", "is_active")
+        fields = ("code", "name_zh", "name_en", "parent", "head", "is_active")
 
 
 @admin.register(Organisation, site=admin_site)
 class OrganisationAdmin(ActiveToggleMixin, AdministrationAdmin):
     form = OrganisationForm
-    list_display = ("code", "name_zh", "name_en", "parent", "is_active")
+    list_display = ("code", "name_zh", "name_en", "parent", "head", "is_active")
     list_filter = ("is_active",)
-    list_select_related = ("parent",)
+    list_select_related = ("parent", "head")
     search_fields = ("code", "name_zh", "name_en")
-    fields = ("code", "name_zh", "name_en", "parent", "is_active")
+    fields = ("code", "name_zh", "name_en", "parent", "head", "is_active")
+    autocomplete_fields = ("head",)
     ordering = ("code",)
 
 

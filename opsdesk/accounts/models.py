@@ -21,6 +21,12 @@ class Organisation(BilingualNamed, TimeStampedModel):
         "self", verbose_name=_("parent"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="children",
     )
+    head = models.ForeignKey(
+        "User", verbose_name=_("head"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="headed_organisations",
+        help_text=_("The head of this department or organisation: the last step of a "
+                    "hierarchical escalation."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -9,11 +9,19 @@ Rules: the person who caused the event hears nothing of it (except the acknowled
 incident reported by email, which carries the number to reply to); internal work notes never
 reach the requester; each person gets mail in their own language (User.language, else the
 site's LANGUAGE_CODE) and only the kinds they have not switched off on their profile.
-Hierarchical escalation goes to the incident managers. The "head of the department" step is
-skipped: Organisation has no manager field yet.
+Hierarchical escalation (opsdesk.sla.escalation writes it) first goes to the incident managers:
+at creation when the policy says so (P1), at the second warning when the policy says so, when
+reassignments reach the policy's number, and by hand (with the reason). The second step goes to
+the head of the requester's department, or of the nearest organisation above it that has one:
+the first time the resolution clock breaches, or the second time someone escalates by hand,
+whichever comes first; the head is told once per incident, the incident managers with them.
+Each step is its own history entry, so its key is its own. The requester gets a reminder with
+the confirm and reject links before an auto-close, and hears of a cancellation by staff; the
+assignee (else the group) hears of a rejected resolution.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -24,7 +32,7 @@ from opsdesk.accounts.models import NotificationKind as Kind
 from opsdesk.accounts.models import User
 from opsdesk.notifications.services import delivery_enqueue
 
-from .choices import Action, Channel, Visibility
+from .choices import Action, Channel, EventKind, Visibility
 from .respond import respond_token
 
 ROBOT_LANGUAGE = "zh-hans"  # the groups' working language
@@ -49,6 +57,8 @@ def notify_created(*, incident, by, channel: str) -> None:
            event_key="created", recipients=_requester(incident))
     if incident.assignment_group_id:
         notify_assigned(incident=incident, by=by, event_key="created")
+    if incident.hierarchical_escalation_count:  # the policy escalated at creation (P1)
+        _notify_escalated_at_creation(incident=incident)
 
 
 def notify_transition(*, incident, by, action: str, event) -> None:
@@ -61,6 +71,10 @@ def notify_transition(*, incident, by, action: str, event) -> None:
     handler = handlers.get(action)
     if handler is not None:
         handler(incident=incident, by=by, event_key=f"e{event.pk}")
+    with_reason = {Action.REJECT: notify_rejected, Action.CANCEL: notify_cancelled}
+    if action in with_reason:
+        with_reason[action](incident=incident, by=by, event_key=f"e{event.pk}",
+                            reason=event.new_value)
 
 
 def notify_comment(*, incident, by, comment) -> None:
@@ -94,10 +108,42 @@ def notify_info_requested(*, incident, by, event_key: str) -> None:
 
 def notify_resolved(*, incident, by, event_key: str) -> None:
     """Resolved: the requester confirms or rejects from the email's links."""
-    url = _absolute(reverse("web:respond", args=[respond_token(incident=incident)]))
     _email(incident=incident, by=by, kind=Kind.RESOLVED, event_key=event_key,
-           recipients=_requester(incident),
-           extra={"confirm_url": f"{url}#confirm", "reject_url": f"{url}#reject"})
+           recipients=_requester(incident), extra=_respond_links(incident))
+
+
+def notify_auto_close_reminder(*, incident, event, close_at: datetime) -> None:
+    """Before the auto-close: the requester may still confirm or reject from the links."""
+    recipients = _requester(incident)
+    zone = (incident.requester.time_zone or settings.TIME_ZONE) if recipients else ""
+    _email(incident=incident, by=None, kind=Kind.RESOLVED, template="auto_close_reminder",
+           event_key=f"e{event.pk}", recipients=recipients,
+           extra={**_respond_links(incident), "close_at": close_at, "time_zone": zone})
+
+
+def notify_rejected(*, incident, by, event_key: str, reason: str) -> None:
+    """The requester rejected the resolution (it reopens): the assignee, else the group."""
+    _email(incident=incident, by=by, kind=Kind.USER_REPLIED, template="rejected",
+           event_key=event_key, recipients=_workers(incident), extra={"reason": reason})
+
+
+def notify_cancelled(*, incident, by, event_key: str, reason: str) -> None:
+    """Cancelled by staff: the requester hears why (not when they cancelled it themselves)."""
+    _email(incident=incident, by=by, kind=Kind.CLOSED, template="cancelled",
+           event_key=event_key, recipients=_requester(incident), extra={"reason": reason})
+
+
+def notify_escalated(*, incident, event, head: User | None = None) -> None:
+    """A hierarchical escalation: the incident managers, and the head when it reaches one."""
+    if incident.number is None:
+        return  # still being created: notify_created speaks for the creation escalation
+    recipients = ([_person(head)] if head is not None else []) + _incident_managers()
+    data = event.data or {}
+    _email(incident=incident, by=event.actor, kind=Kind.SLA, template="escalated",
+           event_key=f"e{event.pk}", recipients=recipients, extra={
+               "trigger": data.get("clock"), "reason": event.new_value,
+               "escalated_by": event.actor, "reassignments": data.get("reassignments"),
+               "to_head": head is not None, "head": head})
 
 
 def notify_closed(*, incident, by, event_key: str) -> None:
@@ -126,6 +172,18 @@ def notify_sla(*, incident, clock: str, level: int, event, escalate: bool = Fals
            recipients=recipients, extra=extra)
     if level >= BREACH_LEVEL:
         _robots(incident=incident, kind=Kind.SLA, event_key=event_key, extra=extra)
+
+
+def _notify_escalated_at_creation(*, incident) -> None:
+    """The creation escalation sla_after_create wrote (the number did not exist then)."""
+    event = incident.events.filter(kind=EventKind.SLA, action="created").first()
+    if event is not None:
+        notify_escalated(incident=incident, event=event)
+
+
+def _respond_links(incident) -> dict:
+    url = _absolute(reverse("web:respond", args=[respond_token(incident=incident)]))
+    return {"confirm_url": f"{url}#confirm", "reject_url": f"{url}#reject"}
 
 
 def _requester(incident) -> list[Recipient]:
@@ -162,19 +220,23 @@ def _language(code: str) -> str:
 
 
 def _email(*, incident, by, kind: str, event_key: str, recipients: list[Recipient],
-           extra: dict | None = None) -> None:
-    """Render once per language and record one delivery per wanted, distinct address."""
+           extra: dict | None = None, template: str = "") -> None:
+    """Render once per language and record one delivery per wanted, distinct address.
+
+    `kind` is the preference that switches the mail off; `template` (default: the kind) names
+    the message, and the delivery key."""
+    template = template or kind
     rendered, seen = {}, set()
     for recipient in recipients:
         if not _wanted(recipient=recipient, by=by, kind=kind) or recipient.address in seen:
             continue
         seen.add(recipient.address)
         if recipient.language not in rendered:
-            rendered[recipient.language] = _render(incident=incident, kind=kind,
+            rendered[recipient.language] = _render(incident=incident, kind=template,
                                                    language=recipient.language, extra=extra)
         subject, text, html = rendered[recipient.language]
         delivery_enqueue(
-            key=f"incident:{incident.pk}:{event_key}-{kind}:email:{recipient.address}",
+            key=f"incident:{incident.pk}:{event_key}-{template}:email:{recipient.address}",
             channel="email", recipient=recipient.address, subject=subject, text=text,
             html=html, language=recipient.language, thread_key=f"incident:{incident.number}")
 

@@ -1,9 +1,13 @@
-"""Hierarchical escalation to the incident managers: after N reassignments, and by hand.
+"""Hierarchical escalation: to the incident managers after N reassignments and by hand, then
+to the head of the requester's department.
 
 Threshold escalations (warnings, breaches) live in tick.py; functional escalation by hand is
 an assignment to the next line (incident_transition "assign"). Every escalation here writes
-one SLA history entry and counts in hierarchical_escalation_count. Notifying the managers is
-the notifications app's business: it reads these entries (data["notify"]).
+one SLA history entry, counts in hierarchical_escalation_count and is mailed at once
+(incidents/notify.py, keyed by the entry, so a retry sends nothing twice). The head of the
+department (the nearest organisation up from the requester's department that has an active
+head) hears once per incident: at the first resolution breach or the second escalation by
+hand, whichever comes first (escalation_to_head).
 """
 
 from django.db import transaction
@@ -13,8 +17,10 @@ from django.utils.translation import gettext as _
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
 from opsdesk.core.services import text_clean
 from opsdesk.incidents import events
-from opsdesk.incidents.choices import OPEN_STATUSES, Actor, Channel
+from opsdesk.accounts.models import Organisation, User
+from opsdesk.incidents.choices import OPEN_STATUSES, Actor, Channel, EventKind
 from opsdesk.incidents.models import Incident
+from opsdesk.incidents.notify import notify_escalated
 from opsdesk.incidents.services.relations import actor_relations
 
 from .policies import policy_get
@@ -23,6 +29,8 @@ DEFAULT_AFTER_REASSIGNMENTS = 3  # incidents without a policy escalate after as 
 # Who may escalate by hand: the service desk, engineers of the group, the incident managers.
 MANUAL_ESCALATORS = frozenset({Actor.DESK, Actor.OWNER, Actor.GROUP, Actor.ASSIGNEE,
                                Actor.MANAGER})
+MANUAL_CROSSING, HEAD_CROSSING = "escalated", "escalated_head"
+MAX_DEPTH = 20  # organisation levels walked up to find a head (a guard against loops)
 
 
 def escalation_after_reassignment(*, incident: Incident) -> bool:
@@ -37,9 +45,10 @@ def escalation_after_reassignment(*, incident: Incident) -> bool:
     if not limit or incident.reassignment_count != limit:
         return False
     incident.hierarchical_escalation_count += 1
-    events.event_sla(incident=incident, data={
+    event = events.event_sla(incident=incident, data={
         "clock": "reassignments", "crossing": "reassigned", "reassignments": limit,
         "escalation": "hierarchical", "notify": "incident_managers"})
+    notify_escalated(incident=incident, event=event)
     return True
 
 
@@ -61,10 +70,56 @@ def incident_escalate_to_managers(*, incident: Incident, by, reason: str,
             raise Conflict(_("Only an open incident can be escalated."))
         if not actor_relations(user=by, incident=incident) & MANUAL_ESCALATORS:
             raise NotPermitted(_("You may not escalate this incident."))
-        Incident.objects.filter(pk=incident.pk).update(
-            hierarchical_escalation_count=F("hierarchical_escalation_count") + 1)
-        incident.hierarchical_escalation_count += 1
-        events.event_sla(incident=incident, by=by, channel=channel, text=reason[:2000], data={
-            "clock": "manual", "crossing": "escalated", "escalation": "hierarchical",
-            "notify": "incident_managers"})
+        again = _sla_events(incident, crossing=MANUAL_CROSSING).exists()
+        _count(incident)
+        event = events.event_sla(incident=incident, by=by, channel=channel, text=reason[:2000],
+                                 data={"clock": "manual", "crossing": MANUAL_CROSSING,
+                                       "escalation": "hierarchical",
+                                       "notify": "incident_managers"})
+        notify_escalated(incident=incident, event=event)
+        if again:
+            escalation_to_head(incident=incident, trigger="manual", by=by, channel=channel,
+                               reason=reason)
     return incident
+
+
+def escalation_to_head(*, incident: Incident, trigger: str, by=None,
+                       channel: str = Channel.SYSTEM, reason: str = "") -> bool:
+    """The step after the managers: the department's head, once per incident (row locked)."""
+    if _sla_events(incident, crossing=HEAD_CROSSING).exists():
+        return False
+    department, head = department_head(department_id=incident.requester_department_id)
+    if head is None:
+        return False
+    _count(incident)
+    event = events.event_sla(incident=incident, by=by, channel=channel, text=reason[:2000], data={
+        "clock": trigger, "crossing": HEAD_CROSSING, "escalation": "hierarchical",
+        "notify": "department_head", "department": department.code, "head": head.username})
+    notify_escalated(incident=incident, event=event, head=head)
+    return True
+
+
+def department_head(*, department_id: int | None) -> tuple[Organisation | None, User | None]:
+    """The nearest organisation, from this department up, with an active head; and the head."""
+    seen: set[int] = set()
+    while department_id is not None and department_id not in seen and len(seen) < MAX_DEPTH:
+        seen.add(department_id)
+        department = Organisation.objects.select_related("head").filter(
+            pk=department_id).first()
+        if department is None:
+            break
+        if department.head is not None and department.head.is_active:
+            return department, department.head
+        department_id = department.parent_id
+    return None, None
+
+
+def _sla_events(incident: Incident, *, crossing: str):
+    return incident.events.filter(kind=EventKind.SLA, action=crossing)
+
+
+def _count(incident: Incident) -> None:
+    """One more hierarchical escalation, in the row and in memory."""
+    Incident.objects.filter(pk=incident.pk).update(
+        hierarchical_escalation_count=F("hierarchical_escalation_count") + 1)
+    incident.hierarchical_escalation_count += 1

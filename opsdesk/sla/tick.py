@@ -1,5 +1,8 @@
 """The SLA tick: record warnings, breaches, escalations and auto-close steps that fell due.
 
+Each crossing is mailed as it is recorded (incidents/notify.py, keyed by its history entry); a
+resolution breach also goes up to the head of the requester's department (escalation.py).
+
 Idempotent and safe with several workers on several machines:
 
 - Rows are claimed in small batches with SELECT … FOR UPDATE SKIP LOCKED (PostgreSQL,
@@ -24,7 +27,7 @@ from opsdesk.core.exceptions import Conflict, InvalidInput
 from opsdesk.incidents import events
 from opsdesk.incidents.choices import ACTIVE_STATUSES, OPEN_STATUSES, Channel, Status
 from opsdesk.incidents.models import Incident
-from opsdesk.incidents.notify import notify_sla
+from opsdesk.incidents.notify import notify_auto_close_reminder, notify_sla
 
 from .engine import (BREACHED, CROSSINGS, auto_close_times, clock_level, sla_clocks,
                      sla_next_check)
@@ -96,8 +99,13 @@ def _cross(*, incident: Incident, policy, clock: str, level: int, recorded: Coun
     event = events.event_sla(incident=incident, data=data)
     notify_sla(incident=incident, clock=clock, level=level, event=event, escalate=notify)
     recorded[f"{clock}_{CROSSINGS[level]}"] += 1
-    if level == BREACHED and clock == "resolution" and policy.escalate_on_breach:
-        incident = _escalate(incident=incident, recorded=recorded)
+    if level == BREACHED and clock == "resolution":
+        from .escalation import escalation_to_head  # it imports the incident services
+
+        if escalation_to_head(incident=incident, trigger="breach"):
+            recorded["head_escalation"] += 1
+        if policy.escalate_on_breach:
+            incident = _escalate(incident=incident, recorded=recorded)
     return incident
 
 
@@ -127,9 +135,10 @@ def _auto_close(*, incident: Incident, policy, now: datetime, recorded: Counter)
     if now >= remind_at and Incident.objects.filter(
             pk=incident.pk, auto_close_reminded=False).update(auto_close_reminded=True):
         incident.auto_close_reminded = True
-        events.event_sla(incident=incident, internal=False, data={
+        event = events.event_sla(incident=incident, internal=False, data={
             "clock": "auto_close", "crossing": "reminder", "close_at": close_at.isoformat(),
             "days": policy.auto_close_working_days})
+        notify_auto_close_reminder(incident=incident, event=event, close_at=close_at)
         recorded["auto_close_reminder"] += 1
     if now >= close_at:
         return _close(incident=incident, policy=policy, recorded=recorded)
