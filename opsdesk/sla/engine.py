@@ -104,7 +104,7 @@ def sla_start(*, incident, now: datetime) -> None:
 
 
 def sla_after_create(*, incident) -> None:
-    """Write the escalation a policy asks for at creation (P1: notify the incident managers)."""
+    """Write the escalation a policy asks for at creation (P1); notify_created mails it."""
     from opsdesk.incidents import events
 
     policy = policy_get(code=incident.sla_policy_id)

@@ -14,10 +14,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from opsdesk.accounts.models import Organisation, User
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
 from opsdesk.core.services import text_clean
 from opsdesk.incidents import events
-from opsdesk.accounts.models import Organisation, User
 from opsdesk.incidents.choices import OPEN_STATUSES, Actor, Channel, EventKind
 from opsdesk.incidents.models import Incident
 from opsdesk.incidents.notify import notify_escalated

@@ -18,6 +18,7 @@ from opsdesk.notifications.models import Delivery
 from opsdesk.notifications.services import deliveries_send_due
 from opsdesk.notifications.tests.conftest import smtp_server  # noqa: F401  (fixture)
 from opsdesk.reference.models import ResolutionCode
+from opsdesk.reference.tests.admin_helpers import change_form_data, client_for
 from opsdesk.sla.escalation import department_head, incident_escalate_to_managers
 from opsdesk.sla.tick import sla_tick_run
 
@@ -78,6 +79,7 @@ def test_n_reassignments_mail_the_incident_managers_once(english, smtp_server):
     deliveries_send_due()
     [mail] = escalation_mails(smtp_server, english.manager.email)
     assert "reassigned 3 times" in text_of(mail)
+    assert "Group:" not in text_of(mail)  # rendered before the new group is saved
 
 
 def test_escalating_by_hand_mails_the_managers_with_the_reason(english, smtp_server):
@@ -216,3 +218,12 @@ def test_retries_send_nothing_twice(english, head, smtp_server):
     deliveries_send_due()
     assert len(escalation_mails(smtp_server, english.manager.email)) == 4  # P1, 2 by hand, head
     assert len(mails_to(smtp_server, head.email)) == 1
+
+
+def test_the_administrator_sets_a_departments_head_in_the_admin(org):
+    client = client_for(org.admin)
+    url = f"/admin/accounts/organisation/{org.dept.pk}/change/"
+    data = change_form_data(client.get(url))
+    data["head"] = str(org.colleague.pk)
+    assert client.post(url, data).status_code == 302
+    assert Organisation.objects.get(pk=org.dept.pk).head == org.colleague
