@@ -135,7 +135,7 @@ def _usernames_in(event) -> set:
             found.update((event.data or {}).get("removed", []))
         found.update(v for v in (event.old_value, event.new_value) if v)
     data = event.data or {}
-    for key in ("from_assignee", "to_assignee", "assignee"):
+    for key in ("from_assignee", "to_assignee", "assignee", "head"):
         if data.get(key):
             found.add(data[key])
     return found
@@ -271,7 +271,7 @@ def _describe_sla(event, labels, incident):
     if clock in CLOCK_NAMES:
         return _sla_crossing(data, CLOCK_NAMES[clock]())
     if data.get("escalation") == "hierarchical":
-        return _sla_escalation(event, data)
+        return _sla_escalation(event, data, labels)
     if clock == "policy":
         return _sla_recomputed(data, labels)
     if clock == "auto_close" and crossing == "reminder":
@@ -299,7 +299,12 @@ def _sla_crossing(data: dict, clock: str):
     return title, "", details
 
 
-def _sla_escalation(event, data: dict):
+def _sla_escalation(event, data: dict, labels):
+    if data.get("notify") == "department_head":
+        department = _code_label(("accounts.Organisation", "code"), data.get("department"))
+        return _("Escalated to %(head)s, head of %(department)s") % {
+            "department": department or "—",
+            "head": labels.person(data.get("head")) or "—"}, event.new_value
     why = {
         "creation": lambda: _("priority P%(level)s when logged") % {
             "level": data.get("priority")},

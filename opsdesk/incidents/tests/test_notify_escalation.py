@@ -227,3 +227,16 @@ def test_the_administrator_sets_a_departments_head_in_the_admin(org):
     data["head"] = str(org.colleague.pk)
     assert client.post(url, data).status_code == 302
     assert Organisation.objects.get(pk=org.dept.pk).head == org.colleague
+
+
+def test_the_head_step_reads_as_a_sentence_on_the_incident_page(english, head):
+    from django.test import Client
+
+    incident = assign(logged(english, when=sh(2025, 3, 10, 9, 0)), english)
+    with at(sh(2025, 3, 12, 12, 0)):
+        sla_tick_run()
+    desk = Client(headers={"Accept-Language": "en"})
+    desk.force_login(english.desk)
+    page = desk.get(f"/incidents/{incident.number}/").content.decode()
+    assert f"Escalated to {head.label}, head of Head office" in page
+    assert "cfo" not in page  # the head by name, never by username

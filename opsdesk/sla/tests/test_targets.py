@@ -1,6 +1,7 @@
 """Typed SLA targets: parsing "15 min", "4 h", "1 working day" and showing seconds back."""
 
 import pytest
+from django.utils import translation
 
 from opsdesk.sla.targets import target_parse, target_text
 
@@ -36,5 +37,16 @@ def test_a_working_day_needs_a_calendar_with_working_days():
     (5400, FIVE_BY_EIGHT, False, "90 min"), (90, FIVE_BY_EIGHT, False, "1.5 min"),
 ])
 def test_targets_shown_and_read_back(seconds, workday, round_the_clock, text):
-    assert target_text(seconds, workday_seconds=workday, round_the_clock=round_the_clock) == text
+    with translation.override("en"):
+        shown = target_text(seconds, workday_seconds=workday, round_the_clock=round_the_clock)
+    assert shown == text
     assert target_parse(text, workday_seconds=workday) == seconds
+
+
+@pytest.mark.parametrize("seconds, text", [(900, "15 分钟"), (7200, "2 小时"),
+                                           (86400, "3 个工作日")])
+def test_targets_shown_in_chinese_read_back(seconds, text):
+    with translation.override("zh-hans"):
+        shown = target_text(seconds, workday_seconds=FIVE_BY_EIGHT, round_the_clock=False)
+    assert shown == text
+    assert target_parse(shown, workday_seconds=FIVE_BY_EIGHT) == seconds
