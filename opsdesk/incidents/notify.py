@@ -17,7 +17,9 @@ the first time the resolution clock breaches, or the second time someone escalat
 whichever comes first; the head is told once per incident, the incident managers with them.
 Each step is its own history entry, so its key is its own. The requester gets a reminder with
 the confirm and reject links before an auto-close, and hears of a cancellation by staff; the
-assignee (else the group) hears of a rejected resolution.
+assignee (else the group) hears of a rejected resolution. Functional escalation to the vendor
+(at a resolution breach, when the policy says so) mails the vendor's contact address in the
+site's language, with the incident, the vendor's own ticket number and the breach.
 """
 
 from dataclasses import dataclass
@@ -144,6 +146,16 @@ def notify_escalated(*, incident, event, head: User | None = None) -> None:
                "trigger": data.get("clock"), "reason": event.new_value,
                "escalated_by": event.actor, "reassignments": data.get("reassignments"),
                "to_head": head is not None, "head": head})
+
+
+def notify_vendor_escalated(*, incident, event, vendor) -> None:
+    """A functional escalation to the vendor: its contact address, in the site's language."""
+    if not vendor.email:
+        return
+    _email(incident=incident, by=None, kind=Kind.SLA, template="vendor_escalated",
+           event_key=f"e{event.pk}", recipients=[Recipient(vendor.email, _language(""))],
+           extra={"vendor": vendor, "vendor_reference": incident.vendor_reference,
+                  "due_at": incident.resolution_due_at, "time_zone": settings.TIME_ZONE})
 
 
 def notify_closed(*, incident, by, event_key: str) -> None:

@@ -50,5 +50,6 @@ class SlaPolicyAdmin(CodeTableAdmin):
               "resolution_seconds", "resolution_pause_reasons", "warn_first_percent",
               "warn_second_percent", "notify_manager_at_creation",
               "notify_managers_at_second_warning", "escalate_on_breach",
+              "escalate_to_vendor_on_breach",
               "escalate_after_reassignments", "auto_close_calendar", "auto_close_working_days",
               "sort_order", "is_active")

@@ -8,6 +8,11 @@ one SLA history entry, counts in hierarchical_escalation_count and is mailed at 
 department (the nearest organisation up from the requester's department that has an active
 head) hears once per incident: at the first resolution breach or the second escalation by
 hand, whichever comes first (escalation_to_head).
+
+Functional escalation to the vendor (escalation_to_vendor): when the resolution clock breaches
+on an incident with an active vendor and the policy says so, one SLA history entry
+(`escalation: "functional"`, crossing "escalated_vendor"), counted in escalation_count, and a
+mail to the vendor's contact address in the site's language; once per incident and vendor.
 """
 
 from django.db import transaction
@@ -20,7 +25,7 @@ from opsdesk.core.services import text_clean
 from opsdesk.incidents import events
 from opsdesk.incidents.choices import OPEN_STATUSES, Actor, Channel, EventKind
 from opsdesk.incidents.models import Incident
-from opsdesk.incidents.notify import notify_escalated
+from opsdesk.incidents.notify import notify_escalated, notify_vendor_escalated
 from opsdesk.incidents.services.relations import actor_relations
 
 from .policies import policy_get
@@ -30,6 +35,7 @@ DEFAULT_AFTER_REASSIGNMENTS = 3  # incidents without a policy escalate after as 
 MANUAL_ESCALATORS = frozenset({Actor.DESK, Actor.OWNER, Actor.GROUP, Actor.ASSIGNEE,
                                Actor.MANAGER})
 MANUAL_CROSSING, HEAD_CROSSING = "escalated", "escalated_head"
+VENDOR_CROSSING = "escalated_vendor"
 MAX_DEPTH = 20  # organisation levels walked up to find a head (a guard against loops)
 
 
@@ -96,6 +102,29 @@ def escalation_to_head(*, incident: Incident, trigger: str, by=None,
         "clock": trigger, "crossing": HEAD_CROSSING, "escalation": "hierarchical",
         "notify": "department_head", "department": department.code, "head": head.username})
     notify_escalated(incident=incident, event=event, head=head)
+    return True
+
+
+def escalation_to_vendor(*, incident: Incident, trigger: str = "breach") -> bool:
+    """Escalate to the incident's vendor: history entry, count and mail; once per vendor.
+
+    Called by the tick with the row locked, after it won the resolution breach. Without an
+    active vendor nothing happens; without a contact address the entry is written and counted
+    but nobody is mailed (the desk phones the vendor)."""
+    from opsdesk.vendors.models import Vendor
+
+    vendor = Vendor.objects.filter(pk=incident.vendor_id, is_active=True).first() \
+        if incident.vendor_id else None
+    if vendor is None or _sla_events(incident, crossing=VENDOR_CROSSING).filter(
+            data__vendor=vendor.name).exists():
+        return False
+    Incident.objects.filter(pk=incident.pk).update(escalation_count=F("escalation_count") + 1)
+    incident.escalation_count += 1
+    event = events.event_sla(incident=incident, data={
+        "clock": trigger, "crossing": VENDOR_CROSSING, "escalation": "functional",
+        "vendor": vendor.name, "vendor_reference": incident.vendor_reference,
+        "email": vendor.email})
+    notify_vendor_escalated(incident=incident, event=event, vendor=vendor)
     return True
 
 

@@ -192,6 +192,9 @@ class SlaPolicy(CodeTable, TimeStampedModel):
         _("notify incident managers at the second warning"), default=False)
     escalate_on_breach = models.BooleanField(
         _("reassign to the escalation group when resolution breaches"), default=False)
+    escalate_to_vendor_on_breach = models.BooleanField(
+        _("escalate to the vendor when resolution breaches"), default=False,
+        help_text=_("Incidents with a vendor: the vendor's contact is mailed once."))
     escalate_after_reassignments = models.PositiveSmallIntegerField(
         _("notify incident managers after this many reassignments"), default=3,
         help_text=_("0: never."))

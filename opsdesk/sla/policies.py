@@ -45,8 +45,8 @@ EDITABLE_FIELDS = (
     "name_zh", "name_en", "priority", "service", "organisation", "response_calendar",
     "response_seconds", "resolution_calendar", "resolution_seconds", "warn_first_percent",
     "warn_second_percent", "notify_manager_at_creation", "notify_managers_at_second_warning",
-    "escalate_on_breach", "escalate_after_reassignments", "auto_close_calendar",
-    "auto_close_working_days", "sort_order", "is_active")
+    "escalate_on_breach", "escalate_to_vendor_on_breach", "escalate_after_reassignments",
+    "auto_close_calendar", "auto_close_working_days", "sort_order", "is_active")
 
 
 def policy_create(*, code: str, data: dict, pause_reasons) -> SlaPolicy:

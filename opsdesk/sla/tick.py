@@ -1,7 +1,8 @@
 """The SLA tick: record warnings, breaches, escalations and auto-close steps that fell due.
 
 Each crossing is mailed as it is recorded (incidents/notify.py, keyed by its history entry); a
-resolution breach also goes up to the head of the requester's department (escalation.py).
+resolution breach also goes up to the head of the requester's department, and to the incident's
+vendor when the policy says so (escalation.py).
 
 Idempotent and safe with several workers on several machines:
 
@@ -100,10 +101,12 @@ def _cross(*, incident: Incident, policy, clock: str, level: int, recorded: Coun
     notify_sla(incident=incident, clock=clock, level=level, event=event, escalate=notify)
     recorded[f"{clock}_{CROSSINGS[level]}"] += 1
     if level == BREACHED and clock == "resolution":
-        from .escalation import escalation_to_head  # it imports the incident services
+        from .escalation import escalation_to_head, escalation_to_vendor  # import services
 
         if escalation_to_head(incident=incident, trigger="breach"):
             recorded["head_escalation"] += 1
+        if policy.escalate_to_vendor_on_breach and escalation_to_vendor(incident=incident):
+            recorded["vendor_escalation"] += 1
         if policy.escalate_on_breach:
             incident = _escalate(incident=incident, recorded=recorded)
     return incident

@@ -23,6 +23,7 @@ PLAIN_FIELDS = ("name_zh", "name_en", "priority", "service", "organisation",
                 "response_calendar", "resolution_calendar", "warn_first_percent",
                 "warn_second_percent", "notify_manager_at_creation",
                 "notify_managers_at_second_warning", "escalate_on_breach",
+                "escalate_to_vendor_on_breach",
                 "escalate_after_reassignments", "auto_close_calendar",
                 "auto_close_working_days", "sort_order", "is_active")
 
@@ -68,6 +69,9 @@ class SlaPolicyForm(forms.Form):
         label=_("Notify the incident managers at the second warning"), required=False)
     escalate_on_breach = forms.BooleanField(
         label=_("Reassign to the next line when resolution breaches"), required=False)
+    escalate_to_vendor_on_breach = forms.BooleanField(
+        label=_("Escalate to the vendor when resolution breaches"), required=False,
+        help_text=_("Only incidents with a vendor: its contact address is mailed once."))
     escalate_after_reassignments = forms.IntegerField(
         label=_("Notify the incident managers after this many reassignments"), min_value=0,
         max_value=100, initial=3, help_text=_("0: never."))

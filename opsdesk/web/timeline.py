@@ -270,6 +270,8 @@ def _describe_sla(event, labels, incident):
     clock, crossing = data.get("clock"), data.get("crossing")
     if clock in CLOCK_NAMES:
         return _sla_crossing(data, CLOCK_NAMES[clock]())
+    if data.get("escalation") == "functional" and crossing == "escalated_vendor":
+        return _sla_vendor_escalation(event, data)
     if data.get("escalation") == "hierarchical":
         return _sla_escalation(event, data, labels)
     if clock == "policy":
@@ -314,6 +316,19 @@ def _sla_escalation(event, data: dict, labels):
         "manual": lambda: _("by hand"),
     }.get(data.get("clock"), lambda: _("by hand"))()
     return _("Escalated to the incident managers: %(why)s") % {"why": why}, event.new_value
+
+
+def _sla_vendor_escalation(event, data: dict):
+    vendor, ref = data.get("vendor") or "—", data.get("vendor_reference")
+    if ref:
+        title = _("Escalated to the vendor %(vendor)s (ticket %(ref)s)") % {
+            "vendor": vendor, "ref": ref}
+    else:
+        title = _("Escalated to the vendor %(vendor)s") % {"vendor": vendor}
+    details = [_("Resolution SLA breached.")]
+    details.append(_("Mailed to %(email)s.") % {"email": data["email"]} if data.get("email")
+                   else _("The vendor has no contact address: nobody was mailed."))
+    return title, event.new_value, details
 
 
 def _sla_recomputed(data: dict, labels):

@@ -240,3 +240,147 @@ def test_the_head_step_reads_as_a_sentence_on_the_incident_page(english, head):
     page = desk.get(f"/incidents/{incident.number}/").content.decode()
     assert f"Escalated to {head.label}, head of Head office" in page
     assert "cfo" not in page  # the head by name, never by username
+
+
+# --- Functional escalation to the vendor at a resolution breach --------------------------------
+
+def vendor_policy(*, to_vendor: bool = True, next_line: bool = False) -> None:
+    from opsdesk.sla.models import SlaPolicy
+
+    policy = SlaPolicy.objects.get(code="P3")
+    policy.escalate_to_vendor_on_breach, policy.escalate_on_breach = to_vendor, next_line
+    policy.save()  # forgets the cached policies
+
+
+def with_vendor(incident, *, email: str = "support@acme.example", reference: str = "ACME-4711"):
+    from opsdesk.core.testing.factories import VendorFactory
+
+    vendor = VendorFactory(name="Acme Printers", contact_name="Ms Li", phone="+86 21 5555 0100",
+                           email=email)
+    Incident.objects.filter(pk=incident.pk).update(vendor=vendor, vendor_reference=reference)
+    return vendor
+
+
+def vendor_events(incident) -> list:
+    return list(incident.events.filter(kind=EventKind.SLA, action="escalated_vendor"))
+
+
+def breach(settings, language: str = "en") -> list:
+    """Tick on Wednesday noon (the P3 resolution clock breached on Tuesday), twice."""
+    settings.LANGUAGE_CODE = language
+    with at(sh(2025, 3, 12, 12, 0)):
+        first = sla_tick_run()
+        second = sla_tick_run()
+    return [first, second]
+
+
+def test_a_breach_escalates_once_to_the_vendor_by_mail(english, settings, smtp_server):
+    vendor_policy()
+    incident = assign(logged(english, when=sh(2025, 3, 10, 9, 0)), english)
+    with_vendor(incident)
+    first, second = breach(settings)
+    assert (first["vendor_escalation"], second["vendor_escalation"]) == (1, 0)
+    [event] = vendor_events(incident)
+    assert event.data == {"clock": "breach", "crossing": "escalated_vendor",
+                          "escalation": "functional", "vendor": "Acme Printers",
+                          "vendor_reference": "ACME-4711", "email": "support@acme.example"}
+    assert event.is_internal and event.actor is None
+    assert Incident.objects.get(pk=incident.pk).escalation_count == 1
+    deliveries_send_due()
+    deliveries_send_due()
+    [mail] = mails_to(smtp_server, "support@acme.example")
+    text, html = text_of(mail), mail.get_body(("html",)).get_content()
+    assert subject(mail) == (f"{incident.number} Escalation to the vendor (your ticket "
+                             f"ACME-4711): {incident.short_description}")
+    for part in (text, html):
+        assert "Dear Ms Li," in part and incident.number in part
+        assert incident.short_description in part and "ACME-4711" in part
+        assert "resolution target of our incident" in part and "is breached" in part
+    assert "Resolution due: 2025-03-10 18:00 (Asia/Shanghai)" in text  # 1 working day on 5×8
+    assert "/incidents/" not in text  # the vendor has no account: no link into opsdesk
+    # A retry of the mail for the same history entry records nothing more.
+    before = Delivery.objects.count()
+    notify.notify_vendor_escalated(incident=incident, event=event,
+                                   vendor=Incident.objects.get(pk=incident.pk).vendor)
+    assert Delivery.objects.count() == before
+
+
+def test_the_vendor_mail_is_in_the_sites_language(english, settings, smtp_server):
+    vendor_policy()
+    incident = assign(logged(english, when=sh(2025, 3, 10, 9, 0)), english)
+    with_vendor(incident)
+    breach(settings, language="zh-hans")
+    [delivery] = Delivery.objects.filter(email="support@acme.example")
+    assert delivery.language == "zh-hans"
+    assert incident.number in delivery.subject and "ACME-4711" in delivery.text
+    assert "事件" in delivery.text  # the shared labels are translated already
+
+
+def test_without_a_vendor_or_the_flag_nothing_goes_to_a_vendor(english, settings, smtp_server):
+    vendor_policy(to_vendor=False)
+    flag_off = assign(logged(english, when=sh(2025, 3, 10, 9, 0)), english)
+    with_vendor(flag_off)
+    first, _second = breach(settings)
+    assert first["resolution_breach"] == 1 and first["vendor_escalation"] == 0
+    vendor_policy()
+    no_vendor = assign(logged(english, when=sh(2025, 3, 10, 9, 0)), english)
+    first, _second = breach(settings)
+    assert first["resolution_breach"] == 1 and first["vendor_escalation"] == 0
+    for incident in (flag_off, no_vendor):
+        assert not vendor_events(incident)
+        assert Incident.objects.get(pk=incident.pk).escalation_count == 0
+    deliveries_send_due()
+    assert not mails_to(smtp_server, "support@acme.example")
+
+
+def test_an_inactive_vendor_is_not_escalated_to(english, settings, smtp_server):
+    vendor_policy()
+    incident = assign(logged(english, when=sh(2025, 3, 10, 9, 0)), english)
+    vendor = with_vendor(incident)
+    vendor.is_active = False
+    vendor.save()
+    assert breach(settings)[0]["vendor_escalation"] == 0
+    assert not vendor_events(incident)
+
+
+def test_a_vendor_without_address_is_recorded_but_not_mailed(english, settings, smtp_server):
+    vendor_policy()
+    incident = assign(logged(english, when=sh(2025, 3, 10, 9, 0)), english)
+    with_vendor(incident, email="", reference="")
+    assert breach(settings)[0]["vendor_escalation"] == 1
+    [event] = vendor_events(incident)
+    assert event.data["email"] == "" and event.data["vendor_reference"] == ""
+    assert not Delivery.objects.filter(idempotency_key__contains="vendor_escalated").exists()
+
+
+def test_with_the_next_line_flag_both_happen(english, settings, smtp_server):
+    vendor_policy(next_line=True)
+    incident = assign(logged(english, when=sh(2025, 3, 10, 9, 0)), english)
+    with_vendor(incident)
+    first, second = breach(settings)
+    assert (first["vendor_escalation"], first["functional_escalation"]) == (1, 1)
+    assert (second["vendor_escalation"], second["functional_escalation"]) == (0, 0)
+    incident = Incident.objects.get(pk=incident.pk)
+    assert incident.assignment_group == english.groups["NET3"]  # NET2's escalation group
+    assert incident.escalation_count == 2  # the vendor, then the 3rd line
+    assert len(vendor_events(incident)) == 1
+    deliveries_send_due()
+    assert len(mails_to(smtp_server, "support@acme.example")) == 1
+
+
+def test_the_vendor_step_reads_as_a_sentence_on_the_incident_page(english, settings):
+    from django.test import Client
+
+    vendor_policy()
+    incident = assign(logged(english, when=sh(2025, 3, 10, 9, 0)), english)
+    with_vendor(incident)
+    breach(settings)
+    desk = Client(headers={"Accept-Language": "en"})
+    desk.force_login(english.desk)
+    page = desk.get(f"/incidents/{incident.number}/").content.decode()
+    assert "Escalated to the vendor Acme Printers (ticket ACME-4711)" in page
+    assert "Mailed to support@acme.example." in page
+    requester = Client(headers={"Accept-Language": "en"})
+    requester.force_login(english.requester)
+    mine = requester.get(f"/incidents/{incident.number}/").content.decode()
+    assert "Escalated to the vendor" not in mine

@@ -139,6 +139,32 @@ def test_a_refused_edit_changes_nothing_not_even_pause_reasons(org):
     assert sorted(policy.resolution_pause_reasons.values_list("code", flat=True)) == ["01", "02"]
 
 
+def test_the_vendor_escalation_flag_is_saved_shown_and_cleared(org):
+    owner = browser(org.owner)
+    form = owner.get("/settings/sla/P3/").content.decode()
+    assert 'name="escalate_to_vendor_on_breach"' in form
+    assert "Escalate to the vendor when resolution breaches" in form
+    assert not SlaPolicy.objects.get(code="P3").escalate_to_vendor_on_breach  # off by default
+    response = owner.post("/settings/sla/P3/", edit_post(
+        "P3", escalate_to_vendor_on_breach="on"))
+    assert response.status_code == 302
+    policy = SlaPolicy.objects.get(code="P3")
+    assert policy.escalate_to_vendor_on_breach and not policy.escalate_on_breach
+    page = owner.get("/settings/sla/").content.decode()
+    row = re.search(r'href="/settings/sla/P3/".*?</tr>', page, re.DOTALL).group(0)
+    assert "vendor on a resolution breach" in row
+    assert "vendor on a resolution breach" not in re.search(
+        r'href="/settings/sla/P4/".*?</tr>', page, re.DOTALL).group(0)
+    checkbox = re.search(r'<input[^>]*name="escalate_to_vendor_on_breach"[^>]*>',
+                         owner.get("/settings/sla/P3/").content.decode()).group(0)
+    assert "checked" in checkbox
+    assert owner.post("/settings/sla/P3/", edit_post(
+        "P3", escalate_to_vendor_on_breach=None)).status_code == 302
+    assert not SlaPolicy.objects.get(code="P3").escalate_to_vendor_on_breach
+    owner.post("/settings/sla/new/", policy_post(escalate_to_vendor_on_breach="on"))
+    assert SlaPolicy.objects.get(code="P3-MAIL").escalate_to_vendor_on_breach
+
+
 def test_an_edit_applies_to_the_next_incident_not_to_running_clocks(org):
     running = logged(org, when=sh(2025, 3, 10, 9, 0))
     page = browser(org.owner).get("/settings/sla/P3/").content.decode()
