@@ -148,3 +148,11 @@ def test_stories_are_spread_over_weeks_in_registration_order():
             assert incident.registered_at < incident.resolved_at <= incident.closed_at <= now
         events = list(incident.events.order_by("id"))
         assert [e.at for e in events] == sorted(e.at for e in events)
+
+
+def test_the_demo_stories_mail_nobody():
+    """They happened in the past: the demo people get no mail for them."""
+    from opsdesk.notifications.models import Delivery
+
+    demo_company_create(incidents=20, seed=2)
+    assert Incident.objects.count() == 20 and Delivery.objects.count() == 0

@@ -5,6 +5,7 @@ import pytest
 from opsdesk.core.testing.factories import incident_factory
 from opsdesk.incidents import notify
 from opsdesk.incidents.choices import Channel, EventKind, Visibility
+from opsdesk.incidents.models import Incident
 from opsdesk.incidents.services import comment_create, incident_create, incident_transition
 from opsdesk.incidents.tests.sla_support import at, logged, sh
 from opsdesk.notifications.models import Delivery, Endpoint
@@ -69,6 +70,10 @@ def test_requester_without_a_language_gets_the_site_default(org, smtp_server, se
     deliveries_send_due()
     [mail] = mails_to(smtp_server, org.requester.email)
     assert mail["Content-Language"] == "zh-Hans"
+    # Chinese punctuation: "事件：INC…", not "事件: INC…"
+    incident = Incident.objects.get()
+    assert f"事件：{incident.number}" in text_of(mail) and "事件: " not in text_of(mail)
+    assert "已登记：" in subject(mail)
 
 
 def test_work_note_sends_nothing_to_the_requester(org, smtp_server):
