@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from opsdesk.incidents.choices import OPEN_STATUSES
 
@@ -38,6 +39,9 @@ def sla_state(*, incident, now: datetime | None = None) -> SlaState | None:
 
 
 def duration_text(seconds: int) -> str:
-    """Business time as '2 h 05 min' (or '45 min'); the sign is the caller's."""
+    """Business time as '2 h 05 min' (or '45 min') in the active language; the sign is the
+    caller's."""
     hours, minutes = divmod(abs(seconds) // 60, 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    if hours:
+        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d min") % {"minutes": minutes}

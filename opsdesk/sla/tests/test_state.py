@@ -1,6 +1,7 @@
 """The SLA state shown in queues and on the incident page."""
 
 import pytest
+from django.utils import translation
 
 from opsdesk.incidents.tests.sla_support import act, at, logged, pend, sh
 from opsdesk.sla.state import duration_text, sla_state
@@ -22,4 +23,7 @@ def test_state_follows_the_running_clock(org, django_assert_num_queries):
         state = sla_state(incident=incident)
     assert (state.clock, state.colour, state.remaining_seconds) == ("resolution", "paused",
                                                                     4 * 3600)
-    assert duration_text(4 * 3600 + 300) == "4 h 05 min" and duration_text(-600) == "10 min"
+    with translation.override("en"):
+        assert duration_text(4 * 3600 + 300) == "4 h 05 min" and duration_text(-600) == "10 min"
+    with translation.override("zh-hans"):
+        assert duration_text(4 * 3600 + 300) == "4 小时 05 分" and duration_text(-600) == "10 分钟"
