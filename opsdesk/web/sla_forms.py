@@ -10,8 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from opsdesk.accounts.models import Organisation
 from opsdesk.cmdb.models import Service
 from opsdesk.reference.models import PendingReason, Priority
-from opsdesk.sla.models import (PAUSE_STATUS_CHOICES, BusinessCalendar, SlaPolicy,
-                                default_resolution_pause_statuses)
+from opsdesk.sla.models import (
+    PAUSE_STATUS_CHOICES,
+    BusinessCalendar,
+    SlaPolicy,
+    default_resolution_pause_statuses,
+)
 from opsdesk.sla.selectors import calendar_snapshot
 from opsdesk.sla.targets import target_parse, target_text
 
