@@ -71,6 +71,12 @@ class Incident(models.Model):
                                                           editable=False)
     resolution_sla_level = models.PositiveSmallIntegerField(_("resolution SLA level"), default=0,
                                                             editable=False)
+    # Set while the response clock stands still (a status the policy names, before the first
+    # response); the same mechanics as the resolution clock below.
+    response_paused_at = models.DateTimeField(_("response clock paused at"), null=True,
+                                              editable=False)
+    response_paused_seconds = models.PositiveIntegerField(
+        _("response clock paused (business seconds)"), default=0, editable=False)
     # Set while the resolution clock stands still: pending for a pausing reason, or resolved.
     resolution_paused_at = models.DateTimeField(_("resolution clock paused at"), null=True,
                                                 editable=False)

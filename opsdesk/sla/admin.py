@@ -47,7 +47,8 @@ class SlaPolicyAdmin(CodeTableAdmin):
     filter_horizontal = ("resolution_pause_reasons",)
     fields = ("code", "name_zh", "name_en", "priority", "service", "organisation",
               "response_calendar", "response_seconds", "resolution_calendar",
-              "resolution_seconds", "resolution_pause_reasons", "warn_first_percent",
+              "resolution_seconds", "response_pause_statuses", "resolution_pause_statuses",
+              "resolution_pause_reasons", "warn_first_percent",
               "warn_second_percent", "notify_manager_at_creation",
               "notify_managers_at_second_warning", "escalate_on_breach",
               "escalate_to_vendor_on_breach",

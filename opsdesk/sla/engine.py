@@ -7,14 +7,22 @@ costs no query. The rules:
 - Both clocks start at registration on their own calendar; the due dates are columns.
 - The response clock stops at the first response (first_response_at, set by the lifecycle
   and by a support person's first public reply).
-- The resolution clock stands still while pending for a reason the policy names, and while
-  resolved. When it runs again, the due date moves by the business time it stood still
-  (counted in resolution_paused_seconds); a reopen therefore keeps the time already elapsed.
+- Each policy names, per clock, the statuses that stop it (response_pause_statuses and
+  resolution_pause_statuses: pending for any reason, resolved); the resolution clock also
+  stands still while pending for a reason the policy names (resolution_pause_reasons). The
+  defaults keep the response clock running and stop the resolution clock while resolved and
+  while awaiting the user or a vendor. When a clock runs again, its due date moves by the
+  business time it stood still (counted in <clock>_paused_seconds); a reopen therefore keeps
+  the time already elapsed. A first response while the response clock stands still ends the
+  pause the same way. (The lifecycle counts a pend and a resolve as a first response, so
+  today the response clock is paused only by statuses reached without those actions.)
 - A new policy (priority, service or department changed) keeps the business time elapsed on
   each clock and gives the new target's remainder from now on the new calendar.
 - The policy's targets, calendars and warning thresholds are snapshotted on the incident when
   its clocks start (`sla_terms`), so editing the policy later moves no running clock. Pause
-  reasons, escalation flags and the auto-close rule are read from the policy as it is now.
+  statuses and reasons, escalation flags and the auto-close rule are read from the policy as
+  it is now (the next status change applies an edit; a clock already standing still resumes
+  at its next status change that no longer pauses it).
 - The auto-close wait starts at the resolution and again at each reply of the requester.
 - sla_next_check_at is the next instant the tick must look: a threshold, a due date or an
   auto-close step. Levels: 0 running, 1 first warning, 2 second warning, 3 breached.
@@ -23,11 +31,11 @@ costs no query. The rules:
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from opsdesk.incidents.choices import OPEN_STATUSES, Status
+from opsdesk.incidents.choices import ACTIVE_STATUSES, OPEN_STATUSES, Status
 
 from .clock import Calendar, business_add, business_seconds
 from .models import SlaPolicy
-from .policies import policy_calendars, policy_get, policy_match, policy_pause_reasons
+from .policies import policy_calendars, policy_get, policy_match, policy_pauses
 from .selectors import calendar_snapshot
 
 BREACHED = 3
@@ -120,15 +128,20 @@ def sla_on_transition(*, incident, action: str, old_status: int, new_status: int
     policy = policy_get(code=incident.sla_policy_id)
     if policy is None:
         return
-    stands_still = new_status == Status.RESOLVED or (
-        new_status == Status.PENDING
-        and incident.pending_reason_id in policy_pause_reasons(policy=policy))
-    if stands_still and incident.resolution_paused_at is None:
-        incident.resolution_paused_at = now
-    elif not stands_still and incident.resolution_paused_at is not None \
-            and new_status in OPEN_STATUSES:
-        _resume(incident=incident, calendar=sla_terms(incident=incident).resolution_calendar,
-                now=now)
+    terms = sla_terms(incident=incident)
+    for clock, calendar in (("response", terms.response_calendar),
+                            ("resolution", terms.resolution_calendar)):
+        if clock == "response" and incident.first_response_at is not None:
+            if incident.response_paused_at is not None:  # the first response ends the pause
+                _resume(incident=incident, clock=clock, calendar=calendar, now=now)
+            continue  # the response clock has stopped for good
+        stands_still = policy_pauses(policy=policy, clock=clock, status=new_status,
+                                     pending_reason_id=incident.pending_reason_id)
+        paused_at = getattr(incident, f"{clock}_paused_at")
+        if stands_still and paused_at is None:
+            setattr(incident, f"{clock}_paused_at", now)
+        elif not stands_still and paused_at is not None and new_status in ACTIVE_STATUSES:
+            _resume(incident=incident, clock=clock, calendar=calendar, now=now)
     if old_status == Status.RESOLVED:
         incident.auto_close_reminded = False
     if Status.RESOLVED in (old_status, new_status):
@@ -139,8 +152,17 @@ def sla_on_transition(*, incident, action: str, old_status: int, new_status: int
 def sla_on_first_response(*, incident, at: datetime) -> dict:
     """The column updates when a public reply is the first response (the response clock stops)."""
     incident.first_response_at = at
+    updates = {"first_response_at": at}
+    if incident.response_paused_at is not None:  # answered while the clock stood still
+        terms = sla_terms(incident=incident)
+        if terms is not None:
+            _resume(incident=incident, clock="response", calendar=terms.response_calendar,
+                    now=at)
+            updates.update(response_paused_at=None,
+                           response_paused_seconds=incident.response_paused_seconds,
+                           response_due_at=incident.response_due_at)
     incident.sla_next_check_at = sla_next_check(incident=incident, now=at)
-    return {"first_response_at": at, "sla_next_check_at": incident.sla_next_check_at}
+    return {**updates, "sla_next_check_at": incident.sla_next_check_at}
 
 
 def sla_on_requester_reply(*, incident, at: datetime) -> dict:
@@ -239,19 +261,22 @@ def _policy_for(incident) -> SlaPolicy | None:
 
 
 def _running_clocks(incident, now, include_paused=False):
-    """(clock, reading instant) for the response clock until the first response, and the
-    resolution clock while open (while paused only with include_paused)."""
+    """(clock, reading instant) for the response clock while open until the first response, and
+    the resolution clock while open or resolved; a clock standing still only with
+    include_paused, read at its pause."""
     terms, result = sla_terms(incident=incident), []
     if terms is None:
         return result
     is_open = incident.status in OPEN_STATUSES
-    stood = include_paused and incident.status == Status.RESOLVED
-    if is_open and incident.first_response_at is None and incident.response_due_at:
+    response_paused = incident.response_paused_at
+    if is_open and incident.first_response_at is None and incident.response_due_at \
+            and (response_paused is None or include_paused):
         result.append((Clock("response", terms.response_calendar, terms.response_seconds,
                              incident.response_due_at, incident.response_sla_level,
-                             terms.warn), now))
+                             terms.warn), response_paused or now))
     paused = incident.resolution_paused_at
-    if incident.resolution_due_at and (is_open or stood) and (paused is None or include_paused):
+    if incident.resolution_due_at and incident.status in ACTIVE_STATUSES \
+            and (paused is None or include_paused):
         result.append((Clock("resolution", terms.resolution_calendar, terms.resolution_seconds,
                              incident.resolution_due_at, incident.resolution_sla_level,
                              terms.warn), paused or now))
@@ -276,14 +301,15 @@ def _next_instant(clock: Clock, at: datetime) -> datetime | None:
     return business_add(clock.calendar, at, max(goal - _elapsed(clock, at), 0))
 
 
-def _resume(*, incident, calendar: Calendar, now: datetime) -> None:
-    """The resolution clock runs again: the due date moves by the business time it stood."""
-    paused_at, due = incident.resolution_paused_at, incident.resolution_due_at
-    incident.resolution_paused_seconds += business_seconds(calendar, paused_at, now)
+def _resume(*, incident, clock: str, calendar: Calendar, now: datetime) -> None:
+    """The clock runs again: its due date moves by the business time it stood still."""
+    paused_at, due = getattr(incident, f"{clock}_paused_at"), getattr(incident, f"{clock}_due_at")
+    setattr(incident, f"{clock}_paused_seconds", getattr(incident, f"{clock}_paused_seconds")
+            + business_seconds(calendar, paused_at, now))
     if due is not None and paused_at < due:
-        incident.resolution_due_at = business_add(
-            calendar, now, business_seconds(calendar, paused_at, due))
-    incident.resolution_paused_at = None
+        setattr(incident, f"{clock}_due_at", business_add(
+            calendar, now, business_seconds(calendar, paused_at, due)))
+    setattr(incident, f"{clock}_paused_at", None)
 
 
 def _recompute(*, incident, old: SlaPolicy | None, new: SlaPolicy | None, now) -> None:

@@ -150,6 +150,28 @@ class CalendarDay(BilingualNamed):
         return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.name}"
 
 
+# The statuses a policy may name as pausing a clock (sla.engine): pending for any reason, and
+# resolved (waiting for the user's confirmation). Status values of incidents.choices.Status.
+PAUSE_STATUS_PENDING, PAUSE_STATUS_RESOLVED = 35, 40
+PAUSE_STATUS_CHOICES = [(PAUSE_STATUS_PENDING, _("pending (any reason)")),
+                        (PAUSE_STATUS_RESOLVED, _("resolved"))]
+
+
+def validate_pause_statuses(value) -> None:
+    """A list of distinct status values among PAUSE_STATUS_CHOICES, e.g. [40]."""
+    allowed = {code for code, _label in PAUSE_STATUS_CHOICES}
+    if not isinstance(value, list) or any(
+            isinstance(v, bool) or not isinstance(v, int) or v not in allowed for v in value) \
+            or len(set(value)) != len(value):
+        raise ValidationError(_("Choose among the statuses pending and resolved."),
+                              code="pause_statuses")
+
+
+def default_resolution_pause_statuses() -> list[int]:
+    """By default the resolution clock stands still while resolved (a reopen resumes it)."""
+    return [PAUSE_STATUS_RESOLVED]
+
+
 def _seconds(value: time) -> int:
     return value.hour * 3600 + value.minute * 60 + value.second
 
@@ -184,6 +206,14 @@ class SlaPolicy(CodeTable, TimeStampedModel):
     resolution_pause_reasons = models.ManyToManyField(
         "reference.PendingReason", verbose_name=_("pending reasons that pause resolution"),
         blank=True, related_name="+")
+    # Which statuses stop each clock (PAUSE_STATUS_CHOICES); pending for a reason named in
+    # resolution_pause_reasons stops the resolution clock as well.
+    response_pause_statuses = models.JSONField(
+        _("statuses that pause response"), default=list, blank=True,
+        validators=[validate_pause_statuses])
+    resolution_pause_statuses = models.JSONField(
+        _("statuses that pause resolution"), default=default_resolution_pause_statuses,
+        blank=True, validators=[validate_pause_statuses])
     warn_first_percent = models.PositiveSmallIntegerField(_("first warning at %"), default=50)
     warn_second_percent = models.PositiveSmallIntegerField(_("second warning at %"), default=80)
     notify_manager_at_creation = models.BooleanField(

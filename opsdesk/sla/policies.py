@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from opsdesk.accounts.models import Organisation
 from opsdesk.core import lookups
 from opsdesk.core.exceptions import InvalidInput
+from opsdesk.incidents.choices import Status
 from opsdesk.reference.models import Priority
 
 from . import defaults
@@ -43,7 +44,8 @@ def policies_load_defaults() -> int:
 # Fields of a policy the owner edits (besides the code, set once, and the pause reasons).
 EDITABLE_FIELDS = (
     "name_zh", "name_en", "priority", "service", "organisation", "response_calendar",
-    "response_seconds", "resolution_calendar", "resolution_seconds", "warn_first_percent",
+    "response_seconds", "resolution_calendar", "resolution_seconds",
+    "response_pause_statuses", "resolution_pause_statuses", "warn_first_percent",
     "warn_second_percent", "notify_manager_at_creation", "notify_managers_at_second_warning",
     "escalate_on_breach", "escalate_to_vendor_on_breach", "escalate_after_reassignments",
     "auto_close_calendar", "auto_close_working_days", "sort_order", "is_active")
@@ -122,6 +124,16 @@ def policy_pause_reasons(*, policy: SlaPolicy) -> frozenset[str]:
     through = SlaPolicy.resolution_pause_reasons.through
     return frozenset(row.pendingreason_id for row in lookups.rows_by_pk(through).values()
                      if row.slapolicy_id == policy.code)
+
+
+def policy_pauses(*, policy: SlaPolicy, clock: str, status: int,
+                  pending_reason_id: str | None) -> bool:
+    """Whether this status stops the policy's clock ("response" or "resolution"): a status the
+    policy names for the clock, or (resolution only) pending for a reason it names."""
+    if status in getattr(policy, f"{clock}_pause_statuses"):
+        return True
+    return clock == "resolution" and status == Status.PENDING \
+        and pending_reason_id in policy_pause_reasons(policy=policy)
 
 
 def policy_calendars(*, policy: SlaPolicy) -> tuple[Calendar, Calendar, Calendar]:

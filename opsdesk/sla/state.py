@@ -32,7 +32,7 @@ def sla_state(*, incident, now: datetime | None = None) -> SlaState | None:
         return None
     clock, at = clocks[0]
     level = max(clock.level, clock_level(clock=clock, at=at))
-    paused = clock.name == "resolution" and incident.resolution_paused_at is not None
+    paused = getattr(incident, f"{clock.name}_paused_at") is not None
     colour = ("breached" if level >= BREACHED else "paused" if paused
               else "warning" if level else "ok")
     return SlaState(clock.name, colour, clock_remaining(clock=clock, at=at), clock.due_at)

@@ -10,7 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from opsdesk.accounts.models import Organisation
 from opsdesk.cmdb.models import Service
 from opsdesk.reference.models import PendingReason, Priority
-from opsdesk.sla.models import BusinessCalendar, SlaPolicy
+from opsdesk.sla.models import (
+    PAUSE_STATUS_CHOICES,
+    BusinessCalendar,
+    SlaPolicy,
+    default_resolution_pause_statuses,
+)
 from opsdesk.sla.selectors import calendar_snapshot
 from opsdesk.sla.targets import target_parse, target_text
 
@@ -20,7 +25,8 @@ TARGET_HELP = _("A number and a unit: “15 min”, “4 h”, “1 working day�
                 "working day: 8 h in 5×8, 24 h in 7×24).")
 # Form fields copied to the policy as they are (targets and pause reasons are converted).
 PLAIN_FIELDS = ("name_zh", "name_en", "priority", "service", "organisation",
-                "response_calendar", "resolution_calendar", "warn_first_percent",
+                "response_calendar", "resolution_calendar", "response_pause_statuses",
+                "resolution_pause_statuses", "warn_first_percent",
                 "warn_second_percent", "notify_manager_at_creation",
                 "notify_managers_at_second_warning", "escalate_on_breach",
                 "escalate_to_vendor_on_breach",
@@ -56,6 +62,16 @@ class SlaPolicyForm(forms.Form):
     response_calendar = NamedChoiceField(label=_("Response calendar"), queryset=_calendars())
     resolution_target = forms.CharField(label=_("Resolution target"), help_text=TARGET_HELP)
     resolution_calendar = NamedChoiceField(label=_("Resolution calendar"), queryset=_calendars())
+    response_pause_statuses = forms.TypedMultipleChoiceField(
+        label=_("Statuses that pause the response clock"), required=False, coerce=int,
+        choices=PAUSE_STATUS_CHOICES, widget=forms.CheckboxSelectMultiple, initial=list,
+        help_text=_("Until the first response; none by default."))
+    resolution_pause_statuses = forms.TypedMultipleChoiceField(
+        label=_("Statuses that pause the resolution clock"), required=False, coerce=int,
+        choices=PAUSE_STATUS_CHOICES, widget=forms.CheckboxSelectMultiple,
+        initial=default_resolution_pause_statuses,
+        help_text=_("Pending pauses for any reason; the reasons below pause only for "
+                    "themselves."))
     resolution_pause_reasons = forms.ModelMultipleChoiceField(
         label=_("Pending reasons that pause the resolution clock"), required=False,
         widget=forms.CheckboxSelectMultiple, queryset=PendingReason.objects.all())

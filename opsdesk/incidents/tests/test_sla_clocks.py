@@ -144,3 +144,139 @@ def test_public_reply_by_support_stops_the_response_clock(org):
     assert incident.first_response_at == sh(2025, 3, 10, 9, 30)
     # the next check is now the resolution clock's first warning (4 h), not the response one
     assert before == sh(2025, 3, 10, 10, 0) and incident.sla_next_check_at == sh(2025, 3, 10, 14, 0)
+
+
+# --- Pause rules per policy and per clock ----------------------------------------------------
+
+
+def _pause_rules(code: str = "P3", **fields) -> None:
+    from opsdesk.sla.models import SlaPolicy
+
+    policy = SlaPolicy.objects.get(code=code)
+    for name, value in fields.items():
+        setattr(policy, name, value)
+    policy.save()  # forgets the cached policies
+
+
+def _set_status(incident, status, when, reason: str | None = None):
+    """Change the status as the lifecycle does, without its first-response rule: the lifecycle
+    counts a pend as a first response, so an incident pending before its first response only
+    arises outside it (an import, a future action); the engine must still stop the clock."""
+    from opsdesk.sla.engine import sla_on_transition
+
+    old, incident.status, incident.pending_reason_id = incident.status, status, reason
+    sla_on_transition(incident=incident, action="test", old_status=old, new_status=status,
+                      now=when)
+    incident.save()
+    return Incident.objects.get(pk=incident.pk)
+
+
+def test_the_shipped_policies_keep_todays_pause_rules(org):
+    from opsdesk.sla.models import SlaPolicy
+
+    for policy in SlaPolicy.objects.all():
+        assert policy.response_pause_statuses == []
+        assert policy.resolution_pause_statuses == [40]
+        assert sorted(policy.resolution_pause_reasons.values_list("code", flat=True)) == \
+            ["01", "02"]
+
+
+def test_a_response_clock_that_pauses_while_pending_moves_its_due_date(org):
+    from opsdesk.incidents.choices import Status
+    from opsdesk.sla.state import sla_state
+
+    _pause_rules(response_pause_statuses=[35])
+    incident = logged(org, when=sh(2025, 3, 10, 9, 0))  # Monday; response due 11:00
+    assert incident.response_due_at == sh(2025, 3, 10, 11, 0)
+    incident = _set_status(incident, Status.PENDING, sh(2025, 3, 10, 10, 0), reason="03")
+    assert incident.response_paused_at == sh(2025, 3, 10, 10, 0)
+    assert incident.first_response_at is None
+    # standing still: the tick does not wake for the response clock, the queue shows "paused"
+    state = sla_state(incident=incident, now=sh(2025, 3, 10, 10, 30))
+    assert (state.clock, state.colour, state.remaining_seconds) == ("response", "paused", HOUR)
+    incident = _set_status(incident, Status.IN_PROGRESS, sh(2025, 3, 10, 11, 0))
+    # stood still 10–11: 1 business hour; 1 h was left, so 11–12
+    assert incident.response_paused_at is None
+    assert incident.response_paused_seconds == HOUR
+    assert incident.response_due_at == sh(2025, 3, 10, 12, 0)
+    assert incident.resolution_paused_at is None  # reason 03 does not pause resolution
+    assert incident.resolution_due_at == sh(2025, 3, 10, 18, 0)
+
+
+def test_a_pause_over_lunch_and_night_counts_business_time_only(org):
+    from opsdesk.incidents.choices import Status
+
+    _pause_rules(response_pause_statuses=[35])
+    incident = logged(org, when=sh(2025, 3, 10, 11, 0))  # response due 14:00 (lunch 12–13)
+    assert incident.response_due_at == sh(2025, 3, 10, 14, 0)
+    incident = _set_status(incident, Status.PENDING, sh(2025, 3, 10, 11, 30), reason="03")
+    incident = _set_status(incident, Status.IN_PROGRESS, sh(2025, 3, 11, 9, 30))
+    # stood still Mon 11:30–12, 13–18, Tue 09–09:30 = 6 h; 1 h 30 left: Tue 09:30–11:00
+    assert incident.response_paused_seconds == 6 * HOUR
+    assert incident.response_due_at == sh(2025, 3, 11, 11, 0)
+
+
+def test_a_first_response_while_the_response_clock_stands_still_ends_the_pause(org):
+    from opsdesk.incidents.choices import Status
+    from opsdesk.incidents.services import comment_create
+
+    _pause_rules(response_pause_statuses=[35])
+    incident = logged(org, when=sh(2025, 3, 10, 9, 0))
+    incident = _set_status(incident, Status.PENDING, sh(2025, 3, 10, 10, 0), reason="03")
+    with at(sh(2025, 3, 10, 10, 30)):
+        comment_create(incident=incident, by=org.desk, body="Looking into it")
+    incident = Incident.objects.get(pk=incident.pk)
+    assert incident.first_response_at == sh(2025, 3, 10, 10, 30)
+    assert incident.response_paused_at is None and incident.response_paused_seconds == 1800
+    assert incident.response_due_at == sh(2025, 3, 10, 11, 30)
+    assert incident.first_response_at < incident.response_due_at  # met
+
+
+def test_by_default_the_response_clock_runs_while_pending(org):
+    from opsdesk.incidents.choices import Status
+
+    incident = logged(org, when=sh(2025, 3, 10, 9, 0))
+    incident = _set_status(incident, Status.PENDING, sh(2025, 3, 10, 10, 0), reason="01")
+    assert incident.response_paused_at is None
+    assert incident.resolution_paused_at == sh(2025, 3, 10, 10, 0)  # 01 pauses resolution
+    incident = _set_status(incident, Status.IN_PROGRESS, sh(2025, 3, 10, 11, 0))
+    assert incident.response_due_at == sh(2025, 3, 10, 11, 0)
+    # resolution stood still 10–11: due Mon 18:00 moves to Tue 10:00
+    assert incident.resolution_due_at == sh(2025, 3, 11, 10, 0)
+
+
+def test_pending_for_any_reason_pauses_resolution_when_the_policy_says_so(org):
+    _pause_rules(resolution_pause_statuses=[35, 40])
+    incident = logged(org, when=sh(2025, 3, 10, 9, 0))
+    incident = act(incident, "start", org, sh(2025, 3, 10, 10, 0))
+    incident = pend(incident, org, sh(2025, 3, 10, 11, 0), reason="03")  # not a named reason
+    assert incident.resolution_paused_at == sh(2025, 3, 10, 11, 0)
+    incident = act(incident, "resume", org, sh(2025, 3, 10, 14, 0))
+    # stood still 11–12, 13–14 = 2 h; 6 h were left: 14–18, Tue 09–11
+    assert incident.resolution_paused_seconds == 2 * HOUR
+    assert incident.resolution_due_at == sh(2025, 3, 11, 11, 0)
+
+
+def test_a_resolution_clock_that_does_not_pause_while_resolved_runs_on(org):
+    _pause_rules(resolution_pause_statuses=[])
+    incident = logged(org, when=sh(2025, 3, 10, 9, 0))  # resolution due Mon 18:00
+    incident = act(incident, "start", org, sh(2025, 3, 10, 10, 0))
+    incident = resolve(incident, org, sh(2025, 3, 10, 11, 0))
+    assert incident.resolution_paused_at is None
+    # the tick wakes for it: 50 % of 8 h from 09:00 is 09–12, 13–14
+    assert incident.sla_next_check_at == sh(2025, 3, 10, 14, 0)
+    incident = act(incident, "reopen", org, sh(2025, 3, 11, 9, 0), reason="Back again")
+    assert incident.resolution_due_at == sh(2025, 3, 10, 18, 0)  # nothing was kept back
+    assert incident.resolution_paused_seconds == 0
+
+
+def test_a_pending_pause_survives_resolving_and_ends_at_the_reopen(org):
+    incident = logged(org, when=sh(2025, 3, 10, 9, 0))
+    incident = act(incident, "start", org, sh(2025, 3, 10, 10, 0))
+    incident = pend(incident, org, sh(2025, 3, 10, 11, 0))  # 01: awaiting the user
+    incident = resolve(incident, org, sh(2025, 3, 10, 14, 0))
+    assert incident.resolution_paused_at == sh(2025, 3, 10, 11, 0)
+    incident = act(incident, "reopen", org, sh(2025, 3, 11, 9, 0), reason="Back again")
+    # stood still Mon 11–12, 13–18 = 6 h; 6 h were left from Tue 09:00: 09–12, 13–16
+    assert incident.resolution_paused_seconds == 6 * HOUR
+    assert incident.resolution_due_at == sh(2025, 3, 11, 16, 0)

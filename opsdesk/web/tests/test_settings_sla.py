@@ -119,6 +119,8 @@ def test_a_working_day_on_7x24_is_24_hours(org):
     ({"warn_first_percent": "90", "warn_second_percent": "80"}, "warn_second_percent"),
     ({"priority": "9"}, "priority"),
     ({"code": "P3"}, "code"),
+    ({"response_pause_statuses": ["30"]}, "response_pause_statuses"),
+    ({"resolution_pause_statuses": ["50"]}, "resolution_pause_statuses"),
 ])
 def test_bad_input_is_422_and_saves_nothing(org, values, field):
     before = SlaPolicy.objects.count()
@@ -256,3 +258,47 @@ def test_sla_history_reads_as_sentences_and_requesters_see_only_auto_close(org):
     for internal in ("SLA breached", "SLA warning", "Escalated to the incident managers",
                      "Floor down", "Priority lowered near a breach"):
         assert internal not in mine, internal
+
+
+def _checkbox(page: str, name: str, value: int) -> str:
+    return re.search(rf'<input[^>]*name="{name}" value="{value}"[^>]*>', page).group(0)
+
+
+def test_the_pause_statuses_are_checkboxes_saved_and_shown_per_clock(org):
+    owner = browser(org.owner)
+    form = owner.get("/settings/sla/P3/").content.decode()
+    assert "Statuses that pause the response clock" in form
+    assert "checked" not in _checkbox(form, "response_pause_statuses", 35)
+    assert "checked" in _checkbox(form, "resolution_pause_statuses", 40)
+    assert "checked" in _checkbox(owner.get("/settings/sla/new/").content.decode(),
+                                  "resolution_pause_statuses", 40)  # the default
+    response = owner.post("/settings/sla/P3/", edit_post(
+        "P3", response_pause_statuses=["35"], resolution_pause_statuses=["35", "40"]))
+    assert response.status_code == 302
+    policy = SlaPolicy.objects.get(code="P3")
+    assert policy.response_pause_statuses == [35]
+    assert policy.resolution_pause_statuses == [35, 40]
+    form = owner.get("/settings/sla/P3/").content.decode()
+    assert "checked" in _checkbox(form, "response_pause_statuses", 35)
+    assert "checked" in _checkbox(form, "resolution_pause_statuses", 35)
+    page = owner.get("/settings/sla/").content.decode()
+    row = re.search(r'href="/settings/sla/P3/".*?</tr>', page, re.DOTALL).group(0)
+    assert re.search(r"Response:\s*pending \(any reason\)</li>", row)
+    assert re.search(r"Resolution:\s*pending \(any reason\), resolved, ", row)
+    other = re.search(r'href="/settings/sla/P4/".*?</tr>', page, re.DOTALL).group(0)
+    assert re.search(r'Response:\s*<span class="muted">never</span>', other)
+    assert re.search(r"Resolution:\s*resolved, ", other)
+    assert owner.post("/settings/sla/P3/", edit_post(
+        "P3", response_pause_statuses=None, resolution_pause_statuses=None)).status_code == 302
+    policy = SlaPolicy.objects.get(code="P3")
+    assert policy.response_pause_statuses == [] and policy.resolution_pause_statuses == []
+
+
+def test_a_policy_refuses_pause_statuses_outside_the_fixed_set(org):
+    from django.core.exceptions import ValidationError
+
+    policy = SlaPolicy.objects.get(code="P3")
+    for bad in ([30], [40, 40], "40", [True], [None]):
+        policy.response_pause_statuses = bad
+        with pytest.raises(ValidationError):
+            policy.full_clean(validate_unique=False)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from opsdesk.core.exceptions import InvalidInput
 from opsdesk.reference.models import PendingReason
 from opsdesk.sla import policies
-from opsdesk.sla.models import SlaPolicy
+from opsdesk.sla.models import PAUSE_STATUS_CHOICES, SlaPolicy
 from opsdesk.sla.selectors import calendar_snapshot
 from opsdesk.sla.targets import target_text
 
@@ -31,6 +31,8 @@ def sla_policies(request):
     for row in rows:
         row.response_text = _target(row.response_seconds, row.response_calendar_id)
         row.resolution_text = _target(row.resolution_seconds, row.resolution_calendar_id)
+        row.response_pause_labels = _pause_labels(row.response_pause_statuses)
+        row.resolution_pause_labels = _pause_labels(row.resolution_pause_statuses)
     return render(request, "web/settings/sla.html", {"policies": rows})
 
 
@@ -72,6 +74,11 @@ def _save(form: SlaPolicyForm, policy: SlaPolicy | None) -> SlaPolicy:
                                       data=form.policy_values(), pause_reasons=reasons)
     return policies.policy_update(policy=policy, data=form.policy_values(),
                                   pause_reasons=reasons)
+
+
+def _pause_labels(statuses) -> list[str]:
+    """The names of the pausing statuses, in the form's order."""
+    return [str(label) for value, label in PAUSE_STATUS_CHOICES if value in (statuses or ())]
 
 
 def _target(seconds: int, calendar_code: str) -> str:
