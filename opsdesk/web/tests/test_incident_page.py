@@ -7,7 +7,7 @@ the page's query count does not grow with its history.
 """
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -366,8 +366,11 @@ def test_saving_the_edit_form_unchanged_records_nothing(org):
 # --- 7. Time zones ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York"])
-def test_times_are_shown_in_the_active_time_zone(org, settings, zone):
+def test_times_are_shown_in_the_active_time_zone(org, settings, zone, time_machine):
     settings.TIME_ZONE = zone
+    # A fixed instant: at some wall-clock times an SLA due date shown in local time happened
+    # to read like the registration time in UTC.
+    time_machine.move_to(datetime(2025, 3, 10, 1, 13, tzinfo=UTC), tick=False)
     incident = incident_factory(by=org.desk, requester=org.requester)
     local = incident.registered_at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
     utc = incident.registered_at.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M")
