@@ -188,16 +188,6 @@ def environment() -> str:
             f"{IncidentEvent.objects.count():,} history events")
 
 
-def format_memory(rows) -> str:
-    lines = [f"  {role:<16} pid {pid:>7}  RSS {rss / 1024:7.1f} MiB  peak {peak / 1024:7.1f} MiB"
-             f"  PSS {pss / 1024:7.1f} MiB" for role, pid, rss, peak, pss in rows]
-    rss_total = sum(row[2] for row in rows) / 1024
-    pss_total = sum(row[4] for row in rows) / 1024
-    return "\n".join(["server memory:", *lines,
-                      f"  total RSS {rss_total:.1f} MiB (shared pages counted in every process)",
-                      f"  total PSS {pss_total:.1f} MiB (what the server takes; target < 250)"])
-
-
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.tiny:
@@ -210,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.db import connections
 
     from bench.fixtures import fixtures_prepare, fixtures_release
-    from bench.server import Server
+    from bench.server import Server, bench_run
 
     print(environment(), flush=True)
     fx = fixtures_prepare()
@@ -218,29 +208,25 @@ def main(argv: list[str] | None = None) -> None:
     server = None if args.url else Server(workers=args.workers, threads=args.threads,
                                           db_worker=not args.no_db_worker,
                                           access_log=args.access_log, app=args.app)
-    try:
-        if server:
-            server.__enter__()
-            server.wait_ready(fx.desk_token)
-            print(f"server: gunicorn {args.app} (gthread, {args.workers} workers x "
-                  f"{args.threads} threads) at {server.url}", flush=True)
-        results = run_all(
-            base_url=args.url or server.url, fx=fx, create_clients=args.create_clients,
+    results = []
+
+    def measure(base_url, cpu_meter):
+        results.extend(run_all(
+            base_url=base_url, fx=fx, create_clients=args.create_clients,
             read_clients=[int(n) for n in args.read_clients.split(",")], seconds=args.seconds,
             create_seconds=args.create_seconds, max_requests=args.max_requests,
             warmup=args.warmup, skip_create=args.skip_create, only=args.only,
-            cpu_meter=server.cpu_meter if server else None)
-        print(format_table(results, markdown=args.markdown))
-        for result in results:
-            if result.first_error:
-                print(f"first error in {result.name!r}: {result.first_error}")
-        if server:
-            print(format_memory(server.memory()))
+            cpu_meter=cpu_meter))
+        return results
+
+    try:
+        bench_run(url=args.url, server=server, token=fx.desk_token,
+                  label=f"gunicorn {args.app} (gthread, {args.workers} workers x "
+                        f"{args.threads} threads)",
+                  measure=measure, report=lambda r: format_table(r, markdown=args.markdown))
         if args.json:
             Path(args.json).write_text(json.dumps([r.as_dict() for r in results], indent=2))
     finally:
-        if server:
-            server.__exit__(None, None, None)
         fixtures_release(fx)
 
 

@@ -219,3 +219,34 @@ def _rss(pid: int) -> tuple[int, int]:
     except OSError:
         pass
     return values.get("VmRSS", 0), values.get("VmHWM", 0)
+
+
+def bench_run(*, url: str | None, server: "Server | None", token: str, label: str, measure,
+              report) -> None:
+    """Start `server` unless `url` names one that runs, call measure(base_url, cpu_meter),
+    print report(results), each scenario's first error and the server's memory; stop it."""
+    try:
+        if server:
+            server.__enter__()
+            server.wait_ready(token)
+            print(f"server: {label} at {server.url}", flush=True)
+        results = measure(url or server.url, server.cpu_meter if server else None)
+        print(report(results))
+        for result in results:
+            if result.first_error:
+                print(f"first error in {result.name!r}: {result.first_error[:300]}")
+        if server:
+            print(format_memory(server.memory()))
+    finally:
+        if server:
+            server.__exit__(None, None, None)
+
+
+def format_memory(rows) -> str:
+    lines = [f"  {role:<16} pid {pid:>7}  RSS {rss / 1024:7.1f} MiB  peak {peak / 1024:7.1f} MiB"
+             f"  PSS {pss / 1024:7.1f} MiB" for role, pid, rss, peak, pss in rows]
+    rss_total = sum(row[2] for row in rows) / 1024
+    pss_total = sum(row[4] for row in rows) / 1024
+    return "\n".join(["server memory:", *lines,
+                      f"  total RSS {rss_total:.1f} MiB (shared pages counted in every process)",
+                      f"  total PSS {pss_total:.1f} MiB (what the server takes; target < 250)"])

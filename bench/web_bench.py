@@ -125,9 +125,9 @@ def main(argv: list[str] | None = None) -> None:
     django.setup()
     from django.db import connections
 
-    from bench.api_bench import environment, format_memory
+    from bench.api_bench import environment
     from bench.fixtures import fixtures_prepare, fixtures_release
-    from bench.server import Server
+    from bench.server import Server, bench_run
 
     print(environment(), flush=True)
     fx = fixtures_prepare()
@@ -136,24 +136,14 @@ def main(argv: list[str] | None = None) -> None:
     server = None if args.url else Server(workers=args.workers, threads=args.threads,
                                           db_worker=False, access_log=False)
     try:
-        if server:
-            server.__enter__()
-            server.wait_ready(fx.desk_token)
-            print(f"server: gunicorn (gthread, {args.workers} workers x {args.threads} threads) "
-                  f"at {server.url}", flush=True)
-        results = run_pages(base_url=args.url or server.url, fx=fx, cookies=cookies,
-                            seconds=args.seconds, max_requests=args.max_requests,
-                            warmup=args.warmup, only=args.only,
-                            cpu_meter=server.cpu_meter if server else None)
-        print(format_table(results, markdown=args.markdown))
-        for result in results:
-            if result.first_error:
-                print(f"first error in {result.name!r}: {result.first_error[:200]}")
-        if server:
-            print(format_memory(server.memory()))
+        bench_run(url=args.url, server=server, token=fx.desk_token,
+                  label=f"gunicorn (gthread, {args.workers} workers x {args.threads} threads)",
+                  measure=lambda base_url, cpu_meter: run_pages(
+                      base_url=base_url, fx=fx, cookies=cookies, seconds=args.seconds,
+                      max_requests=args.max_requests, warmup=args.warmup, only=args.only,
+                      cpu_meter=cpu_meter),
+                  report=lambda r: format_table(r, markdown=args.markdown))
     finally:
-        if server:
-            server.__exit__(None, None, None)
         fixtures_release(fx)
         for user in made:
             user.delete()
