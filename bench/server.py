@@ -70,9 +70,13 @@ class Server:
 
     def wait_ready(self, token: str, timeout: float = 60.0) -> None:
         """Poll a cheap API call until it answers 200; fail with the server's log otherwise."""
+        self.wait_ready_url("/api/v1/incidents?limit=1", token=token, timeout=timeout)
+
+    def wait_ready_url(self, path: str, *, token: str = "", timeout: float = 60.0) -> None:
+        """Poll path until it answers 200; fail with the server's log otherwise."""
         deadline = time.monotonic() + timeout
-        request = urllib.request.Request(f"{self.url}/api/v1/incidents?limit=1",
-                                         headers={"Authorization": f"Bearer {token}"})
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        request = urllib.request.Request(f"{self.url}{path}", headers=headers)
         while time.monotonic() < deadline:
             if self.processes["gunicorn"].poll() is not None:
                 break

@@ -52,6 +52,16 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+# Secrets kept in the database (notification endpoint secrets, mailbox passwords) are encrypted
+# with Fernet (opsdesk/core/crypto.py). OPSDESK_ENCRYPTION_KEYS: comma-separated Fernet keys;
+# make one with `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key()
+# .decode())"`. The first key encrypts and every key decrypts: to rotate, put a new key first,
+# run `manage.py opsdesk_rotate_secrets`, then remove the old key. Empty: a key derived from
+# SECRET_KEY with HKDF-SHA256 encrypts, so changing SECRET_KEY without moving its old value to
+# SECRET_KEY_FALLBACKS makes the stored secrets unreadable; production should set this knob.
+OPSDESK_ENCRYPTION_KEYS = env_list("OPSDESK_ENCRYPTION_KEYS")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -77,6 +87,7 @@ INSTALLED_APPS = [
     "opsdesk.api",
     "opsdesk.web",
     "opsdesk.notifications",
+    "opsdesk.intake",
 ]
 
 MIDDLEWARE = [

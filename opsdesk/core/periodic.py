@@ -1,7 +1,9 @@
 """The periodic work of opsdesk: django-tasks has no scheduler, so this loop enqueues it.
 
-Every 30 s: the SLA tick (warnings, breaches, escalation, auto-close) and a notification
-pass (retries that fell due, deliveries whose worker died mid-send). Every hour: finished task
+Every 30 s: the SLA tick (warnings, breaches, escalation, auto-close), a notification
+pass (retries that fell due, deliveries whose worker died mid-send) and the mailbox poll (each
+mailbox is polled when its own interval has passed) and a sweep of alert payloads left
+pending by a lost task. Every hour: finished task
 results older than a day are pruned, so the task table does not grow by thousands of rows a day.
 `opsdesk up` runs the loop in a daemon thread; `manage.py sla_scheduler` runs it as a process.
 Several loops are harmless: every task here is idempotent and safe with several workers.
@@ -30,10 +32,13 @@ def task_results_prune(min_age_days: int = 1) -> None:
 
 def periodic_tasks(round_number: int) -> list:
     """The tasks due in this round of the loop (round 0 runs everything)."""
+    from opsdesk.intake.tasks import mailboxes_poll
+    from opsdesk.intake.tasks_alerts import alert_payloads_sweep_task
     from opsdesk.notifications.tasks import deliveries_send
     from opsdesk.sla.tasks import sla_tick
 
-    due = [sla_tick, deliveries_send]
+    due = [sla_tick, deliveries_send, mailboxes_poll,  # each mailbox keeps its own interval
+           alert_payloads_sweep_task]  # alert payloads a lost task left pending
     if round_number % PRUNE_EVERY == 0:
         due.append(task_results_prune)
     return due

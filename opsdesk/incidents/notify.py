@@ -54,11 +54,12 @@ class Recipient:
     user: User | None = None
 
 
-def notify_created(*, incident, by, channel: str) -> None:
+def notify_created(*, incident, by, channel: str, acknowledge: bool = True) -> None:
     """Acknowledge a new incident to its requester and tell the group it went to."""
     reported_by_mail = channel == Channel.EMAIL
-    _email(incident=incident, by=None if reported_by_mail else by, kind=Kind.CREATED,
-           event_key="created", recipients=_requester(incident))
+    if acknowledge:
+        _email(incident=incident, by=None if reported_by_mail else by, kind=Kind.CREATED,
+               event_key="created", recipients=_requester(incident))
     if incident.assignment_group_id:
         notify_assigned(incident=incident, by=by, event_key="created")
     if incident.hierarchical_escalation_count:  # the policy escalated at creation (P1)

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opsdesk.core.fields import EncryptedTextField
 from opsdesk.core.models import BilingualNamed, TimeStampedModel
 
 from .choices import Channel, DeliveryStatus, EndpointKind
@@ -22,12 +23,13 @@ class Endpoint(BilingualNamed, TimeStampedModel):
 
     `secret` is the HMAC key of a generic webhook, or the signing secret of a DingTalk
     (加签, "SEC…") or Feishu (签名校验) robot; WeCom robots have none (the key is in the URL).
-    The admin never shows it again after saving, only `secret_hint`.
+    It is encrypted at rest (core/fields.py). The admin never shows it again after saving,
+    only `secret_hint`.
     """
 
     kind = models.CharField(_("kind"), max_length=16, choices=EndpointKind.choices)
     url = models.URLField(_("URL"), max_length=1000)
-    secret = models.CharField(_("secret"), max_length=500, blank=True)
+    secret = EncryptedTextField(_("secret"), max_length=500, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -47,6 +49,7 @@ class Delivery(models.Model):
     `next_attempt_at` is when the sender may take it next; while SENDING it is the end of the
     sender's lease. `thread_root` is set on the first email of a thread to one address (a digest
     of thread key and address, unique), whose Message-ID is then the thread's stable one.
+    `rate_counted_at` is when a request for it last went out to a rate-limited robot.
     """
 
     idempotency_key = models.CharField(_("idempotency key"), max_length=255, unique=True)
@@ -69,13 +72,18 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    rate_counted_at = models.DateTimeField(
+        _("last request to a rate-limited robot at"), null=True, blank=True,
+        help_text=_("Group robots take only so many messages a minute; these times are what "
+                    "is counted, and a message over the limit waits."))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="notif_delivery_due")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="notif_delivery_due"),
+                   models.Index(fields=["endpoint", "rate_counted_at"], name="notif_delivery_rate")]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(channel=Channel.EMAIL, endpoint__isnull=True) & ~Q(email=""))

@@ -15,6 +15,11 @@ Several workers may run this at once, on several machines:
   they are due again and another pass sends them. Nothing is lost, but a message the remote
   side accepted just before the kill goes out twice; email keeps its Message-ID and webhooks
   their delivery id for that case, so receivers can drop the copy.
+- **Rate limits.** A group robot's request first takes a slot of its vendor's limit
+  (ratelimit.py, counted under the endpoint's row lock, so it holds across workers). A delivery
+  with no free slot, or one the robot answers with "too fast", is *deferred*: it goes back to
+  waiting until the window frees, and the attempt it had claimed is given back. A deferral is
+  never a failure, so it never brings a delivery nearer to dead.
 - **Failure** waits RETRY_DELAYS (±20 % jitter, so a recovered channel is not hit by every
   retry at once) and becomes `dead` after MAX_ATTEMPTS or on a permanent error.
 """
@@ -28,9 +33,10 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .channels import SENDERS, SendError
+from .channels import SENDERS, RateLimited, SendError
 from .choices import DUE_STATUSES, DeliveryStatus
 from .models import Delivery
+from .ratelimit import VENDOR_PENALTY, rate_slot_take
 
 logger = logging.getLogger(__name__)
 
@@ -44,37 +50,40 @@ LEASE = timedelta(minutes=10)
 LEASE_MARGIN = timedelta(minutes=2)
 BATCH = 10
 ERROR_MAX = 2000
+DEFERRED = "deferred"  # delivery_send's answer for a delivery put off by a rate limit
+OUTCOMES = {DeliveryStatus.SENT: "sent", DeliveryStatus.RETRYING: "retrying",
+            DEFERRED: "deferred"}
 
 
 @dataclass
 class SendReport:
-    """What one pass did: counts per outcome, and the earliest retry it scheduled."""
+    """What one pass did: counts per outcome, and the earliest retry or deferral it scheduled."""
 
     sent: int = 0
     retrying: int = 0
     dead: int = 0
     skipped: int = 0
+    deferred: int = 0
     next_retry_at: datetime | None = field(default=None)
 
     @property
     def taken(self) -> int:
-        return self.sent + self.retrying + self.dead + self.skipped
+        return self.sent + self.retrying + self.dead + self.skipped + self.deferred
 
     def add(self, delivery: Delivery, status: str | None) -> None:
         """Count one delivery's outcome (None: left for its lease to run out)."""
         if status is None:
             self.skipped += 1
             return
-        name = {DeliveryStatus.SENT: "sent", DeliveryStatus.RETRYING: "retrying"}.get(
-            status, "dead")
+        name = OUTCOMES.get(status, "dead")
         setattr(self, name, getattr(self, name) + 1)
-        if status == DeliveryStatus.RETRYING and (
+        if name in ("retrying", "deferred") and (
                 self.next_retry_at is None or delivery.next_attempt_at < self.next_retry_at):
             self.next_retry_at = delivery.next_attempt_at
 
     def as_dict(self) -> dict:
         return {"sent": self.sent, "retrying": self.retrying, "dead": self.dead,
-                "skipped": self.skipped}
+                "skipped": self.skipped, "deferred": self.deferred}
 
 
 def retry_delay(*, attempt: int, rng: random.Random | None = None) -> timedelta:
@@ -122,7 +131,8 @@ def _locked(queryset):
 def delivery_send(*, delivery: Delivery) -> str | None:
     """Send one claimed delivery once and record the outcome; returns the new status.
 
-    Returns None, sending nothing, when the claim's lease is too close to its end.
+    Returns None, sending nothing, when the claim's lease is too close to its end, and DEFERRED
+    when the robot's rate limit puts it off.
     """
     if timezone.now() >= delivery.next_attempt_at - LEASE_MARGIN:
         return None
@@ -132,6 +142,8 @@ def delivery_send(*, delivery: Delivery) -> str | None:
     if delivery.endpoint_id and not delivery.endpoint.is_active:
         return _record_failure(delivery, SendError("the endpoint is switched off",
                                                    permanent=True))
+    if (until := rate_slot_take(delivery=delivery, now=timezone.now())) is not None:
+        return _defer(delivery, until=until)
     return _send_and_record(delivery)
 
 
@@ -139,6 +151,9 @@ def _send_and_record(delivery: Delivery) -> str:
     try:
         SENDERS[delivery.channel](delivery)
     except SendError as exc:
+        if isinstance(exc, RateLimited) and delivery.channel in VENDOR_PENALTY:
+            logger.info("delivery %s: %s", delivery.pk, exc)
+            return _defer(delivery, until=timezone.now() + VENDOR_PENALTY[delivery.channel])
         return _record_failure(delivery, exc)
     except Exception as exc:  # a sender's bug must not leave the row SENDING until the lease
         logger.exception("delivery %s: unexpected error in the %s sender", delivery.pk,
@@ -158,6 +173,13 @@ def _record_failure(delivery: Delivery, error: SendError) -> str:
     return _record(delivery, status=DeliveryStatus.RETRYING,
                    next_attempt_at=now + retry_delay(attempt=delivery.attempts),
                    last_error=str(error)[:ERROR_MAX])
+
+
+def _defer(delivery: Delivery, *, until: datetime) -> str:
+    """Put the delivery back to wait until `until`, giving back the attempt it had claimed."""
+    status = DeliveryStatus.PENDING if delivery.attempts <= 1 else DeliveryStatus.RETRYING
+    _record(delivery, status=status, attempts=delivery.attempts - 1, next_attempt_at=until)
+    return DEFERRED
 
 
 def _record(delivery: Delivery, **values) -> str:

@@ -6,8 +6,11 @@ starting with # are skipped. UTF-8 (with or without BOM) or GB18030, as Excel sa
 
 iCalendar (.ics): every all-day VEVENT is a holiday on each of its dates (DTEND is exclusive),
 unless its SUMMARY says it is worked (上班, 补班, "working day", "workday"): then it is a
-make-up working day. Events with a time of day are not days and are skipped; repeating events
-(RRULE) are refused, since their dates would have to be guessed.
+make-up working day. Events with a time of day are not days and are skipped. A repeating event
+(RRULE, RDATE, EXDATE; a changed occurrence with RECURRENCE-ID) is expanded with
+recurring-ical-events within RECURRENCE_YEARS years either side of today's year: a yearly
+holiday "since 1990, for ever" then gives the dates that matter to SLA clocks, not an endless
+list. A repeating event with no occurrence in that window counts as skipped.
 """
 
 import csv
@@ -15,9 +18,11 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 MAX_DAYS_PER_EVENT = 366
+RECURRENCE_YEARS = 2
 WORKDAY_WORDS = ("上班", "补班", "working day", "workday", "make-up day")
 KINDS = {"holiday": "holiday", "休": "holiday", "workday": "workday", "班": "workday"}
 
@@ -57,8 +62,11 @@ def parse_csv(data: bytes) -> Parsed:
     return Parsed(days, errors)
 
 
-def parse_ics(data: bytes) -> Parsed:
-    """Days from an iCalendar file; each wrong event is an error named by its position."""
+def parse_ics(data: bytes, *, today: date | None = None) -> Parsed:
+    """Days from an iCalendar file; each wrong event is an error named by its position.
+
+    Repeating events are expanded within recurrence_window(today) (default: the local date).
+    """
     import icalendar
 
     try:
@@ -66,17 +74,26 @@ def parse_ics(data: bytes) -> Parsed:
     except ValueError as error:
         return Parsed([], {"file": _("This is not an iCalendar file: %(error)s") % {
             "error": error}})
+    events = calendar.walk("VEVENT")
+    window = recurrence_window(today or timezone.localdate())
     days, errors, skipped = [], {}, 0
-    for number, event in enumerate(calendar.walk("VEVENT"), start=1):
-        where = f"event {number}"
+    for number, event in enumerate(events, start=1):
+        if _belongs_to_series(event, events):
+            continue  # a changed occurrence: expanded with its repeating event
         try:
-            found = _ics_days(event, where)
+            found = _ics_days(event, f"event {number}", events, window)
         except ValueError as error:
-            errors[where] = str(error)
+            errors[f"event {number}"] = str(error)
             continue
         skipped += not found
         days += found
     return Parsed(days, errors, skipped)
+
+
+def recurrence_window(today: date) -> tuple[date, date]:
+    """The dates repeating events are expanded over: Jan 1 two years back to Dec 31 two ahead."""
+    return (date(today.year - RECURRENCE_YEARS, 1, 1),
+            date(today.year + RECURRENCE_YEARS + 1, 1, 1))  # the end is exclusive
 
 
 def _decode(data: bytes) -> str:
@@ -106,21 +123,55 @@ def _iso_date(text: str) -> date:
         raise ValueError(_("“%(text)s” is not a date like 2025-10-01.") % {"text": text}) from None
 
 
-def _ics_days(event, where: str) -> list[ParsedDay]:
-    """The event's dates; [] for an event with a time of day."""
+def _ics_days(event, where: str, events, window: tuple[date, date]) -> list[ParsedDay]:
+    """The event's dates, every occurrence's if it repeats; [] for an event with a time of day."""
     start = event.get("DTSTART")
     if start is None:
         raise ValueError(_("The event has no start date (DTSTART)."))
     if isinstance(start.dt, datetime):
         return []
-    if event.get("RRULE") is not None:
-        raise ValueError(_("The event repeats (RRULE): list each date as its own event."))
-    count = _ics_day_count(event, start.dt)
+    if not _repeats(event):
+        return _event_days(event, start.dt, where)
+    return [day for occurrence in _occurrences(event, events, window)
+            for day in _event_days(occurrence, occurrence["DTSTART"].dt, where)]
+
+
+def _event_days(event, start: date, where: str) -> list[ParsedDay]:
+    """The days of one (occurrence of an) all-day event, named by its SUMMARY."""
+    count = _ics_day_count(event, start)
     summary = str(event.get("SUMMARY") or "").strip()
     kind = "workday" if any(w in summary.lower() for w in WORKDAY_WORDS) else "holiday"
     name = (summary or _default_name(kind))[:200]
-    return [ParsedDay(start.dt + timedelta(days=offset), kind, name, name, where)
+    return [ParsedDay(start + timedelta(days=offset), kind, name, name, where)
             for offset in range(count)]
+
+
+def _repeats(event) -> bool:
+    return event.get("RRULE") is not None or event.get("RDATE") is not None
+
+
+def _belongs_to_series(event, events) -> bool:
+    """A changed occurrence (RECURRENCE-ID) whose repeating event is in the same file."""
+    uid = event.get("UID")
+    return event.get("RECURRENCE-ID") is not None and any(
+        other.get("UID") == uid and _repeats(other) for other in events if other is not event)
+
+
+def _occurrences(event, events, window: tuple[date, date]) -> list:
+    """The event's occurrences in the window: EXDATEs left out, changed occurrences applied."""
+    import icalendar
+    import recurring_ical_events
+
+    uid, series = event.get("UID"), icalendar.Calendar()
+    for component in events:
+        if component is event or (uid is not None and component.get("UID") == uid
+                                  and component.get("RECURRENCE-ID") is not None):
+            series.add_component(component)
+    try:
+        return list(recurring_ical_events.of(series).between(*window))
+    except ValueError as error:
+        raise ValueError(_("The event's repetition (RRULE) cannot be read: %(error)s") % {
+            "error": error}) from None
 
 
 def _ics_day_count(event, start: date) -> int:

@@ -114,6 +114,13 @@ def policy_match(*, priority_id: int | None, service_id: int | None,
     return best
 
 
+def policy_list(*, active_only: bool = False) -> list[SlaPolicy]:
+    """Policies by priority, then sort order and code (from memory)."""
+    rows = lookups.rows_by_pk(SlaPolicy).values()
+    return sorted((row for row in rows if row.is_active or not active_only),
+                  key=lambda row: (row.priority_id, row.sort_order, row.code))
+
+
 def policy_get(*, code: str | None) -> SlaPolicy | None:
     """The policy with this code from memory (inactive ones too: running clocks keep it)."""
     return lookups.lookup(SlaPolicy, code) if code else None

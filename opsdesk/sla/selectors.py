@@ -4,12 +4,15 @@ import threading
 
 from django.utils.translation import gettext as _
 
+from opsdesk.accounts.roles import Role
 from opsdesk.core import lookups
 from opsdesk.core.exceptions import NotFound
 
 from .clock import Calendar, DayHours
 from .models import BusinessCalendar, CalendarDay, DayKind, WorkingPeriod
 
+# Who may read the SLA settings (policies, calendars) outside the settings pages.
+SLA_READERS = (Role.DESK, Role.MANAGER, Role.PROCESS_OWNER, Role.ADMIN)
 _lock = threading.Lock()
 # code → (the three lookups tables it was built from, the snapshot)
 _snapshots: dict[str, tuple[tuple[dict, dict, dict], Calendar]] = {}
@@ -37,6 +40,11 @@ def calendar_snapshot(*, code: str) -> Calendar:
     with _lock:
         _snapshots[code] = (sources, snapshot)
     return snapshot
+
+
+def may_read_sla(*, user) -> bool:
+    """The desk, incident managers, process owners and administrators read SLA settings."""
+    return bool(user.is_superuser or any(user.has_role(role) for role in SLA_READERS))
 
 
 def calendar_list(*, active_only: bool = True) -> list[BusinessCalendar]:

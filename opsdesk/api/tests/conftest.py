@@ -31,6 +31,9 @@ class ApiClient:
     def patch(self, path, body, **headers):
         return self._send("patch", path, body, **headers)
 
+    def put(self, path, body, **headers):
+        return self._send("put", path, body, **headers)
+
     def delete(self, path):
         return self.client.delete(f"/api/v1{path}")
 

@@ -10,7 +10,10 @@ from opsdesk.core.exceptions import DomainError
 
 from .auth import AUTH
 from .incidents import router as incidents_router
+from .intake import router as intake_router
+from .me import router as me_router
 from .reference import router as reference_router
+from .sla import router as sla_router
 
 api = NinjaAPI(
     title="opsdesk API",
@@ -23,6 +26,9 @@ api = NinjaAPI(
 )
 api.add_router("/incidents", incidents_router, tags=["incidents"])
 api.add_router("/", reference_router, tags=["reference data"])
+api.add_router("/sla", sla_router, tags=["SLA"])
+api.add_router("/me", me_router, tags=["me"])
+api.add_router("/intake", intake_router, tags=["intake"])
 
 
 LOCATION_PARTS = frozenset({"body", "payload", "query", "path", "form", "file", "header"})
@@ -35,8 +41,11 @@ def _error(request, status: int, detail: str, errors: dict | None = None):
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
-    return _error(request, exc.status_code, exc.message,
-                  {k: str(v) for k, v in exc.errors.items()})
+    response = _error(request, exc.status_code, exc.message,
+                      {k: str(v) for k, v in exc.errors.items()})
+    if retry_after := getattr(exc, "retry_after", None):
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)

@@ -10,7 +10,9 @@ from django_tasks_db.models import DBTaskResult
 
 from opsdesk.core.periodic import PRUNE_EVERY, periodic_loop, periodic_tasks
 
-PATHS = {"opsdesk.sla.tasks.sla_tick", "opsdesk.notifications.tasks.deliveries_send"}
+PATHS = {"opsdesk.sla.tasks.sla_tick", "opsdesk.notifications.tasks.deliveries_send",
+         "opsdesk.intake.tasks.mailboxes_poll",
+         "opsdesk.intake.tasks_alerts.alert_payloads_sweep_task"}
 
 
 def test_each_round_runs_the_tick_and_a_notification_pass_and_hourly_the_pruning():
@@ -33,7 +35,7 @@ def test_pruning_forgets_finished_results_older_than_a_day(time_machine):
     time_machine.move_to(timezone.now() - timedelta(days=3))
     periodic_loop(once=True)
     call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", verbosity=0)
-    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 3
+    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == len(PATHS) + 1
     time_machine.move_to(timezone.now() + timedelta(days=3))
     from opsdesk.core.periodic import task_results_prune
 

@@ -161,6 +161,8 @@ def test_the_periodic_loop_enqueues_to_rq_and_the_worker_runs_every_task(
     periodic_loop(once=True)
     assert {r.task.module_path for r in enqueued} == {
         "opsdesk.sla.tasks.sla_tick", "opsdesk.notifications.tasks.deliveries_send",
+        "opsdesk.intake.tasks.mailboxes_poll",
+        "opsdesk.intake.tasks_alerts.alert_payloads_sweep_task",
         "opsdesk.core.periodic.task_results_prune"}
     run_worker()
     assert set(statuses(rq_backend, enqueued).values()) == {"SUCCESSFUL"}

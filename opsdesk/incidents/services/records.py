@@ -48,11 +48,13 @@ def request_digest(payload: dict) -> str:
 
 def incident_create(*, by, data: dict, channel: str = Channel.WEB,
                     idempotency_key: str = "", digest: str = "",
-                    assign: dict | None = None, route: bool = True) -> tuple[Incident, bool]:
+                    assign: dict | None = None, route: bool = True,
+                    acknowledge: bool = True) -> tuple[Incident, bool]:
     """Log a new incident from resolved data, optionally assigning it; return (incident, created).
 
     Without `assign`, the routing rules pick the group (route=False leaves it unassigned: the
-    desk that resolves at first contact keeps the incident).
+    desk that resolves at first contact keeps the incident). acknowledge=False sends the
+    requester no acknowledgement (mail from a list or marked "no automatic replies").
 
     With an idempotency key, a retry of the same request returns the incident the first request
     created (created=False); the key row and the incident commit together, so a concurrent retry
@@ -83,7 +85,8 @@ def incident_create(*, by, data: dict, channel: str = Channel.WEB,
         if idempotency_key:
             IdempotencyKey.objects.filter(user=by, key=idempotency_key).update(incident=incident)
         _number_take(incident)
-        notify.notify_created(incident=incident, by=by, channel=channel)
+        notify.notify_created(incident=incident, by=by, channel=channel,
+                              acknowledge=acknowledge)
     return incident, True
 
 

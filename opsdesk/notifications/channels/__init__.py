@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from ..choices import Channel
 from . import dingtalk, email, feishu, webhook, wecom
-from .base import SendError
+from .base import RateLimited, SendError
 
 SENDERS: dict[str, Callable] = {
     Channel.EMAIL: email.send,
@@ -15,4 +15,4 @@ SENDERS: dict[str, Callable] = {
     Channel.FEISHU: feishu.send,
 }
 
-__all__ = ["SENDERS", "SendError"]
+__all__ = ["SENDERS", "RateLimited", "SendError"]

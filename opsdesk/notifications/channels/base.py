@@ -17,19 +17,28 @@ class SendError(Exception):
         self.permanent = permanent
 
 
+class RateLimited(SendError):
+    """The receiver said we post too fast (HTTP 429, or a robot's own "too fast" errcode)."""
+
+
 def json_bytes(data: dict) -> bytes:
     """Compact UTF-8 JSON (Chinese stays readable, and the bytes are exactly what is signed)."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def post_json(url: str, body: bytes, headers: dict | None = None) -> httpx.Response:
-    """POST the body; a transport error or a non-2xx answer raises SendError (retryable)."""
+    """POST the body; a transport error or a non-2xx answer raises SendError (retryable).
+
+    HTTP 429 raises RateLimited: a robot's delivery then waits instead of failing.
+    """
     all_headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
                    **(headers or {})}
     try:
         response = httpx.post(url, content=body, headers=all_headers, timeout=HTTP_TIMEOUT)
     except httpx.HTTPError as exc:
         raise SendError(f"{type(exc).__name__}: {exc}") from exc
+    if response.status_code == 429:
+        raise RateLimited(f"HTTP 429: {response.text[:500]}")
     if not response.is_success:
         raise SendError(f"HTTP {response.status_code}: {response.text[:500]}")
     return response

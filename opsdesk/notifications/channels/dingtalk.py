@@ -4,15 +4,17 @@ Formats from DingTalk's "自定义机器人发送群消息" / message types page
 (open.dingtalk.com/document/robots/custom-robot-access): {"msgtype": "text", "text":
 {"content": …}} or {"msgtype": "markdown", "markdown": {"title": …, "text": …}}. With 加签, the
 URL (…/robot/send?access_token=…) gets `&timestamp=<ms>&sign=<signing.dingtalk_sign>`. The
-answer is {"errcode": 0, "errmsg": "ok"} on success.
+answer is {"errcode": 0, "errmsg": "ok"} on success, and errcode 130101 ("send too fast")
+past 20 messages a minute, after which the robot refuses everything for 10 minutes.
 """
 
 import time
 
 from ..signing import dingtalk_sign
-from .base import SendError, json_bytes, post_json, response_json, truncate_utf8
+from .base import RateLimited, SendError, json_bytes, post_json, response_json, truncate_utf8
 
 MARKDOWN_MAX_BYTES = 18000  # DingTalk refuses bodies over 20 KB
+TOO_FAST = 130101
 
 
 def message(delivery) -> dict:
@@ -37,5 +39,7 @@ def send(delivery) -> None:
     endpoint = delivery.endpoint
     url = signed_url(endpoint.url, endpoint.secret, timestamp_ms=int(time.time() * 1000))
     answer = response_json(post_json(url, json_bytes(message(delivery))))
+    if answer.get("errcode") == TOO_FAST:
+        raise RateLimited(f"DingTalk errcode {TOO_FAST}: {answer.get('errmsg', '')}")
     if answer.get("errcode") != 0:
         raise SendError(f"DingTalk errcode {answer.get('errcode')}: {answer.get('errmsg', '')}")

@@ -16,4 +16,4 @@ class Command(BaseCommand):
         report = deliveries_send_due(limit=options["limit"])
         self.stdout.write(
             f"sent {report.sent}, failed and waiting {report.retrying}, dead {report.dead}, "
-            f"left for another worker {report.skipped}")
+            f"left for another worker {report.skipped}, deferred by rate limits {report.deferred}")

@@ -1,0 +1,196 @@
+"""An alert storm: 10,000 Alertmanager deliveries from 8 clients, then wait until processed.
+
+    DATABASE_URL=postgres://…/opsdesk_alertbench python bench/alert_storm.py
+        [--alerts 10000] [--fingerprints 300] [--per-group 5] [--clients 8] [--workers 2]
+        [--url http://127.0.0.1:8000]
+
+The storm: F fingerprints in groups of G (one Alertmanager groupKey each). Every fingerprint
+fires again and again (repeat notifications, as Alertmanager sends them), in shuffled order;
+then every alert of one group in three resolves. What must come out is known in advance:
+one incident per group, the fully resolved groups' incidents resolved, every payload stored
+and processed, each alert's deliveries counted once. The script checks all of it and prints
+accept throughput and latency (p50/p95) and processing throughput (alerts per second from
+the first accepted post until the last payload is processed).
+"""
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+if str(BASE_DIR) not in sys.path:
+    sys.path.insert(0, str(BASE_DIR))
+
+# Each run has its own integration, so earlier runs' alerts and incidents never count.
+INTEGRATION = f"alert-storm bench {time.strftime('%Y-%m-%d %H:%M:%S')}"
+
+
+def storm(*, alerts: int, fingerprints: int, per_group: int, rng: random.Random):
+    """(firing bodies, resolving bodies, groups resolved): Alertmanager v4 webhook bodies."""
+    start = datetime.now(timezone.utc) - timedelta(minutes=30)
+    groups = [list(range(g, min(g + per_group, fingerprints)))
+              for g in range(0, fingerprints, per_group)]
+    resolved_groups = [g for n, g in enumerate(groups) if n % 3 == 0]
+    resolving = [fp for g in resolved_groups for fp in g]
+    firing_count = alerts - len(resolving)
+    firing = [_body(fp, per_group, "firing", start) for fp in
+              (n % fingerprints for n in range(firing_count))]
+    rng.shuffle(firing)
+    ended = datetime.now(timezone.utc)
+    return firing, [_body(fp, per_group, "resolved", start, ended) for fp in resolving], \
+        len(groups), len(resolved_groups)
+
+
+def _body(fp: int, per_group: int, status: str, start, ended=None) -> bytes:
+    group = fp // per_group
+    labels = {"alertname": f"StormAlert{group}", "instance": f"host-{fp}:9100",
+              "service": f"svc-{group}", "severity": "warning"}
+    alert = {"status": status, "labels": labels,
+             "annotations": {"summary": f"Storm alert {fp} on host-{fp}"},
+             "startsAt": start.isoformat().replace("+00:00", "Z"),
+             "endsAt": (ended.isoformat().replace("+00:00", "Z") if ended
+                        else "0001-01-01T00:00:00Z"),
+             "generatorURL": f"http://prometheus.local/graph?g0.expr=storm{fp}",
+             "fingerprint": f"storm{fp:05d}"}
+    return json.dumps({
+        "version": "4", "status": status, "receiver": "opsdesk",
+        "groupKey": f'{{}}:{{alertname="StormAlert{group}"}}',
+        "groupLabels": {"alertname": f"StormAlert{group}"}, "commonLabels": labels,
+        "commonAnnotations": {}, "externalURL": "http://alertmanager.local",
+        "alerts": [alert]}).encode()
+
+
+def integration_create() -> str:
+    """This run's integration; returns its token."""
+    from opsdesk.intake.models import AlertIntegration
+
+    integration = AlertIntegration(name=INTEGRATION, kind="alertmanager",
+                                   rate_limit_per_minute=1_000_000, flap_minutes=60)
+    token = integration.token_new()
+    integration.save()
+    return token
+
+
+def post_all(*, url: str, token: str, bodies: list[bytes], clients: int, name: str):
+    from bench.loadgen import run
+
+    path = f"/api/v1/intake/alerts/{token}"
+    return run(name=name, base_url=url, headers={"Content-Type": "application/json"},
+               make=lambda i, _rng: ("POST", path, bodies[i]), clients=clients,
+               seconds=600, max_requests=len(bodies), expect=202)
+
+
+def wait_processed(*, expected: int, timeout: float = 900) -> float:
+    """Seconds until every payload of the bench integration is out of "pending"."""
+    from opsdesk.intake.models import AlertPayload
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pending = AlertPayload.objects.filter(integration__name=INTEGRATION,
+                                              state="pending").count()
+        total = AlertPayload.objects.filter(integration__name=INTEGRATION).count()
+        if total >= expected and pending == 0:
+            return time.monotonic()
+        time.sleep(0.2)
+    raise SystemExit(f"not processed within {timeout:.0f} s: {pending} of {total} pending")
+
+
+def verify(*, posted: int, fingerprints: int, groups: int, resolved_groups: int) -> list[str]:
+    """What a person would check after the storm; each line says what held or what did not."""
+    from django.db.models import Sum
+
+    from opsdesk.incidents.choices import Status
+    from opsdesk.incidents.models import Incident
+    from opsdesk.intake.models import Alert, AlertPayload
+
+    payloads = AlertPayload.objects.filter(integration__name=INTEGRATION)
+    alerts = Alert.objects.filter(integration__name=INTEGRATION)
+    incidents = Incident.objects.filter(pk__in=alerts.values("incident"))
+    checks = [
+        ("payloads stored", payloads.count(), posted),
+        ("payloads processed", payloads.filter(state="processed").count(), posted),
+        ("alerts", alerts.count(), fingerprints),
+        ("deliveries counted", alerts.aggregate(n=Sum("deliveries"))["n"], posted),
+        ("incidents", incidents.count(), groups),
+        ("incidents resolved", incidents.filter(status=Status.RESOLVED).count(), resolved_groups),
+    ]
+    return [f"{'ok ' if got == want else 'BAD'} {what}: {got} (expected {want})"
+            for what, got, want in checks]
+
+
+def extra_workers(count: int) -> list[subprocess.Popen]:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    return [subprocess.Popen([sys.executable, "-m", "opsdesk.cli", "manage", "db_worker",
+                              "--queue-name", "*", "--no-reload"], cwd=BASE_DIR, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+            for _ in range(count)]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--alerts", type=int, default=10_000)
+    parser.add_argument("--fingerprints", type=int, default=300)
+    parser.add_argument("--per-group", type=int, default=5)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2, help="db_worker processes")
+    parser.add_argument("--url", help="a running server (its workers process the payloads)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from bench.server import Server, format_memory
+
+    firing, resolving, groups, resolved = storm(
+        alerts=args.alerts, fingerprints=args.fingerprints, per_group=args.per_group,
+        rng=random.Random(7))
+    token = integration_create()
+    server = None if args.url else Server(db_worker=False)
+    workers = []
+    try:
+        if server:
+            server.__enter__()
+            server.wait_ready_url("/api/v1/openapi.json")
+        workers = extra_workers(args.workers)
+        url = args.url or server.url
+        started = time.monotonic()
+        results = [post_all(url=url, token=token, bodies=firing, clients=args.clients,
+                            name="accept firing"),
+                   post_all(url=url, token=token, bodies=resolving, clients=args.clients,
+                            name="accept resolving")]
+        finished = wait_processed(expected=len(firing) + len(resolving))
+        report(results, processed=len(firing) + len(resolving), seconds=finished - started)
+        if server:
+            print(format_memory(server.memory()))
+    finally:
+        for worker in workers:
+            worker.terminate()
+            worker.wait(timeout=20)
+        if server:
+            server.__exit__(None, None, None)
+    lines = verify(posted=len(firing) + len(resolving), fingerprints=args.fingerprints,
+                   groups=groups, resolved_groups=resolved)
+    print("\n".join(lines))
+    return 1 if any(line.startswith("BAD") for line in lines) else 0
+
+
+def report(results, *, processed: int, seconds: float) -> None:
+    print(f"{'scenario':<18} {'clients':>7} {'posts':>6} {'errors':>6} {'req/s':>8} "
+          f"{'p50 ms':>7} {'p95 ms':>7}")
+    for r in results:
+        print(f"{r.name:<18} {r.clients:>7} {r.count:>6} {r.errors:>6} {r.rate:>8.1f} "
+              f"{r.percentile(50):>7.2f} {r.percentile(95):>7.2f}")
+        if r.first_error:
+            print(f"  first error: {r.first_error[:300]}")
+    print(f"processed {processed} alerts in {seconds:.1f} s: {processed / seconds:.1f} alerts/s "
+          "(from the first post until the last payload was processed)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

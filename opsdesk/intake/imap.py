@@ -1,0 +1,107 @@
+"""IMAP transport of the intake mailboxes, on imap-tools: connect, list, fetch raw, settle.
+
+Messages are read with BODY.PEEK[] (mark_seen=False), so reading alone changes nothing on the
+server; `settle` marks, deletes or moves them, and the caller calls it only after the store has
+committed. TLS certificates are checked against the system's CAs; a private CA can be given
+with the standard SSL_CERT_FILE environment variable. Plain IMAP is refused unless the host
+is this machine, where the password never crosses a network.
+"""
+
+import imaplib
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+from django.utils.translation import gettext as _
+from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage, MailMessageFlags
+from imap_tools.errors import MailboxFlagError
+from imap_tools.mailbox import BaseMailBox
+from imap_tools.utils import check_command_status
+
+from .models import Mailbox
+
+PLAIN_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+FETCH_BATCH = 20          # messages per UID FETCH: bounded memory, few round trips
+TIMEOUT_SECONDS = 30
+
+
+class ImapSettingsError(ValueError):
+    """A mailbox setting that can never work, such as plain IMAP to another machine."""
+
+
+class RawMessage(MailMessage):
+    """A fetched message kept as its exact bytes (imap-tools' own parsing is skipped)."""
+
+    def __init__(self, fetch_data: list) -> None:
+        raw, uid_data, flag_data = self._get_message_data_parts(fetch_data)
+        self.raw, self._raw_uid_data, self._raw_flag_data = raw, uid_data, flag_data
+
+
+def settings_check(mailbox: Mailbox) -> None:
+    """Refuse plain IMAP to any host but this machine (the password would travel in clear),
+    and a move after storing without a folder to move to."""
+    host = mailbox.host.strip().strip("[]").lower()
+    if mailbox.security == Mailbox.Security.PLAIN and host not in PLAIN_HOSTS:
+        raise ImapSettingsError(_(
+            "Plain IMAP sends the password unencrypted, so it is only allowed to localhost "
+            "(127.0.0.1, ::1). Choose TLS or STARTTLS for %(host)s.") % {"host": mailbox.host})
+    if mailbox.after_store == Mailbox.AfterStore.MOVE and not mailbox.move_to_folder.strip():
+        raise ImapSettingsError(_("Name the folder stored mail is moved to."))
+
+
+@contextmanager
+def imap_open(mailbox: Mailbox) -> Iterator[BaseMailBox]:
+    """A logged-in client with the mailbox's folder selected; logs out when the block ends."""
+    settings_check(mailbox)
+    box = _client(mailbox)
+    box.email_message_class = RawMessage
+    box.login(mailbox.username, mailbox.password, initial_folder=mailbox.folder or "INBOX")
+    try:
+        yield box
+    finally:
+        with suppress(OSError, imaplib.IMAP4.error):  # the server may have hung up already
+            box.logout()
+
+
+def _client(mailbox: Mailbox) -> BaseMailBox:
+    host, port = mailbox.host.strip().strip("[]"), mailbox.port
+    if mailbox.security == Mailbox.Security.TLS:
+        return MailBox(host, port, timeout=TIMEOUT_SECONDS, ssl_context=ssl.create_default_context())
+    if mailbox.security == Mailbox.Security.STARTTLS:
+        return MailBoxStartTls(host, port, timeout=TIMEOUT_SECONDS,
+                               ssl_context=ssl.create_default_context())
+    return MailBoxUnencrypted(host, port, timeout=TIMEOUT_SECONDS)
+
+
+def unseen_uids(box: BaseMailBox) -> list[str]:
+    """UIDs of the folder's unseen messages, oldest first."""
+    return sorted(box.uids("UNSEEN"), key=int)
+
+
+def raw_batches(box: BaseMailBox, uids: list[str]) -> Iterator[list[tuple[str, bytes]]]:
+    """(UID, raw bytes) of the messages, FETCH_BATCH at a time, without setting \\Seen."""
+    for start in range(0, len(uids), FETCH_BATCH):
+        chunk = uids[start:start + FETCH_BATCH]
+        yield [(message.uid, message.raw)
+               for message in box.fetch(uid_list=chunk, mark_seen=False, bulk=True)]
+
+
+def folder_ensure(box: BaseMailBox, mailbox: Mailbox) -> None:
+    """Create the folder stored mail is moved to, when the mailbox moves mail and it is missing."""
+    if mailbox.after_store == Mailbox.AfterStore.MOVE and not box.folder.exists(
+            mailbox.move_to_folder):
+        box.folder.create(mailbox.move_to_folder)
+
+
+def settle(box: BaseMailBox, mailbox: Mailbox, uids: list[str]) -> None:
+    """Mark stored messages seen, delete them, or move them, as the mailbox says."""
+    if not uids:
+        return
+    if mailbox.after_store == Mailbox.AfterStore.DELETE:
+        box.delete(uids)
+    elif mailbox.after_store == Mailbox.AfterStore.MOVE:
+        box.move(uids, mailbox.move_to_folder)
+    else:
+        # Not box.flag(): it also expunges, which would purge messages others marked deleted.
+        result = box.client.uid("STORE", ",".join(uids), "+FLAGS", f"({MailMessageFlags.SEEN})")
+        check_command_status(result, MailboxFlagError)

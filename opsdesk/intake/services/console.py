@@ -1,0 +1,186 @@
+"""Changes made on the intake settings pages: integrations, filter rules, silences, mailboxes.
+
+Every service checks all fields before it writes and raises InvalidInput with a message per
+field, so a refused change leaves nothing half-saved.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opsdesk.core.exceptions import InvalidInput
+from opsdesk.reference.models import Impact, Urgency
+
+from ..imap import ImapSettingsError, settings_check
+from ..models import AlertIntegration, AlertRule, Mailbox, Silence
+from ..parsers.generic import DEFAULT_MAPPING
+from .matching import matchers_valid
+
+INTEGRATION_FIELDS = [
+    "name", "kind", "is_active", "default_group", "default_category", "default_service",
+    "group_by", "severity_map", "when_resolved", "flap_minutes", "rate_limit_per_minute",
+    "max_payload_kib", "field_mapping", "senders"]
+RULE_FIELDS = ["integration", "position", "action", "matchers", "is_active"]
+SILENCE_FIELDS = ["kind", "integration", "matchers", "starts_at", "ends_at", "comment"]
+MAILBOX_FIELDS = [
+    "name", "address", "host", "port", "security", "username", "password", "folder",
+    "after_store", "move_to_folder", "create_contacts", "alert_integration", "is_active",
+    "poll_seconds", "default_group", "default_category", "default_service"]
+
+
+# ---- alert integrations ------------------------------------------------------------------
+
+def _integration_errors(data: dict) -> dict:
+    errors = {}
+    if message := _severity_map_error(data.get("severity_map")):
+        errors["severity_map"] = message
+    if message := _field_mapping_error(data.get("field_mapping")):
+        errors["field_mapping"] = message
+    return errors
+
+
+def _severity_map_error(value) -> str:
+    """'' when the map is {severity: [impact, urgency]} with levels that exist."""
+    if value in (None, {}):
+        return ""
+    impacts, urgencies = (set(model.objects.values_list("pk", flat=True))
+                          for model in (Impact, Urgency))
+    if not isinstance(value, dict):
+        return _("Write a JSON object, e.g. {\"critical\": [2, 1]}.")
+    for severity, levels in value.items():
+        if not (isinstance(levels, list) and len(levels) == 2
+                and all(isinstance(n, int) and not isinstance(n, bool) for n in levels)):
+            return _("“%(severity)s”: give [impact, urgency] as two whole numbers.") % {
+                "severity": severity}
+        if levels[0] not in impacts or levels[1] not in urgencies:
+            return _("“%(severity)s”: no such impact or urgency level.") % {
+                "severity": severity}
+    return ""
+
+
+def _field_mapping_error(value) -> str:
+    """'' when the mapping is an object naming only fields the generic parser knows."""
+    if value in (None, {}):
+        return ""
+    if not isinstance(value, dict):
+        return _("Write a JSON object, e.g. {\"summary\": \"title\"}.")
+    unknown = sorted(set(value) - set(DEFAULT_MAPPING))
+    if unknown:
+        return _("Unknown fields: %(unknown)s. Known fields: %(known)s.") % {
+            "unknown": ", ".join(unknown), "known": ", ".join(DEFAULT_MAPPING)}
+    return ""
+
+
+@transaction.atomic
+def integration_create(*, data: dict) -> tuple[AlertIntegration, str]:
+    """Add an integration; returns it and its token, which is never readable again."""
+    if errors := _integration_errors(data):
+        raise InvalidInput(errors=errors)
+    integration = AlertIntegration(**{f: data[f] for f in INTEGRATION_FIELDS if f in data})
+    token = integration.token_new()
+    integration.save()
+    return integration, token
+
+
+@transaction.atomic
+def integration_update(*, integration: AlertIntegration, data: dict) -> AlertIntegration:
+    """Change an integration's settings; its token and URL stay the same."""
+    if errors := _integration_errors(data):
+        raise InvalidInput(errors=errors)
+    integration = AlertIntegration.objects.select_for_update().get(pk=integration.pk)
+    for field in INTEGRATION_FIELDS:
+        if field in data:
+            setattr(integration, field, data[field])
+    integration.save()
+    return integration
+
+
+@transaction.atomic
+def integration_token_renew(*, integration: AlertIntegration) -> str:
+    """A new token (so a new URL) at once: the old URL stops working. Returns the token."""
+    integration = AlertIntegration.objects.select_for_update().get(pk=integration.pk)
+    token = integration.token_new()
+    integration.save(update_fields=["token_digest", "token_hint", "updated_at"])
+    return token
+
+
+# ---- filter rules and silences -----------------------------------------------------------
+
+def _matchers_error(matchers) -> dict:
+    message = matchers_valid(matchers)
+    return {"matchers": message} if message else {}
+
+
+def alert_rule_save(*, rule: AlertRule | None, data: dict) -> AlertRule:
+    """Add a filter rule (rule=None) or change one; matchers are [label, operator, value]."""
+    if errors := _matchers_error(data.get("matchers")):
+        raise InvalidInput(errors=errors)
+    rule = rule or AlertRule()
+    for field in RULE_FIELDS:
+        if field in data:
+            setattr(rule, field, data[field])
+    rule.save()
+    return rule
+
+
+def alert_rule_delete(*, rule: AlertRule) -> None:
+    """Remove a filter rule; alerts it already dropped stay dropped."""
+    rule.delete()
+
+
+def _silence_errors(data: dict) -> dict:
+    errors = _matchers_error(data.get("matchers"))
+    starts, ends = data.get("starts_at"), data.get("ends_at")
+    if starts and ends and ends <= starts:
+        errors["ends_at"] = _("The end must come after the start.")
+    if not data.get("matchers") and not data.get("integration"):
+        errors["matchers"] = _("This would silence every alert of every integration: add a "
+                               "matcher or choose an integration.")
+    return errors
+
+
+def silence_save(*, silence: Silence | None, data: dict, by) -> Silence:
+    """Add a silence or maintenance window (silence=None), or change one."""
+    if errors := _silence_errors(data):
+        raise InvalidInput(errors=errors)
+    if silence is None:
+        silence = Silence(created_by=by)
+    for field in SILENCE_FIELDS:
+        if field in data:
+            setattr(silence, field, data[field])
+    silence.save()
+    return silence
+
+
+def silence_expire(*, silence: Silence) -> bool:
+    """End a silence now; False if it had ended already. Alerts firing after this open
+    incidents again."""
+    now = timezone.now()
+    return bool(Silence.objects.filter(pk=silence.pk, ends_at__gt=now).update(
+        ends_at=max(now, silence.starts_at), updated_at=now))
+
+
+def silence_delete(*, silence: Silence) -> None:
+    """Remove a silence from the list altogether."""
+    silence.delete()
+
+
+# ---- mailboxes ---------------------------------------------------------------------------
+
+def mailbox_save(*, mailbox: Mailbox | None, data: dict) -> Mailbox:
+    """Add a mailbox (mailbox=None) or change one; a blank password keeps the saved one."""
+    mailbox = mailbox or Mailbox()
+    data = dict(data)
+    if not data.get("password"):
+        data.pop("password", None)
+    for field in MAILBOX_FIELDS:
+        if field in data:
+            setattr(mailbox, field, data[field])
+    try:
+        settings_check(mailbox)
+    except ImapSettingsError as error:
+        field = "move_to_folder" if mailbox.after_store == Mailbox.AfterStore.MOVE \
+            and not mailbox.move_to_folder.strip() else "security"
+        raise InvalidInput(errors={field: str(error)}) from None
+    mailbox.save()
+    return mailbox

@@ -1,0 +1,218 @@
+"""Accepting alert payloads at once and processing them in the background."""
+
+import json
+import logging
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opsdesk.core.exceptions import DomainError, InvalidInput, NotFound
+
+from ..models import AlertEvent, AlertIntegration, AlertPayload, token_digest
+from ..parsers.types import ParseError
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+BATCH = 200  # payloads per transaction: fewer commits, short enough lock hold
+QUEUED_MARK_SECONDS = 10
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+
+
+class RateLimited(DomainError):
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def integration_for_token(token: str) -> AlertIntegration:
+    """The active integration this URL token belongs to; an unknown token is a 404."""
+    integration = (AlertIntegration.objects.filter(token_digest=token_digest(token or ""),
+                                                   is_active=True).first())
+    if integration is None:
+        logger.warning("Alert posted with an unknown or disabled integration token")
+        raise NotFound(_("No active alert integration has this URL. Copy the URL again from "
+                         "the integration's page."))
+    return integration
+
+
+def rate_check(*, integration: AlertIntegration, now=None) -> None:
+    """Count this request in the integration's one-minute window; over the limit is a 429.
+
+    The counter lives in the cache: shared by every process with Redis (REDIS_URL), per
+    process otherwise.
+    """
+    now = now or timezone.now()
+    window = int(now.timestamp()) // 60
+    key = f"intake:rate:{integration.pk}:{window}"
+    cache.add(key, 0, timeout=120)
+    count = cache.incr(key)
+    if count > integration.rate_limit_per_minute:
+        retry_after = 60 - int(now.timestamp()) % 60
+        raise RateLimited(_("Too many requests for this integration: at most %(limit)d a "
+                            "minute. Retry in %(seconds)d s.") % {
+            "limit": integration.rate_limit_per_minute, "seconds": retry_after},
+            retry_after=retry_after)
+
+
+def payload_size_check(*, integration: AlertIntegration, declared: int) -> None:
+    """A body over the integration's limit is refused with 413."""
+    if declared > integration.max_payload_kib * 1024:
+        raise PayloadTooLarge(_("The payload is larger than this integration accepts "
+                                "(%(kib)d KiB).") % {"kib": integration.max_payload_kib})
+
+
+def payload_accept(*, integration: AlertIntegration, body: bytes) -> AlertPayload:
+    """Store the body as sent and queue it; malformed JSON is refused and nothing is stored."""
+    payload_size_check(integration=integration, declared=len(body))
+    text = _json_text(body)
+    with transaction.atomic():
+        payload = AlertPayload.objects.create(integration=integration, body=text)
+        transaction.on_commit(lambda: _enqueue(integration.pk))
+    return payload
+
+
+def _json_text(body: bytes) -> str:
+    try:
+        text = body.decode("utf-8")
+        json.loads(text)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidInput(_("The body is not valid JSON (UTF-8): %(error)s") % {"error": exc},
+                           errors={"body": _("Send the JSON exactly as the tool produces it.")})
+    return text
+
+
+def _enqueue(integration_id: int) -> None:
+    """Queue a drain of the integration, unless this process queued one a moment ago."""
+    from ..tasks_alerts import alert_integration_drain_task
+
+    if not cache.add(_queued_key(integration_id), 1, timeout=QUEUED_MARK_SECONDS):
+        return
+    try:
+        alert_integration_drain_task.enqueue(integration_id)
+    except Exception:  # the periodic sweep drains what the queue missed
+        logger.exception("Could not queue the alert drain of integration %s", integration_id)
+        cache.delete(_queued_key(integration_id))
+
+
+def _queued_key(integration_id: int) -> str:
+    return f"intake:drain-queued:{integration_id}"
+
+
+def integration_drain(*, integration_id: int, max_batches: int = 50) -> int:
+    """Process the integration's pending payloads in arrival order; returns how many.
+
+    The integration's row is the lock: one drain at a time per integration, so alerts are
+    handled in the order they arrived and two workers never deadlock on one group. A second
+    drain waits for the first and takes what is left. Before its last look for work the drain
+    forgets the "queued" mark, so a payload accepted after that look queues a new drain.
+    """
+    done = 0
+    for _batch in range(max_batches):
+        count = _drain_batch(integration_id)
+        if count == 0:
+            cache.delete(_queued_key(integration_id))
+            count = _drain_batch(integration_id)
+        done += count
+        if count == 0:
+            return done
+    _enqueue(integration_id)  # a long storm: hand the rest to a fresh task
+    return done
+
+
+def _drain_batch(integration_id: int) -> int:
+    """Up to BATCH pending payloads in one transaction; one savepoint each only on trouble.
+
+    The fast path handles the batch without savepoints and writes the deliveries and the
+    payloads' states in bulk. If anything unexpected fails, the batch is rolled back and done
+    again payload by payload, each in a savepoint, so one bad payload holds up no other.
+    """
+    try:
+        return _drain(integration_id, careful=False)
+    except Exception:
+        logger.exception("Alert batch of integration %s failed; retrying one by one",
+                         integration_id)
+        return _drain(integration_id, careful=True)
+
+
+def _drain(integration_id: int, *, careful: bool) -> int:
+    with transaction.atomic():
+        # NO KEY UPDATE: excludes another drain but not the inserts of new payloads, whose
+        # foreign key takes only a KEY SHARE lock on this row (PostgreSQL).
+        integration = (AlertIntegration.objects.select_for_update(no_key=True)
+                       .filter(pk=integration_id).first())
+        if integration is None:
+            return 0
+        payloads = list(AlertPayload.objects.filter(
+            integration_id=integration_id, state=AlertPayload.State.PENDING).order_by("id")[:BATCH])
+        events = []
+        for payload in payloads:
+            if careful:
+                _payload_process_careful(integration, payload)
+            else:
+                _payload_process(integration, payload, events)
+        AlertEvent.objects.bulk_create(events)
+        AlertPayload.objects.bulk_update(
+            payloads, ["state", "alert_count", "processed_at", "attempts", "error"])
+    return len(payloads)
+
+
+def _payload_process(integration: AlertIntegration, payload: AlertPayload,
+                     events: list) -> None:
+    """Parse and ingest one payload; its state is written by the caller, in bulk."""
+    from ..parsers.registry import alerts_parse
+    from .alerts import alerts_ingest
+
+    payload.attempts += 1
+    try:
+        alerts = alerts_parse(integration.kind, json.loads(payload.body),
+                              mapping=integration.field_mapping or None)
+    except ParseError as exc:  # nothing was written for it yet
+        payload.state, payload.error = AlertPayload.State.FAILED, str(exc)[:2000]
+        return
+    alerts_ingest(integration=integration, alerts=alerts, payload=payload, events=events)
+    payload.state, payload.alert_count = AlertPayload.State.PROCESSED, len(alerts)
+    payload.processed_at = timezone.now()
+
+
+def _payload_process_careful(integration: AlertIntegration, payload: AlertPayload) -> None:
+    """_payload_process in a savepoint: a fault of ours is counted, retried, and kept."""
+    events = []
+    try:
+        with transaction.atomic():
+            _payload_process(integration, payload, events)
+            AlertEvent.objects.bulk_create(events)
+    except Exception as exc:
+        logger.exception("Alert payload %s failed", payload.pk)
+        payload.state = (AlertPayload.State.FAILED if payload.attempts >= MAX_ATTEMPTS
+                         else AlertPayload.State.PENDING)
+        payload.error = repr(exc)[:2000]
+
+
+def _payload_failed(payload: AlertPayload, error: str) -> AlertPayload:
+    payload.state, payload.error = AlertPayload.State.FAILED, error[:2000]
+    payload.attempts += 1
+    payload.save(update_fields=["state", "error", "attempts"])
+    return payload
+
+
+def payload_retry(*, payload: AlertPayload) -> AlertPayload:
+    """Put a failed payload back in the queue (after the mapping was fixed) and drain it."""
+    AlertPayload.objects.filter(pk=payload.pk, state=AlertPayload.State.FAILED).update(
+        state=AlertPayload.State.PENDING, error="", attempts=0)
+    integration_drain(integration_id=payload.integration_id)
+    payload.refresh_from_db()
+    return payload
+
+
+def payloads_sweep() -> int:
+    """Drain every integration with pending payloads (the queue may have lost a task)."""
+    ids = (AlertPayload.objects.filter(state=AlertPayload.State.PENDING)
+           .order_by().values_list("integration_id", flat=True).distinct())
+    return sum(integration_drain(integration_id=pk) for pk in list(ids))

@@ -1,0 +1,246 @@
+"""A throw-away Dovecot IMAP server for tests: Debian's dovecot-imapd in a temporary directory.
+
+It listens on 127.0.0.1 only, on free ports: plain IMAP (STARTTLS offered) and IMAPS, with a
+self-signed certificate for 127.0.0.1 made by `cryptography`. One user (passwd-file, plain
+password), Maildir under the directory, log in `dovecot.log`. Each pytest-xdist worker starts
+its own instance, and each test gets its own folder (`folder_new`), so tests never see each
+other's mail.
+
+Dovecot refuses mail access as root (CI runs as root): there the mail processes run as the
+unprivileged `dovecot` user, which owns the Maildir; as any other user they run as that user.
+"""
+
+import atexit
+import datetime
+import getpass
+import ipaddress
+import itertools
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from imap_tools import MailBoxUnencrypted
+
+USER, PASSWORD = "desk", "desk-secret"
+START_SECONDS = 10
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def dovecot_binary() -> str | None:
+    """The dovecot master binary, if the package is installed."""
+    return shutil.which("dovecot") or shutil.which("dovecot", path="/usr/sbin:/sbin")
+
+
+class Dovecot:
+    """One running Dovecot; `start()` and `stop()` it, `append()` mail, `folder_new()` per test."""
+
+    def __init__(self, binary: str | None = None):
+        self.binary = binary or dovecot_binary()
+        self.directory = Path(tempfile.mkdtemp(prefix="opsdesk-dovecot-"))
+        self.port, self.tls_port = free_port(), free_port()
+        self.user, self.password = USER, PASSWORD
+        self.process: subprocess.Popen | None = None
+        self._folders = itertools.count(1)
+
+    @property
+    def cert_path(self) -> Path:
+        return self.directory / "cert.pem"
+
+    @property
+    def log_path(self) -> Path:
+        return self.directory / "dovecot.log"
+
+    def start(self) -> "Dovecot":
+        """Write the configuration and start the server in the foreground of a child process."""
+        if not self.binary:
+            raise RuntimeError("dovecot is not installed (apt-get install dovecot-imapd)")
+        _version_check(self.binary)
+        self._prepare()
+        with open(self.directory / "stderr.log", "wb") as stderr:
+            self.process = subprocess.Popen(
+                [self.binary, "-F", "-c", str(self.directory / "dovecot.conf")],
+                stdout=subprocess.DEVNULL, stderr=stderr)
+        atexit.register(self.stop)  # also when the session ends without its teardown
+        self._wait_listening()
+        return self
+
+    def stop(self) -> None:
+        """Stop the server and remove its directory."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def _prepare(self) -> None:
+        # Dovecot's unprivileged processes must reach their sockets and the Maildir.
+        self.directory.chmod(0o755)
+        for name in ("run", "state", "home"):
+            (self.directory / name).mkdir(exist_ok=True)
+        account = _mail_account()
+        if os.geteuid() == 0:
+            os.chown(self.directory / "home", account.pw_uid, account.pw_gid)
+        (self.directory / "passwd").write_text(f"{self.user}:{{PLAIN}}{self.password}::::::\n")
+        _self_signed_write(self.cert_path, self.directory / "key.pem")
+        (self.directory / "dovecot.conf").write_text(self._config(account))
+
+    def _config(self, account: pwd.struct_passwd) -> str:
+        d = self.directory
+        # Without root, every process runs as ourselves and none can chroot.
+        internal = "" if os.geteuid() == 0 else (
+            f"default_internal_user = {account.pw_name}\n"
+            f"default_internal_group = {_group_name(account.pw_gid)}\n"
+            f"default_login_user = {account.pw_name}\n"
+            "service anvil {\n  chroot =\n}\n")
+        return CONFIG.format(
+            dir=d, port=self.port, tls_port=self.tls_port, uid=account.pw_uid,
+            gid=account.pw_gid, internal=internal,
+            login_chroot="" if os.geteuid() == 0 else "  chroot =\n")
+
+    def _wait_listening(self) -> None:
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        log = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        err = (self.directory / "stderr.log").read_text(errors="replace")
+        self.stop()
+        raise RuntimeError(f"dovecot did not start:\n{err}\n{log}")
+
+    def connect(self, folder: str = "INBOX") -> MailBoxUnencrypted:
+        """A logged-in imap-tools client on the plain port (use it with `with`)."""
+        box = MailBoxUnencrypted("127.0.0.1", self.port, timeout=10)
+        return box.login(self.user, self.password, initial_folder=folder)
+
+    def folder_new(self, prefix: str = "T") -> str:
+        """Create an empty folder with a unique name, for one test."""
+        name = f"{prefix}{os.getpid()}x{next(self._folders)}"
+        with self.connect() as box:
+            box.folder.create(name)
+        return name
+
+    def append(self, raw: bytes, *, folder: str = "INBOX", flags: tuple = ()) -> None:
+        """Deliver a message the way a mail client files one: IMAP APPEND."""
+        with self.connect(folder) as box:
+            box.append(raw, folder, flag_set=flags or None)
+
+    def messages(self, folder: str = "INBOX") -> list[tuple[str, tuple[str, ...]]]:
+        """(UID, flags) of every message in the folder, without changing them."""
+        with self.connect(folder) as box:
+            return [(m.uid, m.flags) for m in box.fetch(mark_seen=False, headers_only=True)]
+
+
+def _version_check(binary: str) -> None:
+    """CONFIG is written in Dovecot 2.3's syntax; 2.4 (Debian 13) renamed most settings."""
+    version = subprocess.run([binary, "--version"], capture_output=True, text=True,
+                             timeout=10, check=True).stdout.split()
+    if version and tuple(int(p) for p in version[0].split(".")[:2]) >= (2, 4):
+        raise RuntimeError(f"dovecot {version[0]}: opsdesk/intake/testing/dovecot.py writes a "
+                           "Dovecot 2.3 configuration; add the 2.4 one")
+
+
+def _mail_account() -> pwd.struct_passwd:
+    """Whose uid owns the Maildir: ourselves, or `dovecot` when we are root."""
+    if os.geteuid() != 0:
+        return pwd.getpwuid(os.geteuid())
+    for name in ("dovecot", "dovenull", "nobody"):
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            continue
+    raise RuntimeError("no unprivileged user for dovecot's mail processes")
+
+
+def _group_name(gid: int) -> str:
+    import grp
+
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return getpass.getuser()
+
+
+def _self_signed_write(cert_path: Path, key_path: Path) -> None:
+    """A certificate for 127.0.0.1 and localhost, valid for a day."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    alt = x509.SubjectAlternativeName([x509.DNSName("localhost"),
+                                       x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(alt, critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    key_path.chmod(0o600)
+
+
+# Dovecot 2.3 syntax (Debian 12). Plain logins are allowed: tests connect over 127.0.0.1.
+CONFIG = """\
+protocols = imap
+listen = 127.0.0.1
+base_dir = {dir}/run
+state_dir = {dir}/state
+log_path = {dir}/dovecot.log
+{internal}ssl = yes
+ssl_cert = <{dir}/cert.pem
+ssl_key = <{dir}/key.pem
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+first_valid_uid = {uid}
+first_valid_gid = {gid}
+mail_uid = {uid}
+mail_gid = {gid}
+mail_location = maildir:{dir}/home/%u/Maildir
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {dir}/passwd
+}}
+userdb {{
+  driver = static
+  args = home={dir}/home/%u
+}}
+service imap-login {{
+{login_chroot}  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {tls_port}
+    ssl = yes
+  }}
+}}
+"""

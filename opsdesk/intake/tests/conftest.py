@@ -1,0 +1,52 @@
+"""Fixtures of the intake tests: a real Dovecot per test process, a folder and mailbox per test.
+
+Each pytest-xdist worker is its own process, so the session-scoped server is started once per
+worker, on its own free ports; tests then share it through folders of their own.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from opsdesk.intake.models import Mailbox
+from opsdesk.intake.testing.dovecot import Dovecot
+
+DESK_ADDRESS = "desk@opsdesk.example"
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    """Debian's dovecot on 127.0.0.1 (IMAP with STARTTLS, and IMAPS), stopped at the end."""
+    server = Dovecot().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def imap_folder(dovecot) -> str:
+    """An empty IMAP folder for this test only."""
+    return dovecot.folder_new()
+
+
+@pytest.fixture
+def media(settings, tmp_path) -> Path:
+    """Stored mails and attachments go to a directory of this test."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def mailbox(db, dovecot, imap_folder, media) -> Mailbox:
+    """A mailbox polling this test's folder over plain IMAP on 127.0.0.1."""
+    return Mailbox.objects.create(
+        name=f"desk-{imap_folder}", address=DESK_ADDRESS, host="127.0.0.1", port=dovecot.port,
+        security=Mailbox.Security.PLAIN, username=dovecot.user, password=dovecot.password,
+        folder=imap_folder)
+
+
+@pytest.fixture
+def deliver(dovecot, mailbox):
+    """deliver(raw) files a message into the mailbox's folder over IMAP APPEND."""
+    def deliver(raw: bytes, *, flags: tuple = ()) -> None:
+        dovecot.append(raw, folder=mailbox.folder, flags=flags)
+    return deliver

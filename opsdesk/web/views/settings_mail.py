@@ -1,0 +1,106 @@
+"""Settings: mailboxes and the mail quarantine (process owners and administrators)."""
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from opsdesk.core.exceptions import DomainError, InvalidInput
+from opsdesk.intake import selectors
+from opsdesk.intake.models import InboundMail, Mailbox
+from opsdesk.intake.services import console as services
+from opsdesk.intake.services.mail import inbound_mail_retry, mailbox_poll
+
+from ..intake_forms import MailboxForm
+from .incidents import _add_errors
+from .settings_pages import configurator_required, render
+
+MAIL_TABS = (InboundMail.State.QUARANTINED, InboundMail.State.IGNORED)
+
+
+@configurator_required
+def mailboxes(request):
+    """Every mailbox with its server, when it was last polled and its last error."""
+    rows = Mailbox.objects.select_related("default_group").order_by("-is_active", "name")
+    return render(request, "web/settings/intake/mailboxes.html", {"mailboxes": rows})
+
+
+@configurator_required
+def mailbox_edit(request, pk: int | None = None):
+    """Add a mailbox, or change one; the password is never shown, and blank keeps it."""
+    mailbox = get_object_or_404(Mailbox, pk=pk) if pk is not None else None
+    form = MailboxForm(request.POST or None, instance=mailbox)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.mailbox_save(mailbox=mailbox, data=form.cleaned_data)
+        except InvalidInput as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The mailbox %(name)s is saved.") % {"name": saved.name})
+            return redirect("web:settings-mailboxes")
+    return render(request, "web/settings/intake/mailbox_edit.html",
+                  {"form": form, "mailbox": mailbox}, status=422 if form.is_bound else 200)
+
+
+@configurator_required
+@require_POST
+def mailbox_poll_view(request, pk: int):
+    """Poll the mailbox now instead of waiting for its interval."""
+    mailbox = get_object_or_404(Mailbox, pk=pk)
+    new = mailbox_poll(mailbox=mailbox)
+    if mailbox.last_error:
+        messages.error(request, _("Polling %(name)s failed: %(error)s") % {
+            "name": mailbox.name, "error": mailbox.last_error})
+    else:
+        messages.success(request, ngettext("%(name)s: %(count)d new mail.",
+                                           "%(name)s: %(count)d new mails.", new) % {
+            "name": mailbox.name, "count": new})
+    return redirect("web:settings-mailboxes")
+
+
+@configurator_required
+def quarantine(request):
+    """Mails that could not be processed (retry them), or those ignored as automatic."""
+    state = request.GET.get("state") or InboundMail.State.QUARANTINED
+    if state not in MAIL_TABS:
+        raise Http404
+    return render(request, "web/settings/intake/quarantine.html", {
+        "mails": selectors.inbound_mails(state=state), "state": state,
+        "tabs": [(tab, InboundMail.State(tab).label) for tab in MAIL_TABS]})
+
+
+@configurator_required
+@require_POST
+def mail_retry(request, pk: int):
+    """Process a quarantined mail again, once its cause is fixed."""
+    mail = get_object_or_404(InboundMail, pk=pk)
+    try:
+        done = inbound_mail_retry(mail=mail)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        if done.state == InboundMail.State.QUARANTINED:
+            messages.error(request, _("The mail is still quarantined: %(note)s") % {
+                "note": done.note})
+        else:
+            messages.success(request, _("The mail is processed: %(state)s.") % {
+                "state": done.get_state_display()})
+    return redirect(reverse("web:settings-mail-quarantine"))
+
+
+@configurator_required
+def mail_original(request, pk: int):
+    """The mail exactly as received, always as a download that cannot run anything."""
+    mail = get_object_or_404(InboundMail, pk=pk)
+    try:
+        handle = mail.raw.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=f"mail-{mail.pk}.eml",
+                            content_type="message/rfc822")
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
