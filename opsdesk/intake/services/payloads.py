@@ -72,9 +72,9 @@ def payload_accept(*, integration: AlertIntegration, body: bytes) -> AlertPayloa
     """Store the body as sent and queue it; malformed JSON is refused and nothing is stored."""
     payload_size_check(integration=integration, declared=len(body))
     text = _json_text(body)
-    with transaction.atomic():
-        payload = AlertPayload.objects.create(integration=integration, body=text)
-        transaction.on_commit(lambda: _enqueue(integration.pk))
+    # One INSERT, committed on its own (autocommit): the payload is safe before the 202.
+    payload = AlertPayload.objects.create(integration=integration, body=text)
+    transaction.on_commit(lambda: _enqueue(integration.pk))  # at once outside a transaction
     return payload
 
 

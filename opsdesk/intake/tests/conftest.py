@@ -50,3 +50,28 @@ def deliver(dovecot, mailbox):
     def deliver(raw: bytes, *, flags: tuple = ()) -> None:
         dovecot.append(raw, folder=mailbox.folder, flags=flags)
     return deliver
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """These tests read English messages: background work and requests run in English here.
+
+    The Chinese text of the same messages is checked by test_translations and by the tests
+    named *_in_chinese.
+    """
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def admin_client(admin_client):
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return admin_client
+
+
+@pytest.fixture
+def client(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client

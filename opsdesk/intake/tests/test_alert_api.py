@@ -211,3 +211,13 @@ def test_a_payload_that_breaks_processing_holds_up_no_other(client, monkeypatch)
 
     retried = payload_retry(payload=AlertPayload.objects.get(state="failed"))
     assert retried.state == "processed" and Incident.objects.count() == 3
+
+
+def test_refusals_are_explained_in_chinese(client):
+    _, url = integration_with_url(rate_limit_per_minute=1)
+    zh = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    assert post(client, url, {"alerts": []}, **zh).status_code == 202
+    limited = post(client, url, {"alerts": []}, **zh)
+    assert limited.status_code == 429 and "请在" in limited.json()["detail"]
+    unknown = post(client, "/api/v1/intake/alerts/nope", {"alerts": []}, **zh)
+    assert unknown.status_code == 404 and "集成" in unknown.json()["detail"]
