@@ -14,6 +14,7 @@ MONITORING_SOURCE = "04"
 # Labels that commonly name the affected service and host, in the order they are tried.
 SERVICE_LABELS = ("service", "job", "application", "app")
 HOST_LABELS = ("host", "hostname", "instance", "node", "nodename")
+GROUP_LABEL = "opsdesk_group"
 
 
 def incident_from_alert(*, integration: AlertIntegration, alert: NormalizedAlert, by) -> Incident:
@@ -32,16 +33,39 @@ def incident_from_alert(*, integration: AlertIntegration, alert: NormalizedAlert
         "configuration_items": [ci] if ci else [],
     }
     data = _resolved(data)
+    group, why = alert_group_for(integration=integration, alert=alert, ci=ci)
     incident, _created = incident_create(by=by, data=data, channel=Channel.ALERT,
-                                         route=integration.default_group_id is None)
-    if integration.default_group_id and incident.assignment_group_id is None:
+                                         route=group is None)
+    if group is None and incident.assignment_group_id is None and incident.service_id:
+        group = incident.service.owner_group
+        why = _("Owner group of the service")
+    if group is not None and incident.assignment_group_id is None:
         from opsdesk.incidents.services.lifecycle import incident_transition
 
-        incident = incident_transition(
-            incident=incident, action="assign", by=None, channel=Channel.SYSTEM,
-            assignment_group=integration.default_group,
-            reason=_("Alert integration: %(name)s") % {"name": integration.name})
+        incident = incident_transition(incident=incident, action="assign", by=None,
+                                       channel=Channel.SYSTEM, assignment_group=group,
+                                       reason=why)
     return incident
+
+
+def alert_group_for(*, integration: AlertIntegration, alert: NormalizedAlert, ci):
+    """(group, reason) chosen before the routing rules: a label, the CI, the integration.
+
+    The label `opsdesk_group` names a support group by code, so the monitoring tool's own
+    routing (an Alertmanager route adding the label) can pick the group. Without any of these
+    the routing rules decide, then the service's owner group.
+    """
+    from opsdesk.accounts.models import SupportGroup
+
+    code = str(alert.labels.get(GROUP_LABEL, "")).strip()
+    if code and (group := SupportGroup.objects.filter(code__iexact=code, is_active=True).first()):
+        return group, _("Alert label %(label)s=%(code)s") % {"label": GROUP_LABEL, "code": code}
+    if ci is not None and ci.owner_group_id:
+        return ci.owner_group, _("Owner group of %(ci)s") % {"ci": ci.name}
+    if integration.default_group_id:
+        return integration.default_group, _("Alert integration: %(name)s") % {
+            "name": integration.name}
+    return None, ""
 
 
 def _resolved(data: dict) -> dict:

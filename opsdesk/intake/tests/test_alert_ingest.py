@@ -157,3 +157,33 @@ def test_default_group_assigns_the_incident(org):
     incident = Incident.objects.get(pk=outcome.opened.pk)
     assert incident.assignment_group == org.groups["NET2"]
     assert incident.status == Status.ASSIGNED
+
+
+def test_the_group_comes_from_a_label_then_the_ci_then_the_integration(org):
+    from opsdesk.core.testing.factories import ConfigurationItemFactory, ServiceFactory
+
+    ConfigurationItemFactory(name="db1", owner_group=org.groups["APP2"])
+    ServiceFactory(code="erp", owner_group=org.groups["NET3"])
+    integration = make_integration(default_group=org.groups["NET2"])
+    cases = {
+        "label": ({"opsdesk_group": "net3", "host": "db1", "service": "erp"}, "NET3"),
+        "ci": ({"host": "db1", "service": "erp"}, "APP2"),
+        "integration": ({"host": "web9", "service": "erp"}, "NET2"),
+    }
+    for name, (labels, group) in cases.items():
+        [outcome] = alerts_ingest(integration=integration,
+                                  alerts=[alert(name, labels={**labels, "alertname": name})])
+        incident = Incident.objects.get(pk=outcome.opened.pk)
+        assert incident.assignment_group.code == group, name
+    ci_incident = Alert.objects.get(fingerprint="ci").incident
+    assert [ci.name for ci in ci_incident.configuration_items.all()] == ["db1"]
+    assert ci_incident.service.code == "erp"
+
+
+def test_without_a_group_the_services_owner_takes_it(org):
+    from opsdesk.core.testing.factories import ServiceFactory
+
+    ServiceFactory(code="mail", owner_group=org.groups["APP2"])
+    [outcome] = alerts_ingest(integration=make_integration(),
+                              alerts=[alert(labels={"service": "mail", "alertname": "Down"})])
+    assert Incident.objects.get(pk=outcome.opened.pk).assignment_group == org.groups["APP2"]
