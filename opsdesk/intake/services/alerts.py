@@ -8,7 +8,7 @@ Deliveries may come twice and out of order: a delivery older than what the alert
 (its start or end time is earlier) is recorded and changes nothing.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -57,31 +57,58 @@ def monitoring_user():
     return user
 
 
+@dataclass
+class IngestBatch:
+    """Alert rows locked once per batch and written once at its end, and its deliveries.
+
+    A drain handles a few hundred payloads in one transaction; most deliveries repeat an alert
+    already firing, so reading each row once and writing it once saves most of the queries.
+    """
+
+    integration: AlertIntegration
+    rows: dict = field(default_factory=dict)    # fingerprint → Alert, locked
+    dirty: dict = field(default_factory=dict)   # id → Alert to write at the flush
+    events: list = field(default_factory=list)  # AlertEvent rows to insert at the flush
+
+    def lock(self, fingerprints) -> None:
+        """Lock and keep the existing rows of these fingerprints, in id order (no deadlocks)."""
+        missing = {f[:128] for f in fingerprints} - self.rows.keys()
+        if missing:
+            for row in (Alert.objects.select_for_update().order_by("id")
+                        .filter(integration=self.integration, fingerprint__in=missing)):
+                self.rows[row.fingerprint] = row
+
+    def flush(self) -> None:
+        for row in self.dirty.values():
+            row.save()
+        AlertEvent.objects.bulk_create(self.events)
+        self.dirty, self.events = {}, []
+
+
 def alerts_ingest(*, integration: AlertIntegration, alerts: list[NormalizedAlert],
                   payload: AlertPayload | None = None,
-                  events: list[AlertEvent] | None = None) -> list[Outcome]:
+                  batch: IngestBatch | None = None) -> list[Outcome]:
     """Handle every alert of one delivery, oldest first.
 
-    With `events`, the AlertEvent rows are appended there for the caller to insert in bulk;
-    otherwise they are inserted here.
+    With `batch`, the caller locked the rows and writes them at its flush; otherwise this
+    call does both.
     """
     ordered = sorted(alerts, key=lambda a: (_event_time(a) or timezone.now()))
-    pending = [] if events is None else events
+    own = batch is None
+    batch = batch or IngestBatch(integration=integration)
     with transaction.atomic(savepoint=False):
-        outcomes = [alert_ingest(integration=integration, alert=a, payload=payload,
-                                 events=pending) for a in ordered]
-        if events is None:
-            AlertEvent.objects.bulk_create(pending)
+        batch.lock(a.fingerprint for a in ordered)
+        outcomes = [alert_ingest(alert=a, payload=payload, batch=batch) for a in ordered]
+        if own:
+            batch.flush()
     return outcomes
 
 
-@transaction.atomic(savepoint=False)  # the caller's savepoint (one per payload) suffices
-def alert_ingest(*, integration: AlertIntegration, alert: NormalizedAlert,
-                 payload: AlertPayload | None = None,
-                 events: list[AlertEvent] | None = None) -> Outcome:
+def alert_ingest(*, alert: NormalizedAlert, batch: IngestBatch,
+                 payload: AlertPayload | None = None) -> Outcome:
     """Record one delivery of one alert and act on it (see the module docstring)."""
     now = timezone.now()
-    row, created = _alert_row(integration=integration, alert=alert, now=now)
+    row, created = _alert_row(batch, alert=alert, now=now)
     if not created and _is_stale(row, alert):
         outcome = Outcome(_("Older than what the alert already reported: ignored."))
     else:
@@ -90,33 +117,30 @@ def alert_ingest(*, integration: AlertIntegration, alert: NormalizedAlert,
         outcome = (_on_firing(row, alert, was_firing=was_firing, now=now)
                    if alert.status == Alert.Status.FIRING
                    else _on_resolved(row, was_firing=was_firing, now=now))
-    row.save()
-    event = AlertEvent(alert=row, payload=payload, status=alert.status, received_at=now,
-                       outcome=outcome.text[:200])
-    if events is None:
-        event.save()
-    else:
-        events.append(event)
+    batch.dirty[row.pk] = row
+    batch.events.append(AlertEvent(alert=row, payload=payload, status=alert.status,
+                                   received_at=now, outcome=outcome.text[:200]))
     return outcome
 
 
-def _alert_row(*, integration, alert: NormalizedAlert, now) -> tuple[Alert, bool]:
+def _alert_row(batch: IngestBatch, *, alert: NormalizedAlert, now) -> tuple[Alert, bool]:
     fingerprint = alert.fingerprint[:128]
-    row = (Alert.objects.select_for_update()
-           .filter(integration=integration, fingerprint=fingerprint).first())
+    row = batch.rows.get(fingerprint)
     if row is not None:
         row.deliveries += 1
         return row, False
     try:
         with transaction.atomic():  # a savepoint: a concurrent first delivery may win the race
-            row = Alert.objects.create(integration=integration, fingerprint=fingerprint,
+            row = Alert.objects.create(integration=batch.integration, fingerprint=fingerprint,
                                        status=alert.status, summary=alert.summary[:200] or "-",
                                        first_seen_at=now, last_seen_at=now, deliveries=1)
     except IntegrityError:
-        row = Alert.objects.select_for_update().get(integration=integration,
+        row = Alert.objects.select_for_update().get(integration=batch.integration,
                                                     fingerprint=fingerprint)
         row.deliveries += 1
+        batch.rows[fingerprint] = row
         return row, False
+    batch.rows[fingerprint] = row
     return row, True
 
 

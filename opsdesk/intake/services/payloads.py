@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from opsdesk.core.exceptions import DomainError, InvalidInput, NotFound
 
-from ..models import AlertEvent, AlertIntegration, AlertPayload, token_digest
+from ..models import AlertIntegration, AlertPayload, token_digest
 from ..parsers.types import ParseError
 
 logger = logging.getLogger(__name__)
@@ -142,6 +142,8 @@ def _drain_batch(integration_id: int) -> int:
 
 
 def _drain(integration_id: int, *, careful: bool) -> int:
+    from .alerts import IngestBatch
+
     with transaction.atomic():
         # NO KEY UPDATE: excludes another drain but not the inserts of new payloads, whose
         # foreign key takes only a KEY SHARE lock on this row (PostgreSQL).
@@ -151,48 +153,68 @@ def _drain(integration_id: int, *, careful: bool) -> int:
             return 0
         payloads = list(AlertPayload.objects.filter(
             integration_id=integration_id, state=AlertPayload.State.PENDING).order_by("id")[:BATCH])
-        events = []
-        for payload in payloads:
+        parsed = [_parse(integration, payload) for payload in payloads]
+        batch = IngestBatch(integration=integration)
+        batch.lock(a.fingerprint for alerts in parsed if alerts for a in alerts)
+        for payload, alerts in zip(payloads, parsed):
+            if alerts is None:
+                continue  # failed to parse: its state says why
             if careful:
-                _payload_process_careful(integration, payload)
+                _ingest_careful(integration, payload, alerts)
             else:
-                _payload_process(integration, payload, events)
-        AlertEvent.objects.bulk_create(events)
-        AlertPayload.objects.bulk_update(
-            payloads, ["state", "alert_count", "processed_at", "attempts", "error"])
+                _ingest(integration, payload, alerts, batch)
+        batch.flush()
+        _states_save(payloads)
     return len(payloads)
 
 
-def _payload_process(integration: AlertIntegration, payload: AlertPayload,
-                     events: list) -> None:
-    """Parse and ingest one payload; its state is written by the caller, in bulk."""
+def _parse(integration: AlertIntegration, payload: AlertPayload) -> list | None:
+    """The payload's alerts, or None with the payload marked failed (no retry can help)."""
     from ..parsers.registry import alerts_parse
-    from .alerts import alerts_ingest
 
     payload.attempts += 1
     try:
-        alerts = alerts_parse(integration.kind, json.loads(payload.body),
-                              mapping=integration.field_mapping or None)
-    except ParseError as exc:  # nothing was written for it yet
+        return alerts_parse(integration.kind, json.loads(payload.body),
+                            mapping=integration.field_mapping or None)
+    except (ParseError, ValueError) as exc:
         payload.state, payload.error = AlertPayload.State.FAILED, str(exc)[:2000]
-        return
-    alerts_ingest(integration=integration, alerts=alerts, payload=payload, events=events)
+        return None
+
+
+def _ingest(integration, payload: AlertPayload, alerts: list, batch) -> None:
+    from .alerts import alerts_ingest
+
+    alerts_ingest(integration=integration, alerts=alerts, payload=payload, batch=batch)
     payload.state, payload.alert_count = AlertPayload.State.PROCESSED, len(alerts)
-    payload.processed_at = timezone.now()
 
 
-def _payload_process_careful(integration: AlertIntegration, payload: AlertPayload) -> None:
-    """_payload_process in a savepoint: a fault of ours is counted, retried, and kept."""
-    events = []
+def _ingest_careful(integration, payload: AlertPayload, alerts: list) -> None:
+    """_ingest in a savepoint with a batch of its own: a fault of ours is counted and kept."""
+    from .alerts import IngestBatch
+
     try:
         with transaction.atomic():
-            _payload_process(integration, payload, events)
-            AlertEvent.objects.bulk_create(events)
+            batch = IngestBatch(integration=integration)
+            _ingest(integration, payload, alerts, batch)
+            batch.flush()
     except Exception as exc:
         logger.exception("Alert payload %s failed", payload.pk)
         payload.state = (AlertPayload.State.FAILED if payload.attempts >= MAX_ATTEMPTS
                          else AlertPayload.State.PENDING)
         payload.error = repr(exc)[:2000]
+
+
+def _states_save(payloads: list[AlertPayload]) -> None:
+    """Write the batch's outcomes: one UPDATE per kind of outcome, not one per payload."""
+    now = timezone.now()
+    groups: dict = {}
+    for payload in payloads:
+        key = (payload.state, payload.alert_count, payload.attempts, payload.error)
+        groups.setdefault(key, []).append(payload.pk)
+    for (state, count, attempts, error), ids in groups.items():
+        AlertPayload.objects.filter(pk__in=ids).update(
+            state=state, alert_count=count, attempts=attempts, error=error,
+            processed_at=now if state == AlertPayload.State.PROCESSED else None)
 
 
 def _payload_failed(payload: AlertPayload, error: str) -> AlertPayload:
