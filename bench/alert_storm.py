@@ -31,39 +31,57 @@ if str(BASE_DIR) not in sys.path:
 INTEGRATION = f"alert-storm bench {time.strftime('%Y-%m-%d %H:%M:%S')}"
 
 
-def storm(*, alerts: int, fingerprints: int, per_group: int, rng: random.Random):
-    """(firing bodies, resolving bodies, groups resolved): Alertmanager v4 webhook bodies."""
+def storm(*, alerts: int, fingerprints: int, per_group: int, grouped: bool,
+          rng: random.Random):
+    """(firing posts, resolving posts, groups, groups resolved); a post is (body, alerts).
+
+    Ungrouped, every post carries one alert. Grouped, every post is what Alertmanager sends
+    for a group: all of the group's alerts in one notification.
+    """
     start = datetime.now(timezone.utc) - timedelta(minutes=30)
     groups = [list(range(g, min(g + per_group, fingerprints)))
               for g in range(0, fingerprints, per_group)]
     resolved_groups = [g for n, g in enumerate(groups) if n % 3 == 0]
-    resolving = [fp for g in resolved_groups for fp in g]
-    firing_count = alerts - len(resolving)
-    firing = [_body(fp, per_group, "firing", start) for fp in
-              (n % fingerprints for n in range(firing_count))]
+    resolving_count = sum(len(g) for g in resolved_groups)
+    firing_fps = [n % fingerprints for n in range(alerts - resolving_count)]
+    if grouped:
+        firing_sets = [groups[n % len(groups)]
+                       for n in range(len(firing_fps) // per_group)]
+        resolving_sets = resolved_groups
+    else:
+        firing_sets = [[fp] for fp in firing_fps]
+        resolving_sets = [[fp] for g in resolved_groups for fp in g]
+    firing = [(_body(fps, per_group, "firing", start), len(fps)) for fps in firing_sets]
     rng.shuffle(firing)
     ended = datetime.now(timezone.utc)
-    return firing, [_body(fp, per_group, "resolved", start, ended) for fp in resolving], \
-        len(groups), len(resolved_groups)
+    resolving = [(_body(fps, per_group, "resolved", start, ended), len(fps))
+                 for fps in resolving_sets]
+    return firing, resolving, len(groups), len(resolved_groups)
 
 
-def _body(fp: int, per_group: int, status: str, start, ended=None) -> bytes:
+def _alert(fp: int, per_group: int, status: str, start, ended) -> dict:
     group = fp // per_group
     labels = {"alertname": f"StormAlert{group}", "instance": f"host-{fp}:9100",
               "service": f"svc-{group}", "severity": "warning"}
-    alert = {"status": status, "labels": labels,
-             "annotations": {"summary": f"Storm alert {fp} on host-{fp}"},
-             "startsAt": start.isoformat().replace("+00:00", "Z"),
-             "endsAt": (ended.isoformat().replace("+00:00", "Z") if ended
-                        else "0001-01-01T00:00:00Z"),
-             "generatorURL": f"http://prometheus.local/graph?g0.expr=storm{fp}",
-             "fingerprint": f"storm{fp:05d}"}
+    return {"status": status, "labels": labels,
+            "annotations": {"summary": f"Storm alert {fp} on host-{fp}"},
+            "startsAt": start.isoformat().replace("+00:00", "Z"),
+            "endsAt": (ended.isoformat().replace("+00:00", "Z") if ended
+                       else "0001-01-01T00:00:00Z"),
+            "generatorURL": f"http://prometheus.local/graph?g0.expr=storm{fp}",
+            "fingerprint": f"storm{fp:05d}"}
+
+
+def _body(fps: list[int], per_group: int, status: str, start, ended=None) -> bytes:
+    group = fps[0] // per_group
+    alerts = [_alert(fp, per_group, status, start, ended) for fp in fps]
     return json.dumps({
         "version": "4", "status": status, "receiver": "opsdesk",
         "groupKey": f'{{}}:{{alertname="StormAlert{group}"}}',
-        "groupLabels": {"alertname": f"StormAlert{group}"}, "commonLabels": labels,
+        "groupLabels": {"alertname": f"StormAlert{group}"},
+        "commonLabels": {"alertname": f"StormAlert{group}", "service": f"svc-{group}"},
         "commonAnnotations": {}, "externalURL": "http://alertmanager.local",
-        "alerts": [alert]}).encode()
+        "alerts": alerts}).encode()
 
 
 def integration_create() -> str:
@@ -82,7 +100,7 @@ def post_all(*, url: str, token: str, bodies: list[bytes], clients: int, name: s
 
     path = f"/api/v1/intake/alerts/{token}"
     return run(name=name, base_url=url, headers={"Content-Type": "application/json"},
-               make=lambda i, _rng: ("POST", path, bodies[i]), clients=clients,
+               make=lambda i, _rng: ("POST", path, bodies[i][0]), clients=clients,
                seconds=600, max_requests=len(bodies), expect=202)
 
 
@@ -101,7 +119,8 @@ def wait_processed(*, expected: int, timeout: float = 900) -> float:
     raise SystemExit(f"not processed within {timeout:.0f} s: {pending} of {total} pending")
 
 
-def verify(*, posted: int, fingerprints: int, groups: int, resolved_groups: int) -> list[str]:
+def verify(*, posted: int, alerts: int, fingerprints: int, groups: int,
+           resolved_groups: int) -> list[str]:
     """What a person would check after the storm; each line says what held or what did not."""
     from django.db.models import Sum
 
@@ -110,13 +129,13 @@ def verify(*, posted: int, fingerprints: int, groups: int, resolved_groups: int)
     from opsdesk.intake.models import Alert, AlertPayload
 
     payloads = AlertPayload.objects.filter(integration__name=INTEGRATION)
-    alerts = Alert.objects.filter(integration__name=INTEGRATION)
-    incidents = Incident.objects.filter(pk__in=alerts.values("incident"))
+    rows = Alert.objects.filter(integration__name=INTEGRATION)
+    incidents = Incident.objects.filter(pk__in=rows.values("incident"))
     checks = [
         ("payloads stored", payloads.count(), posted),
         ("payloads processed", payloads.filter(state="processed").count(), posted),
-        ("alerts", alerts.count(), fingerprints),
-        ("deliveries counted", alerts.aggregate(n=Sum("deliveries"))["n"], posted),
+        ("alerts", rows.count(), fingerprints),
+        ("deliveries counted", rows.aggregate(n=Sum("deliveries"))["n"], alerts),
         ("incidents", incidents.count(), groups),
         ("incidents resolved", incidents.filter(status=Status.RESOLVED).count(), resolved_groups),
     ]
@@ -140,6 +159,8 @@ def main(argv=None) -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="db_worker processes")
     parser.add_argument("--url", help="a running server (its workers process the payloads)")
+    parser.add_argument("--grouped", action="store_true",
+                        help="each post carries a whole group's alerts, as Alertmanager sends")
     parser.add_argument("--together", action="store_true",
                         help="process while accepting (default: accept first, then process)")
     args = parser.parse_args(argv)
@@ -151,7 +172,9 @@ def main(argv=None) -> int:
 
     firing, resolving, groups, resolved = storm(
         alerts=args.alerts, fingerprints=args.fingerprints, per_group=args.per_group,
-        rng=random.Random(7))
+        grouped=args.grouped, rng=random.Random(7))
+    posts = len(firing) + len(resolving)
+    alert_count = sum(n for _body, n in firing + resolving)
     token = integration_create()
     server = None if args.url else Server(db_worker=False)
     workers = []
@@ -170,8 +193,8 @@ def main(argv=None) -> int:
         if not args.together:  # processing measured on its own, after the storm was accepted
             started = time.monotonic()
             workers = extra_workers(args.workers)
-        finished = wait_processed(expected=len(firing) + len(resolving))
-        report(results, processed=len(firing) + len(resolving), seconds=finished - started,
+        finished = wait_processed(expected=posts)
+        report(results, posts=posts, alerts=alert_count, seconds=finished - started,
                together=args.together)
         if server:
             print(format_memory(server.memory()))
@@ -181,23 +204,41 @@ def main(argv=None) -> int:
             worker.wait(timeout=20)
         if server:
             server.__exit__(None, None, None)
-    lines = verify(posted=len(firing) + len(resolving), fingerprints=args.fingerprints,
+    lines = verify(posted=posts, alerts=alert_count, fingerprints=args.fingerprints,
                    groups=groups, resolved_groups=resolved)
     print("\n".join(lines))
     return 1 if any(line.startswith("BAD") for line in lines) else 0
 
 
-def report(results, *, processed: int, seconds: float, together: bool) -> None:
-    print(f"{'scenario':<18} {'clients':>7} {'posts':>6} {'errors':>6} {'req/s':>8} "
-          f"{'p50 ms':>7} {'p95 ms':>7}")
+def report(results, *, posts: int, alerts: int, seconds: float, together: bool) -> None:
+    per_post = alerts / posts
+    print(f"{'scenario':<18} {'clients':>7} {'posts':>6} {'errors':>6} {'posts/s':>8} "
+          f"{'alerts/s':>8} {'p50 ms':>7} {'p95 ms':>7}")
     for r in results:
         print(f"{r.name:<18} {r.clients:>7} {r.count:>6} {r.errors:>6} {r.rate:>8.1f} "
-              f"{r.percentile(50):>7.2f} {r.percentile(95):>7.2f}")
+              f"{r.rate * per_post:>8.1f} {r.percentile(50):>7.2f} {r.percentile(95):>7.2f}")
         if r.first_error:
             print(f"  first error: {r.first_error[:300]}")
     since = "the first post" if together else "the workers' start"
-    print(f"processed {processed} alerts in {seconds:.1f} s: {processed / seconds:.1f} alerts/s "
-          f"(from {since} until the last payload was processed)")
+    print(f"processed {alerts} alerts ({posts} posts) in {seconds:.1f} s: "
+          f"{alerts / seconds:.1f} alerts/s (from {since} until the last payload was processed)")
+    span = processing_span()
+    if span:
+        print(f"processing span (first to last payload processed): {span:.1f} s: "
+              f"{alerts / span:.1f} alerts/s")
+
+
+def processing_span() -> float:
+    """Seconds from the first payload processed to the last: processing without start-up."""
+    from django.db.models import Max, Min
+
+    from opsdesk.intake.models import AlertPayload
+
+    times = AlertPayload.objects.filter(integration__name=INTEGRATION).aggregate(
+        first=Min("processed_at"), last=Max("processed_at"))
+    if not times["first"]:
+        return 0.0
+    return (times["last"] - times["first"]).total_seconds()
 
 
 if __name__ == "__main__":

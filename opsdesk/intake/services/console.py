@@ -15,6 +15,7 @@ from ..imap import ImapSettingsError, settings_check
 from ..models import AlertIntegration, AlertRule, Mailbox, Silence
 from ..parsers.generic import DEFAULT_MAPPING
 from .matching import matchers_valid
+from .payloads import integration_tokens_forget
 
 INTEGRATION_FIELDS = [
     "name", "kind", "is_active", "default_group", "default_category", "default_service",
@@ -92,15 +93,17 @@ def integration_update(*, integration: AlertIntegration, data: dict) -> AlertInt
         if field in data:
             setattr(integration, field, data[field])
     integration.save()
+    integration_tokens_forget()  # other web processes follow within a few seconds
     return integration
 
 
 @transaction.atomic
 def integration_token_renew(*, integration: AlertIntegration) -> str:
-    """A new token (so a new URL) at once: the old URL stops working. Returns the token."""
+    """A new token (so a new URL): the old URL stops working within a few seconds."""
     integration = AlertIntegration.objects.select_for_update().get(pk=integration.pk)
     token = integration.token_new()
     integration.save(update_fields=["token_digest", "token_hint", "updated_at"])
+    integration_tokens_forget()
     return token
 
 

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import time
 
 from django.core.cache import cache
 from django.db import transaction
@@ -17,6 +18,8 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 BATCH = 200  # payloads per transaction: fewer commits, short enough lock hold
 QUEUED_MARK_SECONDS = 10
+TOKEN_MEMORY_SECONDS = 5
+_known_tokens: dict[str, tuple[AlertIntegration, float]] = {}
 
 
 class PayloadTooLarge(DomainError):
@@ -32,14 +35,29 @@ class RateLimited(DomainError):
 
 
 def integration_for_token(token: str) -> AlertIntegration:
-    """The active integration this URL token belongs to; an unknown token is a 404."""
-    integration = (AlertIntegration.objects.filter(token_digest=token_digest(token or ""),
-                                                   is_active=True).first())
-    if integration is None:
+    """The active integration this URL token belongs to; an unknown token is a 404.
+
+    Each process remembers the answer for TOKEN_MEMORY_SECONDS, so a storm reads the table
+    once per process instead of once per post; disabling an integration or giving it a new
+    token therefore takes effect within that time.
+    """
+    digest = token_digest(token or "")
+    remembered = _known_tokens.get(digest)
+    if remembered and remembered[1] > time.monotonic():
+        return remembered[0]
+    integration = (AlertIntegration.objects.filter(token_digest=digest, is_active=True)
+                   .order_by()[:1])
+    if not integration:
         logger.warning("Alert posted with an unknown or disabled integration token")
         raise NotFound(_("No active alert integration has this URL. Copy the URL again from "
                          "the integration's page."))
-    return integration
+    _known_tokens[digest] = (integration[0], time.monotonic() + TOKEN_MEMORY_SECONDS)
+    return integration[0]
+
+
+def integration_tokens_forget() -> None:
+    """Forget the remembered tokens of this process (after an edit here, and in tests)."""
+    _known_tokens.clear()
 
 
 def rate_check(*, integration: AlertIntegration, now=None) -> None:

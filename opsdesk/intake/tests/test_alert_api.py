@@ -221,3 +221,16 @@ def test_refusals_are_explained_in_chinese(client):
     assert limited.status_code == 429 and "请在" in limited.json()["detail"]
     unknown = post(client, "/api/v1/intake/alerts/nope", {"alerts": []}, **zh)
     assert unknown.status_code == 404 and "集成" in unknown.json()["detail"]
+
+
+def test_a_new_token_or_disabling_stops_the_old_url(client):
+    from opsdesk.intake.services.console import integration_token_renew, integration_update
+
+    integration, url = integration_with_url()
+    assert post(client, url, {"alerts": []}).status_code == 202
+    token = integration_token_renew(integration=integration)
+    assert post(client, url, {"alerts": []}).status_code == 404
+    new_url = f"/api/v1/intake/alerts/{token}"
+    assert post(client, new_url, {"alerts": []}).status_code == 202
+    integration_update(integration=integration, data={"is_active": False})
+    assert post(client, new_url, {"alerts": []}).status_code == 404
