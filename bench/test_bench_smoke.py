@@ -108,3 +108,26 @@ def test_tiny_page_benchmark_opens_every_page_as_its_role(http_server, capsys):
     for page in web_bench.PAGES:
         assert page.name in out
     assert not User.objects.filter(username__startswith="bench-").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("grouped", [False, True])
+def test_a_small_alert_storm_gives_the_incidents_it_should(client, grouped):
+    import random
+
+    from bench import alert_storm
+    from opsdesk.intake.services.payloads import payloads_sweep
+
+    firing, resolving, groups, resolved = alert_storm.storm(
+        alerts=400, fingerprints=40, per_group=5, grouped=grouped, rng=random.Random(3))
+    token = alert_storm.integration_create()
+    for body, _count in firing + resolving:
+        response = client.post(f"/api/v1/intake/alerts/{token}", body,
+                               content_type="application/json")
+        assert response.status_code == 202
+    payloads_sweep()
+    lines = alert_storm.verify(posted=len(firing) + len(resolving),
+                               alerts=sum(n for _b, n in firing + resolving), fingerprints=40,
+                               groups=groups, resolved_groups=resolved)
+    assert (groups, resolved) == (8, 3)
+    assert all(line.startswith("ok ") for line in lines), lines
