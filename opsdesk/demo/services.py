@@ -14,6 +14,7 @@ from opsdesk.reference.services import reference_load_defaults
 from opsdesk.vendors.models import Vendor
 
 from . import data
+from .alerts import demo_alerts_create
 from .incidents import demo_incidents_create, demo_incidents_exist
 
 # Letters and digits that cannot be mistaken for one another when read off a screen.
@@ -59,6 +60,7 @@ def demo_company_create(*, incidents: int = 300, seed: int = 0,
         _services_create()
         created = 0 if demo_incidents_exist() else demo_incidents_create(count=incidents, seed=seed)
         _routing_rules_create()  # after the stories, whose desk agents assign by hand
+        created += demo_alerts_create()
     return DemoResult(accounts=accounts, incidents_created=created)
 
 

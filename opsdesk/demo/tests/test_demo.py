@@ -14,12 +14,14 @@ from opsdesk.demo import data
 from opsdesk.demo.services import demo_company_create, password_generate
 from opsdesk.incidents.choices import EventKind, Status
 from opsdesk.incidents.models import Comment, Incident, IncidentEvent
+from opsdesk.intake.models import Alert, Silence
 from opsdesk.vendors.models import Vendor
 
 pytestmark = pytest.mark.django_db
+MONITORING_INCIDENTS = 2  # opened by the demo's alerts (opsdesk/demo/alerts.py)
 ROLE_USERNAMES = ["user", "desk", "engineer", "manager", "owner", "admin"]
 MODELS = [Organisation, Location, User, SupportGroup, Service, ConfigurationItem, Vendor,
-          Incident, IncidentEvent, Comment]
+          Incident, IncidentEvent, Comment, Alert, Silence]
 
 
 @pytest.fixture(autouse=True)
@@ -67,10 +69,11 @@ def test_services_and_configuration_items_are_linked_to_owner_groups():
 
 def test_incidents_reach_every_status_through_the_services():
     result = demo_company_create(incidents=40, seed=3)
-    assert result.incidents_created == Incident.objects.count() == 40
+    # The stories' 40, and the 2 the demo monitoring opened (an ERP group and a mail queue).
+    assert result.incidents_created == Incident.objects.count() == 40 + MONITORING_INCIDENTS
     assert set(Incident.objects.values_list("status", flat=True)) == set(Status.values)
     created_events = IncidentEvent.objects.filter(kind=EventKind.CREATED).count()
-    assert created_events == 40
+    assert created_events == 40 + MONITORING_INCIDENTS
     for incident in Incident.objects.exclude(status=Status.LOGGED):
         last = incident.events.filter(kind=EventKind.TRANSITION).last()
         assert last.to_status == incident.status
@@ -124,7 +127,7 @@ def test_demo_data_command_prints_the_accounts():
     printed = out.getvalue()
     for username in ROLE_USERNAMES:
         assert username in printed
-    assert Incident.objects.count() == 3
+    assert Incident.objects.count() == 3 + MONITORING_INCIDENTS
 
 
 def test_stories_are_spread_over_weeks_in_registration_order():
@@ -155,4 +158,18 @@ def test_the_demo_stories_mail_nobody():
     from opsdesk.notifications.models import Delivery
 
     demo_company_create(incidents=20, seed=2)
-    assert Incident.objects.count() == 20 and Delivery.objects.count() == 0
+    assert Incident.objects.count() == 20 + MONITORING_INCIDENTS
+    assert Delivery.objects.count() == 0
+
+
+def test_the_monitoring_opened_incidents_for_its_alerts_and_resolved_what_recovered():
+    demo_company_create(incidents=15)
+    alerts = {a.fingerprint: a for a in Alert.objects.select_related("incident")}
+    disk, latency, queue = (alerts["demo-erp-db01-disk"], alerts["demo-erp-db01-latency"],
+                            alerts["demo-exch-mbx02-queue"])
+    assert disk.incident == latency.incident  # grouped by service
+    assert disk.incident.service.code == "ERP"
+    assert disk.incident.assignment_group.code == "DBA"  # erp-db01's owner group
+    assert disk.incident.status not in (Status.RESOLVED, Status.CLOSED)
+    assert queue.status == "resolved" and queue.incident.status == Status.RESOLVED
+    assert Silence.objects.filter(kind="maintenance").count() == 1
