@@ -10,6 +10,7 @@ from opsdesk.core.exceptions import DomainError
 
 from .auth import AUTH
 from .incidents import router as incidents_router
+from .intake import alerts_router
 from .intake import router as intake_router
 from .me import router as me_router
 from .reference import router as reference_router
@@ -29,6 +30,7 @@ api.add_router("/", reference_router, tags=["reference data"])
 api.add_router("/sla", sla_router, tags=["SLA"])
 api.add_router("/me", me_router, tags=["me"])
 api.add_router("/intake", intake_router, tags=["intake"])
+api.add_router("/alerts", alerts_router, tags=["intake"])
 
 
 LOCATION_PARTS = frozenset({"body", "payload", "query", "path", "form", "file", "header"})

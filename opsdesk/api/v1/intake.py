@@ -1,8 +1,16 @@
-"""Alert intake: each integration posts to its own secret URL; 202 at once, work later."""
+"""Alert intake: each integration posts to its own secret URL (202 at once, work later);
+staff read the alerts and where they went."""
+
+from datetime import datetime
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from opsdesk.core.exceptions import NotFound, NotPermitted
+from opsdesk.intake.selectors import (AlertFilters, alert_console_allowed, alert_events,
+                                      alert_get, alert_list)
 
 from opsdesk.intake.services.payloads import (integration_for_token, payload_accept,
                                               payload_size_check,
@@ -10,7 +18,8 @@ from opsdesk.intake.services.payloads import (integration_for_token, payload_acc
 
 from .schemas import ERRORS, ErrorOut
 
-router = Router()
+router = Router()  # /intake: the tools post here, with no sign-in but the URL's token
+alerts_router = Router()  # /alerts: staff read alerts and where they went
 
 
 class AcceptedOut(Schema):
@@ -47,3 +56,94 @@ def alerts_post(request: HttpRequest, token: str):
     payload = payload_accept(integration=integration, body=request.body)
     return Status(202, {"payload": payload.pk,
                         "detail": _("Accepted; it will be processed shortly.")})
+
+
+class AlertListQuery(Schema):
+    status: str = Field("", description="firing or resolved")
+    handling: str = Field("", description="incident, dropped, silenced or new")
+    integration: str = Field("", description="an integration's id")
+    unacknowledged: bool = False
+    cursor: str = Field("", description="the `next` of the previous page")
+    limit: int = Field(50, ge=1, le=200)
+
+
+class AlertOut(Schema):
+    id: int
+    integration: str
+    fingerprint: str
+    status: str
+    handling: str
+    severity: str
+    summary: str
+    labels: dict
+    annotations: dict
+    generator_url: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+    deliveries: int
+    incident: str | None
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    silenced_until: datetime | None
+
+
+class AlertPage(Schema):
+    items: list[AlertOut]
+    next: str
+
+
+class AlertEventOut(Schema):
+    status: str
+    received_at: datetime
+    outcome: str
+
+
+class AlertDetailOut(AlertOut):
+    description: str
+    events: list[AlertEventOut]
+
+
+def _check_reader(request) -> None:
+    if not alert_console_allowed(user=request.auth):
+        raise NotPermitted(_("Alerts are shown to the service desk, incident managers, "
+                             "engineers and administrators."))
+
+
+@alerts_router.get("", response={200: AlertPage, **ERRORS}, summary="List alerts")
+def alerts_list(request: HttpRequest, query: Query[AlertListQuery]):
+    """Alerts, last seen first, with the incident each went to; page on with `cursor`."""
+    _check_reader(request)
+    filters = AlertFilters.from_params({**query.dict(), "unacknowledged":
+                                        "1" if query.unacknowledged else ""})
+    page, cursor = alert_list(filters=filters, cursor=query.cursor, limit=query.limit)
+    return {"items": [_alert(a) for a in page], "next": cursor}
+
+
+@alerts_router.get("/{alert_id}", response={200: AlertDetailOut, **ERRORS},
+            summary="One alert and its deliveries")
+def alert_detail(request: HttpRequest, alert_id: int):
+    _check_reader(request)
+    alert = alert_get(alert_id=alert_id)
+    if alert is None:
+        raise NotFound(_("No alert has this id."))
+    events = [{"status": e.status, "received_at": e.received_at, "outcome": e.outcome}
+              for e in alert_events(alert=alert)]
+    return {**_alert(alert), "description": alert.description, "events": events}
+
+
+def _alert(alert) -> dict:
+    silence = getattr(alert, "active_silence", None)
+    return {
+        "id": alert.pk, "integration": alert.integration.name, "fingerprint": alert.fingerprint,
+        "status": alert.status, "handling": alert.handling, "severity": alert.severity,
+        "summary": alert.summary, "labels": alert.labels, "annotations": alert.annotations,
+        "generator_url": alert.generator_url, "starts_at": alert.starts_at,
+        "ends_at": alert.ends_at, "first_seen_at": alert.first_seen_at,
+        "last_seen_at": alert.last_seen_at, "deliveries": alert.deliveries,
+        "incident": alert.incident.number if alert.incident_id else None,
+        "acknowledged_by": alert.acknowledged_by.username if alert.acknowledged_by_id else None,
+        "acknowledged_at": alert.acknowledged_at,
+        "silenced_until": silence.ends_at if silence else None,
+    }
