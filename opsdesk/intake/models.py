@@ -194,6 +194,21 @@ class AlertIntegration(IntakeDefaults, TimeStampedModel):
         return token
 
 
+class AlertDrain(models.Model):
+    """The lock a drain of an integration's payloads holds (services.payloads).
+
+    A row of its own rather than the integration's: storing a payload checks its foreign key
+    to the integration, and on MariaDB that check waits for any lock on the integration's row.
+    """
+
+    integration = models.OneToOneField(AlertIntegration, primary_key=True,
+                                       on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("alert drain lock")
+        verbose_name_plural = _("alert drain locks")
+
+
 class AlertPayload(models.Model):
     """One request body exactly as a monitoring tool posted it, kept before processing."""
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from opsdesk.core.exceptions import DomainError, InvalidInput, NotFound
 
-from ..models import AlertIntegration, AlertPayload, token_digest
+from ..models import AlertDrain, AlertIntegration, AlertPayload, token_digest
 from ..parsers.types import ParseError
 
 logger = logging.getLogger(__name__)
@@ -126,10 +126,11 @@ def _queued_key(integration_id: int) -> str:
 def integration_drain(*, integration_id: int, max_batches: int = 50) -> int:
     """Process the integration's pending payloads in arrival order; returns how many.
 
-    The integration's row is the lock: one drain at a time per integration, so alerts are
-    handled in the order they arrived and two workers never deadlock on one group. A second
-    drain waits for the first and takes what is left. Before its last look for work the drain
-    forgets the "queued" mark, so a payload accepted after that look queues a new drain.
+    The integration's AlertDrain row is the lock: one drain at a time per integration, so
+    alerts are handled in the order they arrived and two workers never deadlock on one group.
+    A second drain waits for the first and takes what is left. Before its last look for work
+    the drain forgets the "queued" mark, so a payload accepted after that look queues a new
+    drain.
     """
     done = 0
     for _batch in range(max_batches):
@@ -162,13 +163,14 @@ def _drain_batch(integration_id: int) -> int:
 def _drain(integration_id: int, *, careful: bool) -> int:
     from .alerts import IngestBatch
 
+    integration = AlertIntegration.objects.filter(pk=integration_id).first()
+    if integration is None:
+        return 0
+    AlertDrain.objects.get_or_create(integration=integration)
     with transaction.atomic():
-        # NO KEY UPDATE: excludes another drain but not the inserts of new payloads, whose
-        # foreign key takes only a KEY SHARE lock on this row (PostgreSQL).
-        integration = (AlertIntegration.objects.select_for_update(no_key=True)
-                       .filter(pk=integration_id).first())
-        if integration is None:
-            return 0
+        # One drain per integration at a time; accepting new payloads never waits for it.
+        if not list(AlertDrain.objects.select_for_update().filter(integration=integration)):
+            return 0  # the integration was deleted meanwhile
         payloads = list(AlertPayload.objects.filter(
             integration_id=integration_id, state=AlertPayload.State.PENDING).order_by("id")[:BATCH])
         parsed = [_parse(integration, payload) for payload in payloads]
