@@ -4,13 +4,14 @@ with the quarantine, a "retry" action and the original message as a download."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from opsdesk.core.downloads import raw_mail_response
 from opsdesk.core.admin_site import ActiveToggleMixin, AdministrationAdmin, admin_site
 
 from .imap import ImapSettingsError, settings_check
@@ -113,13 +114,4 @@ class InboundMailAdmin(AdministrationAdmin):
         """The mail exactly as received, always as a download."""
         if not self.has_view_permission(request):
             raise Http404
-        mail = get_object_or_404(InboundMail, pk=pk)
-        try:
-            handle = mail.raw.open("rb")
-        except (FileNotFoundError, ValueError):
-            raise Http404 from None
-        response = FileResponse(handle, as_attachment=True, filename=f"mail-{mail.pk}.eml",
-                                content_type="message/rfc822")
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return raw_mail_response(get_object_or_404(InboundMail, pk=pk))

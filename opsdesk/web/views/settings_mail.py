@@ -1,13 +1,14 @@
 """Settings: mailboxes and the mail quarantine (process owners and administrators)."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from opsdesk.core.downloads import raw_mail_response
 from opsdesk.core.exceptions import DomainError, InvalidInput
 from opsdesk.intake import selectors
 from opsdesk.intake.models import InboundMail, Mailbox
@@ -94,13 +95,4 @@ def mail_retry(request, pk: int):
 @configurator_required
 def mail_original(request, pk: int):
     """The mail exactly as received, always as a download that cannot run anything."""
-    mail = get_object_or_404(InboundMail, pk=pk)
-    try:
-        handle = mail.raw.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=f"mail-{mail.pk}.eml",
-                            content_type="message/rfc822")
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return raw_mail_response(get_object_or_404(InboundMail, pk=pk))
