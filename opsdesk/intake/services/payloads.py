@@ -17,7 +17,7 @@ from ..parsers.types import ParseError
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 BATCH = 200  # payloads per transaction: fewer commits, short enough lock hold
-QUEUED_MARK_SECONDS = 10
+QUEUED_MARK_SECONDS = 1  # see integration_drain
 TOKEN_MEMORY_SECONDS = 5
 _known_tokens: dict[str, tuple[AlertIntegration, float]] = {}
 
@@ -123,20 +123,26 @@ def _queued_key(integration_id: int) -> str:
     return f"intake:drain-queued:{integration_id}"
 
 
-def integration_drain(*, integration_id: int, max_batches: int = 50) -> int:
+def integration_drain(*, integration_id: int, max_batches: int = 50, settle: float = 0) -> int:
     """Process the integration's pending payloads in arrival order; returns how many.
 
     The integration's AlertDrain row is the lock: one drain at a time per integration, so
     alerts are handled in the order they arrived and two workers never deadlock on one group.
-    A second drain waits for the first and takes what is left. Before its last look for work
-    the drain forgets the "queued" mark, so a payload accepted after that look queues a new
-    drain.
+    A second drain waits for the first and takes what is left.
+
+    A queued drain (settle = QUEUED_MARK_SECONDS) looks once more that long after it found
+    nothing. A payload whose enqueue was skipped because of the "queued" mark was accepted
+    less than that long after the mark was set, so after the task of that mark started: its
+    last look sees it. The mark lives in each process's cache unless Redis is shared, so this
+    wait, not the mark's deletion, is what guarantees it.
     """
     done = 0
     for _batch in range(max_batches):
         count = _drain_batch(integration_id)
         if count == 0:
             cache.delete(_queued_key(integration_id))
+            if settle:
+                time.sleep(settle)
             count = _drain_batch(integration_id)
         done += count
         if count == 0:

@@ -234,3 +234,25 @@ def test_a_new_token_or_disabling_stops_the_old_url(client):
     assert post(client, new_url, {"alerts": []}).status_code == 202
     integration_update(integration=integration, data={"is_active": False})
     assert post(client, new_url, {"alerts": []}).status_code == 404
+
+
+def test_a_payload_accepted_while_the_drain_settles_is_still_processed(client, monkeypatch):
+    """Its enqueue is skipped (the mark is set), so the queued drain's last look must see it."""
+    from opsdesk.intake.services import payloads
+
+    integration, url = integration_with_url()
+    late = (ALERTS / "alertmanager_v4_firing.json").read_bytes()
+
+    arrivals = [late]
+
+    def a_payload_arrives(seconds):  # what happens while the drain waits (the first time)
+        assert seconds == payloads.QUEUED_MARK_SECONDS
+        if arrivals:
+            assert post(client, url, arrivals.pop()).status_code == 202
+
+    monkeypatch.setattr(payloads.time, "sleep", a_payload_arrives)
+    done = payloads.integration_drain(integration_id=integration.pk,
+                                      settle=payloads.QUEUED_MARK_SECONDS)
+    assert done == 1
+    assert AlertPayload.objects.get().state == "processed"
+    assert Incident.objects.count() == 1
