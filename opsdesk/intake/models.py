@@ -7,6 +7,7 @@ and a failed payload keeps its error until someone retries it.
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -375,6 +376,11 @@ class Silence(TimeStampedModel):
         SILENCE = "silence", _("silence")
         MAINTENANCE = "maintenance", _("maintenance window")
 
+    class Repeat(models.TextChoices):
+        ONCE = "", _("once")
+        DAILY = "daily", _("every day")
+        WEEKLY = "weekly", _("every week")
+
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices,
                             default=Kind.SILENCE)
     integration = models.ForeignKey(
@@ -384,6 +390,12 @@ class Silence(TimeStampedModel):
     matchers = models.JSONField(_("matchers"), default=list)
     starts_at = models.DateTimeField(_("starts at"), default=timezone.now)
     ends_at = models.DateTimeField(_("ends at"))
+    repeat = models.CharField(
+        _("repeats"), max_length=6, choices=Repeat.choices, default=Repeat.ONCE, blank=True,
+        help_text=_("A repeating window recurs every 24 hours or every 7 days from its first "
+                    "start, for as long as its first occurrence lasts."))
+    repeat_until = models.DateTimeField(_("repeats until"), null=True, blank=True,
+                                        help_text=_("Blank: for ever."))
     comment = models.CharField(_("comment"), max_length=500, blank=True)
     created_by = models.ForeignKey(USER, verbose_name=_("created by"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -393,3 +405,27 @@ class Silence(TimeStampedModel):
         indexes = [models.Index(fields=["ends_at"], name="silence_ends")]
         verbose_name = _("silence")
         verbose_name_plural = _("silences")
+
+    @property
+    def period(self) -> timedelta | None:
+        return {"daily": timedelta(days=1), "weekly": timedelta(days=7)}.get(self.repeat)
+
+    def occurrence_end(self, at) -> datetime | None:
+        """The end of the occurrence in force at `at`, or None if none is."""
+        if at < self.starts_at:
+            return None
+        if not self.period:
+            return self.ends_at if at < self.ends_at else None
+        start = self.starts_at + (at - self.starts_at) // self.period * self.period
+        if self.repeat_until and start >= self.repeat_until:
+            return None
+        end = start + (self.ends_at - self.starts_at)
+        return end if at < end else None
+
+    @classmethod
+    def candidates_q(cls, at) -> models.Q:
+        """Rows that may be in force at `at` (occurrence_end decides): an index-friendly filter."""
+        once = models.Q(repeat="", ends_at__gt=at)
+        repeating = ~models.Q(repeat="") & (models.Q(repeat_until__isnull=True)
+                                            | models.Q(repeat_until__gt=at - timedelta(days=7)))
+        return models.Q(starts_at__lte=at) & (once | repeating)

@@ -107,7 +107,10 @@ def _cursor_parse(cursor: str) -> tuple[datetime, int] | None:
 def silences_active(*, at=None) -> list[Silence]:
     """Silences and maintenance windows in force now (or at `at`), ending soonest first."""
     at = at or timezone.now()
-    return list(Silence.objects.filter(starts_at__lte=at, ends_at__gt=at).order_by("ends_at"))
+    rows = [s for s in Silence.objects.filter(Silence.candidates_q(at)) if s.occurrence_end(at)]
+    for row in rows:
+        row.current_end = row.occurrence_end(at)
+    return sorted(rows, key=lambda s: s.current_end)
 
 
 def alerts_mark_silenced(alerts: list[Alert], *, at=None) -> None:

@@ -184,10 +184,13 @@ class SilenceForm(forms.ModelForm):
         "Blank: every alert of the chosen integration."))
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DATETIME_LOCAL)
     ends_at = forms.DateTimeField(label=_("Ends at"), widget=DATETIME_LOCAL)
+    repeat_until = forms.DateTimeField(label=_("Repeats until"), widget=DATETIME_LOCAL,
+                                       required=False, help_text=_("Blank: for ever."))
 
     class Meta:
         model = Silence
-        fields = ("kind", "integration", "matchers", "starts_at", "ends_at", "comment")
+        fields = ("kind", "integration", "matchers", "starts_at", "ends_at", "repeat",
+                  "repeat_until", "comment")
 
 
 class MailboxForm(forms.ModelForm):

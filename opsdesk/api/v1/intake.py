@@ -145,5 +145,5 @@ def _alert(alert) -> dict:
         "incident": alert.incident.number if alert.incident_id else None,
         "acknowledged_by": alert.acknowledged_by.username if alert.acknowledged_by_id else None,
         "acknowledged_at": alert.acknowledged_at,
-        "silenced_until": silence.ends_at if silence else None,
+        "silenced_until": silence.current_end if silence else None,
     }

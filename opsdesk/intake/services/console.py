@@ -22,7 +22,8 @@ INTEGRATION_FIELDS = [
     "group_by", "severity_map", "when_resolved", "flap_minutes", "rate_limit_per_minute",
     "max_payload_kib", "field_mapping", "senders"]
 RULE_FIELDS = ["integration", "position", "action", "matchers", "is_active"]
-SILENCE_FIELDS = ["kind", "integration", "matchers", "starts_at", "ends_at", "comment"]
+SILENCE_FIELDS = ["kind", "integration", "matchers", "starts_at", "ends_at", "repeat",
+                  "repeat_until", "comment"]
 MAILBOX_FIELDS = [
     "name", "address", "host", "port", "security", "username", "password", "folder",
     "after_store", "move_to_folder", "create_contacts", "alert_integration", "is_active",
@@ -136,6 +137,12 @@ def _silence_errors(data: dict) -> dict:
     starts, ends = data.get("starts_at"), data.get("ends_at")
     if starts and ends and ends <= starts:
         errors["ends_at"] = _("The end must come after the start.")
+    period = Silence(repeat=data.get("repeat") or "").period
+    if period and starts and ends and ends - starts >= period:
+        errors["repeat"] = _("A repeating window must be shorter than its period (a day or a "
+                             "week).")
+    if data.get("repeat_until") and starts and data["repeat_until"] <= starts:
+        errors["repeat_until"] = _("The repetition must end after the first start.")
     if not data.get("matchers") and not data.get("integration"):
         errors["matchers"] = _("This would silence every alert of every integration: add a "
                                "matcher or choose an integration.")
@@ -159,6 +166,13 @@ def silence_expire(*, silence: Silence) -> bool:
     """End a silence now; False if it had ended already. Alerts firing after this open
     incidents again."""
     now = timezone.now()
+    if silence.repeat:  # no later occurrence; the one in force, if any, ends now
+        silence.refresh_from_db()
+        ended = silence.occurrence_end(now) is not None or silence.starts_at > now or (
+            silence.repeat_until is None or silence.repeat_until > now)
+        Silence.objects.filter(pk=silence.pk).update(
+            repeat="", repeat_until=None, ends_at=max(now, silence.starts_at), updated_at=now)
+        return ended
     return bool(Silence.objects.filter(pk=silence.pk, ends_at__gt=now).update(
         ends_at=max(now, silence.starts_at), updated_at=now))
 

@@ -64,5 +64,6 @@ def alert_rule_action(*, integration, alert: NormalizedAlert) -> str:
 def alert_silence(*, integration, alert: NormalizedAlert, at) -> Silence | None:
     """The silence or maintenance window covering this alert at `at`, if any."""
     silences = Silence.objects.filter(
-        Q(integration=integration) | Q(integration__isnull=True), starts_at__lte=at, ends_at__gt=at)
-    return next((s for s in silences if alert_matches(s.matchers, alert)), None)
+        Q(integration=integration) | Q(integration__isnull=True), Silence.candidates_q(at))
+    return next((s for s in silences
+                 if s.occurrence_end(at) and alert_matches(s.matchers, alert)), None)

@@ -187,3 +187,49 @@ def test_without_a_group_the_services_owner_takes_it(org):
     [outcome] = alerts_ingest(integration=make_integration(),
                               alerts=[alert(labels={"service": "mail", "alertname": "Down"})])
     assert Incident.objects.get(pk=outcome.opened.pk).assignment_group == org.groups["APP2"]
+
+
+def test_a_weekly_maintenance_window_silences_only_within_its_occurrences():
+    integration = make_integration()
+    sunday_2am = datetime(2026, 11, 1, 18, 0, tzinfo=dt_timezone.utc)  # Mon 02:00 in Shanghai
+    Silence.objects.create(kind="maintenance", integration=integration,
+                           matchers=[["service", "=", "erp"]], starts_at=sunday_2am,
+                           ends_at=sunday_2am + timedelta(hours=2), repeat="weekly",
+                           repeat_until=datetime(2026, 11, 30, tzinfo=dt_timezone.utc))
+    moments = {
+        "in the 4th week's window": (sunday_2am + timedelta(weeks=3, minutes=30), "silenced"),
+        "after that window": (sunday_2am + timedelta(weeks=3, hours=3), "incident"),
+        "a day later": (sunday_2am + timedelta(weeks=3, days=1, minutes=30), "incident"),
+        "after the last repetition": (sunday_2am + timedelta(weeks=5, minutes=30), "incident"),
+    }
+    for n, (name, (at, handling)) in enumerate(moments.items()):
+        with time_machine.travel(at, tick=False):
+            alerts_ingest(integration=integration, alerts=[alert(f"fp{n}", at=at)])
+        assert Alert.objects.get(fingerprint=f"fp{n}").handling == handling, name
+
+
+def test_a_repeating_window_must_be_shorter_than_its_period():
+    from opsdesk.core.exceptions import InvalidInput
+    from opsdesk.intake.services.console import silence_save
+
+    start = datetime(2026, 11, 2, tzinfo=dt_timezone.utc)
+    with pytest.raises(InvalidInput) as refused:
+        silence_save(silence=None, by=None, data={
+            "kind": "maintenance", "integration": make_integration(), "matchers": [],
+            "starts_at": start, "ends_at": start + timedelta(hours=25), "repeat": "daily"})
+    assert "repeat" in refused.value.errors
+
+
+def test_ending_a_repeating_window_now_ends_every_later_occurrence():
+    from opsdesk.intake.services.console import silence_expire
+
+    start = datetime(2026, 11, 2, 1, 0, tzinfo=dt_timezone.utc)
+    silence = Silence.objects.create(matchers=[["host", "=", "db1"]], starts_at=start,
+                                     ends_at=start + timedelta(hours=1), repeat="daily")
+    during = start + timedelta(days=3, minutes=10)
+    assert silence.occurrence_end(during) == start + timedelta(days=3, hours=1)
+    with time_machine.travel(during, tick=False):
+        assert silence_expire(silence=silence)
+    silence.refresh_from_db()
+    assert silence.occurrence_end(during + timedelta(minutes=1)) is None
+    assert silence.occurrence_end(start + timedelta(days=4, minutes=10)) is None

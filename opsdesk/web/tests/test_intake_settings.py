@@ -259,13 +259,32 @@ def test_a_maintenance_window_is_entered_in_the_readers_time_zone(org):
     ({"ends_at": "2030-03-01T09:00"}, "ends_at"),
     ({"matchers": ""}, "matchers"),
     ({"starts_at": "tomorrow"}, "starts_at"),
-    ({"matchers": "host ~ db"}, "matchers")])
+    ({"matchers": "host ~ db"}, "matchers"),
+    ({"repeat": "daily", "ends_at": "2030-03-02T11:00"}, "repeat"),
+    ({"repeat": "weekly", "repeat_until": "2030-02-01T00:00"}, "repeat_until")])
 def test_bad_silences_are_form_errors(org, values, field):
     data = {"kind": "silence", "matchers": "host = db1", "starts_at": "2030-03-01T10:00",
             "ends_at": "2030-03-01T12:00", **values}
     response = browser(org.owner).post("/settings/intake/silences/new/", data)
     assert response.status_code == 422 and field_errors(response.content.decode(), field)
     assert not Silence.objects.exists()
+
+
+def test_a_weekly_window_is_listed_with_its_repetition_and_in_force_when_it_recurs(org):
+    now = timezone.now()
+    first = now - timedelta(weeks=2, minutes=30)
+    Silence.objects.create(kind="maintenance", matchers=[["host", "=", "db1"]],
+                           starts_at=first, ends_at=first + timedelta(hours=2), repeat="weekly",
+                           comment="Weekly patching")
+    owner = browser(org.owner)
+    listing = owner.get("/settings/intake/silences/").content.decode()
+    assert "every week" in listing and "in force" in listing
+    response = owner.post("/settings/intake/silences/new/", {
+        "kind": "maintenance", "matchers": "host = db2", "starts_at": "2030-03-03T02:00",
+        "ends_at": "2030-03-03T04:00", "repeat": "weekly", "repeat_until": "2030-06-01T00:00"})
+    assert response.status_code == 302
+    saved = Silence.objects.get(matchers=[["host", "=", "db2"]])
+    assert saved.repeat == "weekly" and saved.repeat_until.year == 2030
 
 
 def test_a_silence_can_be_ended_now_and_deleted(org):

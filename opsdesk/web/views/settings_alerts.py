@@ -4,6 +4,7 @@ Every change goes through opsdesk.intake.services.console."""
 from datetime import timedelta
 
 from django.contrib import messages
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -125,12 +126,25 @@ def rule_delete(request, pk: int):
 def silences(request):
     """Silences and maintenance windows: in force or planned, then those ended this week."""
     now = timezone.now()
+    recent = Q(ends_at__gt=now - SILENCES_ENDED_SHOWN) | (
+        ~Q(repeat="") & (Q(repeat_until__isnull=True)
+                         | Q(repeat_until__gt=now - SILENCES_ENDED_SHOWN)))
     rows = list(Silence.objects.select_related("integration", "created_by")
-                .filter(ends_at__gt=now - SILENCES_ENDED_SHOWN).order_by("-ends_at", "-id")[:500])
+                .filter(recent).order_by("-ends_at", "-id")[:500])
     for row in rows:
-        row.state = "ended" if row.ends_at <= now else "planned" if row.starts_at > now \
-            else "active"
+        row.state = _silence_state(row, now)
     return render(request, "web/settings/intake/silences.html", {"silences": rows})
+
+
+def _silence_state(row: Silence, now) -> str:
+    """"active" (an occurrence is in force), "planned" (one is still to come) or "ended"."""
+    if row.occurrence_end(now):
+        return "active"
+    if row.starts_at > now:
+        return "planned"
+    if row.repeat and (row.repeat_until is None or row.repeat_until > now):
+        return "planned"
+    return "ended"
 
 
 @configurator_required
