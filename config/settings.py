@@ -88,6 +88,9 @@ INSTALLED_APPS = [
     "opsdesk.web",
     "opsdesk.notifications",
     "opsdesk.intake",
+    "opsdesk.search",
+    "opsdesk.knowledge",
+    "opsdesk.catalog",
 ]
 
 MIDDLEWARE = [

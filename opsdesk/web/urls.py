@@ -1,7 +1,7 @@
 """Browser pages: sign-in, the portal, the workspaces and the incident page."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from .views import home, incidents, portal, tokens, work
 from .views import desk, lookups
@@ -13,6 +13,10 @@ from .views import alerts, settings_alerts, settings_mail
 app_name = "web"
 
 urlpatterns = [
+    # Each part's pages in its own module (they must come before work/<slug:queue>/).
+    path("", include("opsdesk.web.urls_knowledge")),
+    path("", include("opsdesk.web.urls_catalog")),
+    path("", include("opsdesk.web.urls_search")),
     path("", home.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -15,6 +15,9 @@ from .intake import router as intake_router
 from .me import router as me_router
 from .reference import router as reference_router
 from .sla import router as sla_router
+from .knowledge import router as knowledge_router
+from .catalog import router as catalog_router
+from .search import router as search_router
 
 api = NinjaAPI(
     title="opsdesk API",
@@ -31,6 +34,9 @@ api.add_router("/sla", sla_router, tags=["SLA"])
 api.add_router("/me", me_router, tags=["me"])
 api.add_router("/intake", intake_router, tags=["intake"])
 api.add_router("/alerts", alerts_router, tags=["intake"])
+api.add_router("/knowledge", knowledge_router, tags=["knowledge"])
+api.add_router("/catalog", catalog_router, tags=["service catalogue"])
+api.add_router("/search", search_router, tags=["search"])
 
 
 LOCATION_PARTS = frozenset({"body", "payload", "query", "path", "form", "file", "header"})

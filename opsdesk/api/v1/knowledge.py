@@ -1,0 +1,5 @@
+"""REST API: knowledge."""
+
+from ninja import Router
+
+router = Router()

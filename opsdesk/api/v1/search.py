@@ -1,0 +1,5 @@
+"""REST API: search."""
+
+from ninja import Router
+
+router = Router()
