@@ -81,13 +81,15 @@ class UserAdmin(ActiveToggleMixin, AdministrationAdmin, DjangoUserAdmin):
     ordering = ("username",)
     filter_horizontal = ()
     autocomplete_fields = ()
+    raw_id_fields = ("manager",)
     readonly_fields = ("last_login", "date_joined")
 
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal information"), {"fields": (
             "display_name", "first_name", "last_name", "email", "phone", "language")}),
-        (_("Organisation"), {"fields": ("department", "location", "support_groups")}),
+        (_("Organisation"), {"fields": ("department", "manager", "location",
+                                        "support_groups")}),
         (_("Roles"), {"fields": (
             "is_active", "is_service_desk", "is_engineer", "is_incident_manager",
             "is_process_owner", "is_administrator", "can_view_department")}),

@@ -74,6 +74,10 @@ class User(AbstractUser):
         Location, verbose_name=_("location"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
     )
+    manager = models.ForeignKey(
+        "self", verbose_name=_("manager"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="reports",
+        help_text=_("Approves this person's service requests; empty: the department's head."))
     language = models.CharField(_("language"), max_length=10, blank=True)
     time_zone = models.CharField(
         _("time zone"), max_length=64, blank=True,
