@@ -40,6 +40,7 @@ class Action(models.TextChoices):
     CLOSE = "close", _("Close")
     CANCEL = "cancel", _("Cancel")
     REOPEN = "reopen", _("Reopen")
+    AWAIT_APPROVAL = "await_approval", _("Await approval")
 
 
 class Actor(models.TextChoices):
@@ -102,6 +103,9 @@ TRANSITIONS: dict[Action, Transition] = {
         OPEN_STATUSES, Status.CANCELLED, _STAFF | {Actor.OWNER, Actor.REQUESTER}, ("reason",)),
     Action.REOPEN: Transition(
         (Status.RESOLVED,), Status.IN_PROGRESS, _WORKERS | {Actor.OWNER}, ("reason",)),
+    # System only (catalog): a new service request waits for the requester's manager.
+    Action.AWAIT_APPROVAL: Transition(
+        (Status.LOGGED,), Status.PENDING, frozenset(), ("pending_reason",)),
 }
 
 

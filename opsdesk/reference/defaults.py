@@ -63,6 +63,8 @@ PENDING_REASONS = [
     ("03", "等待变更实施", "Awaiting a change", True),
     ("04", "等待备件", "Awaiting parts", True),
     ("05", "计划维护窗口", "Scheduled for a maintenance window", False),
+    # A service request waits for the requester's manager (catalog): its clocks start at approval.
+    ("06", "等待审批", "Awaiting approval", False),
 ]
 CI_TYPES = [
     ("server", "服务器", "Server"),

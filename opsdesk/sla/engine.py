@@ -111,6 +111,35 @@ def sla_start(*, incident, now: datetime) -> None:
     incident.sla_next_check_at = sla_next_check(incident=incident, now=now)
 
 
+def sla_policy_apply(*, incident, policy: SlaPolicy | None, now: datetime) -> dict:
+    """Put the incident on this policy with both clocks starting afresh at `now`; None stops
+    its clocks (no policy, no due dates). Returns the column updates for the caller to save.
+
+    The catalogue uses it: a request type's own policy replaces the matrix's choice at
+    creation, and a request awaiting approval has no clocks until it is approved.
+    """
+    _snapshot(incident, policy)
+    incident.response_paused_at = incident.resolution_paused_at = None
+    incident.response_paused_seconds = incident.resolution_paused_seconds = 0
+    incident.response_sla_level = incident.resolution_sla_level = 0
+    if policy is None:
+        incident.response_due_at = incident.resolution_due_at = None
+    else:
+        terms = _policy_terms(policy)
+        incident.response_due_at = business_add(terms.response_calendar, now,
+                                                terms.response_seconds)
+        incident.resolution_due_at = business_add(terms.resolution_calendar, now,
+                                                  terms.resolution_seconds)
+    incident.sla_next_check_at = sla_next_check(incident=incident, now=now)
+    fields = ("sla_policy", "sla_response_calendar_id", "sla_response_seconds",
+              "sla_resolution_calendar_id", "sla_resolution_seconds", "sla_warn_first_percent",
+              "sla_warn_second_percent", "response_paused_at", "resolution_paused_at",
+              "response_paused_seconds", "resolution_paused_seconds", "response_sla_level",
+              "resolution_sla_level", "response_due_at", "resolution_due_at",
+              "sla_next_check_at")
+    return {field: getattr(incident, field) for field in fields}
+
+
 def sla_after_create(*, incident) -> None:
     """Write the escalation a policy asks for at creation (P1); notify_created mails it."""
     from opsdesk.incidents import events

@@ -20,13 +20,24 @@ from .relations import actor_relations
 CLOSURE_FIXED, CLOSURE_WORKAROUND, CLOSURE_DUPLICATE, CLOSURE_WITHDRAWN = "01", "02", "04", "07"
 # Actions that count as the first response of support to the incident.
 RESPONSE_ACTIONS = frozenset({Action.ACCEPT, Action.START, Action.PEND, Action.RESOLVE})
+# A service request awaiting its approval (catalog) is not worked: people may only cancel it;
+# the approval itself assigns it (a system assign), a rejection cancels it.
+PENDING_AWAITING_APPROVAL = "06"
+WHILE_AWAITING_APPROVAL = frozenset({Action.CANCEL})
 
 
 def allowed_actions(*, user, incident: Incident, collaborators=None) -> list[Action]:
     """Actions this person may take on this incident now (the UI offers only these)."""
     relations = actor_relations(user=user, incident=incident, collaborators=collaborators)
     return [action for action, t in TRANSITIONS.items()
-            if incident.status in t.sources and relations & t.allowed]
+            if incident.status in t.sources and relations & t.allowed
+            and not _held_for_approval(incident=incident, action=action)]
+
+
+def _held_for_approval(*, incident: Incident, action: str) -> bool:
+    return (incident.status == Status.PENDING
+            and incident.pending_reason_id == PENDING_AWAITING_APPROVAL
+            and action not in WHILE_AWAITING_APPROVAL)
 
 
 def incident_transition(*, incident: Incident, action: str, by, channel: str = Channel.WEB,
@@ -53,6 +64,9 @@ def incident_transition(*, incident: Incident, action: str, by, channel: str = C
             raise Conflict(_("An incident that is %(status)s cannot be given the action "
                              "“%(action)s”.") % {"status": Status(incident.status).label.lower(),
                                                  "action": action.label})
+        if by is not None and _held_for_approval(incident=incident, action=action):
+            raise Conflict(_("This request awaits its approval: it can only be cancelled "
+                             "until the approver decides."))
         _require(rule.required, params)
         from_status = incident.status
         now = timezone.now()
@@ -224,4 +238,5 @@ EFFECTS: dict[Action, Callable[..., dict | None]] = {
     Action.CLOSE: _close,
     Action.CANCEL: _cancel,
     Action.REOPEN: _reopen,
+    Action.AWAIT_APPROVAL: _pend,
 }

@@ -39,6 +39,7 @@ STATE = {
     Action.RESOLVE: Status.IN_PROGRESS, Action.CONFIRM: Status.RESOLVED,
     Action.REJECT: Status.RESOLVED, Action.CLOSE: Status.RESOLVED,
     Action.CANCEL: Status.ASSIGNED, Action.REOPEN: Status.RESOLVED,
+    Action.AWAIT_APPROVAL: Status.LOGGED,
 }
 # Expected outcome per action (rows) and role (columns, in the order of ROLES).
 #                    req coll out desk odsk eng asgn coll oeng exp mgr powner admin
@@ -55,6 +56,8 @@ TABLE = {
     Action.CLOSE:     [D, D, D, A, A, D, D, D, D, D, A, D, D],
     Action.CANCEL:    [A, D, D, A, A, D, D, D, D, D, A, D, D],
     Action.REOPEN:    [D, D, D, A, A, A, A, D, D, D, A, D, D],
+    # System only: the catalogue puts a new request that needs approval on hold.
+    Action.AWAIT_APPROVAL: [D, D, D, D, D, D, D, D, D, D, D, D, D],
 }
 MATRIX = {action: dict(zip(ROLES, row, strict=True)) for action, row in TABLE.items()}
 
@@ -87,6 +90,8 @@ def people(org):
 def incident_for_matrix(status, org, people):
     """An incident in `status`, assigned to NET2 and its member `assignee`, with a collaborator."""
     incident = incident_in(Status.LOGGED, org)
+    if status == Status.LOGGED:
+        return incident
     incident = incident_transition(incident=incident, action=Action.ASSIGN, by=org.manager,
                                    assignment_group=org.groups["NET2"],
                                    assignee=people["assignee"])
