@@ -83,7 +83,7 @@ def article_list(*, user, filters: ArticleFilters, offset: int = 0,
     """One page of the visible articles matching filters, newest change first, and the total."""
     qs = _filtered(articles_visible(user), filters)
     total = qs.count()
-    rows = list(qs.select_related("category", "service", "author")
+    rows = list(qs.select_related("category", "service", "author", "owner", "reviewer")
                 .order_by("-updated_at", "-id")[offset:offset + limit])
     return rows, total
 
