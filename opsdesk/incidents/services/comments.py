@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from opsdesk.core.services import text_clean
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
+from opsdesk.search.services import incident_index_reply
 from opsdesk.sla.engine import sla_on_first_response, sla_on_requester_reply
 
 from .. import events, notify
@@ -40,6 +41,7 @@ def comment_create(*, incident: Incident, by, body: str, visibility: str = Visib
         _check_may_comment(incident=incident, by=by, relations=relations, visibility=visibility)
         comment = Comment.objects.create(incident=incident, author=by, body=body,
                                          visibility=visibility, channel=channel)
+        incident_index_reply(comment)
         events.event_comment(incident=incident, by=by, channel=channel, comment=comment)
         notify.notify_comment(incident=incident, by=by, comment=comment)
         _claim_ownership(incident=incident, by=by, channel=channel)

@@ -10,6 +10,7 @@ from opsdesk.core.services import text_clean
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
 from opsdesk.sla.engine import sla_on_transition
 from opsdesk.sla.escalation import escalation_after_reassignment
+from opsdesk.search.services import incident_index
 
 from .. import events, notify
 from ..choices import TRANSITIONS, Action, Actor, Channel, Status
@@ -83,6 +84,8 @@ def incident_transition(*, incident: Incident, action: str, by, channel: str = C
         sla_on_transition(incident=incident, action=action, old_status=from_status,
                           new_status=incident.status, now=now)
         incident.save()
+        if action == Action.RESOLVE:  # the resolution text is searchable
+            incident_index(incident)
         event = events.event_transition(incident=incident, by=by, channel=channel,
                                         action=action, from_status=from_status, reason=reason,
                                         data=data)

@@ -14,6 +14,7 @@ from opsdesk.core.services import text_clean
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
 from opsdesk.reference.models import Nature, Priority
 from opsdesk.reference.selectors import priority_from_matrix, routing_rule_match
+from opsdesk.search.services import incident_index
 from opsdesk.sla import engine as sla
 
 from .. import events, notify
@@ -82,6 +83,7 @@ def incident_create(*, by, data: dict, channel: str = Channel.WEB,
             incident = incident_transition(incident=incident, action="assign", by=None,
                                            channel=Channel.SYSTEM, assignment_group=rule.group,
                                            reason=_("Routing rule: %(rule)s") % {"rule": rule})
+        incident_index(incident, new=True)
         if idempotency_key:
             IdempotencyKey.objects.filter(user=by, key=idempotency_key).update(incident=incident)
         _number_take(incident)
@@ -258,6 +260,8 @@ def incident_update(*, incident: Incident, by, data: dict, channel: str = Channe
             if old != new:
                 events.event_field_changed(incident=incident, by=by, channel=channel,
                                            field=field, old=old, new=new)
+        if any(before[f] != getattr(incident, f) for f in ("short_description", "description")):
+            incident_index(incident)
         _update_m2m(incident=incident, by=by, data=data, channel=channel)
     return incident
 

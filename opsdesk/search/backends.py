@@ -1,0 +1,160 @@
+"""The per-database half of search: turn parsed query parts into SQL, and rank.
+
+Every function takes a SearchDocument subclass and query parts (opsdesk.search.text), and an
+optional "allowed" subquery (SQL, params) of the target's primary keys the person may see. User
+text never reaches SQL: terms are letters and digits only, and they travel as parameters
+(inside a tsquery / FTS5 expression string, or as LIKE patterns) besides.
+
+- PostgreSQL: `search_vector @@ to_tsquery('simple', …)` on the GIN index, ts_rank with the
+  weights of title (A), extra (C) and body (B), normalised by the document's length.
+- SQLite: FTS5 MATCH, bm25() with column weights.
+- MySQL/MariaDB: LIKE '% term %' on the space-padded term columns (no full-text index: InnoDB's
+  FULLTEXT sees only committed rows and drops two-character terms), scored in Python.
+
+Big tables (document_model.search_candidates) rank only their newest N matches: the match
+itself is cheap on the index, ranking a hundred thousand matches of a common word is not.
+"""
+
+from django.db import connection
+
+from .operations import VECTOR_COLUMN, fts_table
+from .text import QueryPart
+
+# ts_rank weights in the order {D, C, B, A}; normalisation 1 divides by 1 + log(length).
+PG_WEIGHTS = "{0.05, 0.4, 0.3, 1.0}"
+BM25_WEIGHTS = (10.0, 2.0, 5.0)  # title, body, extra
+LIKE_WEIGHTS = (("title", 3.0), ("body", 1.0), ("extra", 2.0))
+MYSQL_MAX_CANDIDATES = 5000
+
+
+def match(document_model, parts: list[QueryPart], *, any_part: bool = False,
+          allowed: tuple[str, list] | None = None, limit: int = 20,
+          offset: int = 0) -> list[tuple[int, float]]:
+    """[(target pk, rank)] best first: documents with every part (any part if any_part)."""
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        return _pg_match(document_model, parts, any_part, allowed, limit, offset)
+    if vendor == "sqlite":
+        return _sqlite_match(document_model, parts, any_part, allowed, limit, offset)
+    return _like_match(document_model, parts, any_part, allowed, limit, offset)
+
+
+def matching_sql(document_model, parts: list[QueryPart]) -> tuple[str, list]:
+    """SQL selecting the target pks whose documents have every part (for `pk IN (…)` filters)."""
+    table, pk = _names(document_model)
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        return (f"SELECT {pk} FROM {table} WHERE {VECTOR_COLUMN} @@ to_tsquery('simple', %s)",
+                [tsquery(parts, any_part=False)])
+    if vendor == "sqlite":
+        fts = connection.ops.quote_name(fts_table(document_model._meta.db_table))
+        return f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [fts_expression(parts, False)]
+    where, params = _like_where(parts, any_part=False)
+    return f"SELECT {pk} FROM {table} WHERE {where}", params
+
+
+def _names(document_model) -> tuple[str, str]:
+    quote = connection.ops.quote_name
+    return quote(document_model._meta.db_table), quote(document_model._meta.pk.column)
+
+
+def _allowed_clause(column: str, allowed) -> tuple[str, list]:
+    if allowed is None:
+        return "", []
+    sql, params = allowed
+    return f" AND {column} IN ({sql})", list(params)
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+
+def _pg_quote(term: str) -> str:
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsquery(parts: list[QueryPart], *, any_part: bool) -> str:
+    """The to_tsquery text: a phrase as `'a' <-> 'b'`, a prefix as `'a':*`, AND-ed or OR-ed."""
+    spelt = []
+    for part in parts:
+        terms = [_pg_quote(t) + (":*" if part.prefix else "") for t in part.terms]
+        spelt.append("(" + " <-> ".join(terms) + ")")
+    return (" | " if any_part else " & ").join(spelt)
+
+
+def _pg_match(model, parts, any_part, allowed, limit, offset):
+    table, pk = _names(model)
+    where, allowed_params = _allowed_clause(pk, allowed)
+    query = tsquery(parts, any_part=any_part)
+    newest = f"ORDER BY {pk} DESC LIMIT {int(model.search_candidates)}" \
+        if model.search_candidates else ""
+    sql = (f"SELECT {pk}, ts_rank(%s, {VECTOR_COLUMN}, to_tsquery('simple', %s), 1) AS rank "
+           f"FROM (SELECT {pk}, {VECTOR_COLUMN} FROM {table} "
+           f"WHERE {VECTOR_COLUMN} @@ to_tsquery('simple', %s){where} {newest}) AS candidates "
+           f"ORDER BY rank DESC, {pk} DESC LIMIT %s OFFSET %s")
+    params = [PG_WEIGHTS, query, query, *allowed_params, limit, offset]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(row[0], float(row[1])) for row in cursor.fetchall()]
+
+
+# --- SQLite ----------------------------------------------------------------------------------
+
+def fts_expression(parts: list[QueryPart], any_part: bool) -> str:
+    """The FTS5 MATCH text: a phrase as "a b", a prefix as "a"*, AND-ed or OR-ed."""
+    spelt = ['"' + " ".join(part.terms).replace('"', '""') + '"' + ("*" if part.prefix else "")
+             for part in parts]
+    return (" OR " if any_part else " AND ").join(spelt)
+
+
+def _sqlite_match(model, parts, any_part, allowed, limit, offset):
+    fts = connection.ops.quote_name(fts_table(model._meta.db_table))
+    where, allowed_params = _allowed_clause("rowid", allowed)
+    newest = f"ORDER BY rowid DESC LIMIT {int(model.search_candidates)}" \
+        if model.search_candidates else ""
+    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+    sql = (f"SELECT id, rank FROM (SELECT rowid AS id, -bm25({fts}, {weights}) AS rank "
+           f"FROM {fts} WHERE {fts} MATCH %s{where} {newest}) "
+           f"ORDER BY rank DESC, id DESC LIMIT %s OFFSET %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [fts_expression(parts, any_part), *allowed_params, limit, offset])
+        return [(row[0], float(row[1])) for row in cursor.fetchall()]
+
+
+# --- MySQL / MariaDB -------------------------------------------------------------------------
+
+def _like_pattern(part: QueryPart) -> str:
+    text = " ".join(part.terms).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"% {text}%" if part.prefix else f"% {text} %"
+
+
+def _like_where(parts: list[QueryPart], *, any_part: bool) -> tuple[str, list]:
+    clauses, params = [], []
+    for part in parts:
+        pattern = _like_pattern(part)
+        clauses.append("(" + " OR ".join(f"{column} LIKE %s" for column, _w in LIKE_WEIGHTS)
+                       + ")")
+        params.extend([pattern] * len(LIKE_WEIGHTS))
+    return (" OR " if any_part else " AND ").join(clauses), params
+
+
+def _like_score(part: QueryPart, columns: dict[str, str]) -> float:
+    needle = " " + " ".join(part.terms) + ("" if part.prefix else " ")
+    return sum(weight for column, weight in LIKE_WEIGHTS if needle in columns[column])
+
+
+def _like_match(model, parts, any_part, allowed, limit, offset):
+    table, pk = _names(model)
+    where, params = _like_where(parts, any_part=any_part)
+    extra_where, allowed_params = _allowed_clause(pk, allowed)
+    cap = min(model.search_candidates or MYSQL_MAX_CANDIDATES, MYSQL_MAX_CANDIDATES)
+    sql = (f"SELECT {pk}, title, body, extra FROM {table} WHERE ({where}){extra_where} "
+           f"ORDER BY {pk} DESC LIMIT {cap}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *allowed_params])
+        rows = cursor.fetchall()
+    scored = []
+    for target_pk, title, body, extra in rows:
+        columns = {"title": title or "", "body": body or "", "extra": extra or ""}
+        score = sum(_like_score(part, columns) for part in parts)
+        scored.append((target_pk, score / (1 + len(columns["body"]) / 2000)))
+    scored.sort(key=lambda row: (-row[1], -row[0]))
+    return scored[offset:offset + limit]
