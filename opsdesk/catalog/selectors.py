@@ -82,7 +82,8 @@ def request_details(*, incident: Incident) -> ServiceRequest | None:
 
 def request_get(*, user, number: str) -> ServiceRequest:
     """A request the person may see, by its number; NotFound otherwise (no leak)."""
-    details = (ServiceRequest.objects.select_related("request_type", "approver", "incident")
+    details = (ServiceRequest.objects.select_related("request_type", "approver", "incident",
+                                                     "incident__requester")
                .filter(incident__in=Incident.objects.restrict(user).filter(number=number))
                .first())
     if details is None:
@@ -95,4 +96,4 @@ def approvals_pending(*, user, limit: int = APPROVALS_LIMIT) -> list[ServiceRequ
     return list(ServiceRequest.objects.filter(
         approver=user, approval_state=ApprovalState.PENDING,
         incident__status=Status.PENDING).select_related(
-        "request_type", "incident", "incident__requester").order_by("created_at", "pk")[:limit])
+        "request_type", "approver", "incident", "incident__requester").order_by("created_at", "pk")[:limit])
