@@ -102,6 +102,12 @@ class Article(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
+    def get_absolute_url(self) -> str:
+        """The staff's page; it sends people who are not staff to the portal's help page."""
+        from django.urls import reverse
+
+        return reverse("web:kb_article", args=[self.number])
+
     @property
     def is_known_error(self) -> bool:
         return self.type == ArticleType.KNOWN_ERROR

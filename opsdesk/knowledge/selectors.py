@@ -187,3 +187,11 @@ def unified_lines(diff: VersionDiff) -> list[tuple[str, str]]:
                 else "add" if line.startswith("+") else "del" if line.startswith("-") else "")
         rows.append((kind, escape(line)))
     return rows
+
+
+def help_categories(*, user) -> list:
+    """The categories that hold published articles user may read, by path."""
+    from opsdesk.reference.models import Category
+
+    ids = articles_published(user).exclude(category=None).values("category_id").distinct()
+    return list(Category.objects.filter(pk__in=ids).order_by("path"))
