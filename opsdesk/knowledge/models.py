@@ -1,11 +1,16 @@
 """The knowledge base: articles, their immutable versions, files, feedback, incident links and
 deflections (SPEC §3 step 2)."""
 
+import html
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
+
+from opsdesk.search.models import SearchDocument
 
 from .choices import ArticleStatus, ArticleType, FeedbackKind, Language, RevisionStatus, Visibility
 
@@ -253,3 +258,27 @@ class Deflection(models.Model):
         verbose_name_plural = _("deflections")
         indexes = [models.Index(fields=["article", "-created_at"], name="kb_deflection_article"),
                    models.Index(fields=["user", "-created_at"], name="kb_deflection_user")]
+
+
+class ArticleDocument(SearchDocument):
+    """A published article's search terms: title; text and workaround; keywords.
+
+    Only published articles have one (knowledge.indexing), so drafts, reviews and retired
+    articles never show up in searches or suggestions."""
+
+    article = models.OneToOneField(Article, primary_key=True, on_delete=models.CASCADE,
+                                   related_name="search_document", verbose_name=_("article"))
+
+    class Meta:
+        verbose_name = _("article search document")
+        verbose_name_plural = _("article search documents")
+
+    @classmethod
+    def texts_for(cls, targets: list) -> dict[int, tuple[str, str, str]]:
+        return {a.pk: (a.title, article_plain_text(a), a.keywords) for a in targets}
+
+
+def article_plain_text(article: Article) -> str:
+    """The published text as readers see it, without Markdown or HTML marks."""
+    text = html.unescape(strip_tags(article.body_html or ""))
+    return "\n".join(part for part in (text.strip(), article.workaround) if part)

@@ -1,6 +1,7 @@
 """Reads of the knowledge base. Every lookup and list starts from `articles_visible(user)`."""
 
 import difflib
+import re
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -10,8 +11,12 @@ from django.utils.translation import gettext as _
 
 from opsdesk.core.exceptions import InvalidInput, NotFound
 
+from opsdesk.search.selectors import ranked_ids
+
 from .choices import ArticleStatus, Visibility
-from .models import Article, ArticleAttachment, ArticleVersion, IncidentArticle
+from .models import Article, ArticleAttachment, ArticleDocument, ArticleVersion, IncidentArticle
+
+NUMBER_RE = re.compile(r"^KB\d{1,12}$")
 
 
 def is_kb_staff(user) -> bool:
@@ -79,13 +84,28 @@ class ArticleFilters:
 
 
 def article_list(*, user, filters: ArticleFilters, offset: int = 0,
-                 limit: int = 50) -> tuple[list[Article], int]:
-    """One page of the visible articles matching filters, newest change first, and the total."""
+                 limit: int = 50) -> tuple[list[Article], int | None]:
+    """One page of the visible articles matching filters and the total.
+
+    Words (`q`) over published articles go to the search engine: best match first, and the
+    total is None (ranked results are not counted). Otherwise (a number, or drafts and reviews,
+    which are not indexed) the newest change comes first and every word must appear."""
     qs = _filtered(articles_visible(user), filters)
+    related = ("category", "service", "author", "owner", "reviewer")
+    if filters.q and _engine_applies(filters):
+        ranked = ranked_ids(qs, ArticleDocument, filters.q, limit=limit, offset=offset)
+        found = qs.select_related(*related).in_bulk([pk for pk, _rank in ranked])
+        return [found[pk] for pk, _rank in ranked if pk in found], None
+    if filters.q:
+        qs = qs.filter(_text_q(filters.q))
     total = qs.count()
-    rows = list(qs.select_related("category", "service", "author", "owner", "reviewer")
-                .order_by("-updated_at", "-id")[offset:offset + limit])
+    rows = list(qs.select_related(*related).order_by("-updated_at", "-id")[offset:offset + limit])
     return rows, total
+
+
+def _engine_applies(filters: ArticleFilters) -> bool:
+    return filters.status in ("", ArticleStatus.PUBLISHED) and not NUMBER_RE.match(
+        filters.q.strip().upper())
 
 
 def _filtered(qs: QuerySet, f: ArticleFilters) -> QuerySet:
@@ -98,8 +118,6 @@ def _filtered(qs: QuerySet, f: ArticleFilters) -> QuerySet:
     if f.category_path:  # the category and everything under it
         qs = qs.filter(Q(category__path=f.category_path)
                        | Q(category__path__startswith=f.category_path + "."))
-    if f.q:
-        qs = qs.filter(_text_q(f.q))
     return qs
 
 

@@ -114,7 +114,7 @@ class ArticleOut(Schema):
 
 class ArticlePage(Schema):
     items: list[ArticleOut]
-    total: int
+    total: int | None = Field(description="Empty when words rank the results")
     next_offset: int | None
 
 
@@ -233,7 +233,9 @@ def _detail_response(request, number):
 
 @router.get("/articles", response={200: ArticlePage, **ERRORS}, summary="List articles")
 def list_articles(request, query: Query[ListQuery]):
-    """Articles the caller may read, most recently changed first (limit/offset paging)."""
+    """Articles the caller may read (limit/offset paging): most recently changed first, or,
+    with words in `q`, the published articles that match them best first (the search engine:
+    Chinese and English)."""
     filters = selectors.ArticleFilters(
         q=query.q or "", status=query.status or "", type=query.type or "",
         visibility=query.visibility or "", language=query.language or "",
@@ -241,7 +243,7 @@ def list_articles(request, query: Query[ListQuery]):
         service_id=_service_id(query.service) if query.service else None)
     rows, total = selectors.article_list(user=request.auth, filters=filters,
                                          offset=query.offset, limit=query.limit)
-    more = query.offset + len(rows) < total
+    more = (query.offset + len(rows) < total) if total is not None else len(rows) == query.limit
     return {"items": [_article_dict(a) for a in rows], "total": total,
             "next_offset": query.offset + len(rows) if more else None}
 

@@ -64,7 +64,8 @@ def kb_list(request):
     return _render(request, "list.html", {
         "rows": rows, "total": total, "filters": filters, "statuses": ArticleStatus.choices,
         "types": ArticleType.choices, "visibilities": Visibility.choices,
-        "next_offset": offset + PAGE_SIZE if offset + PAGE_SIZE < total else None,
+        "next_offset": offset + PAGE_SIZE if (len(rows) == PAGE_SIZE if total is None
+                                              else offset + PAGE_SIZE < total) else None,
         "may_write": is_kb_author(request.user),
         "review_count": len(selectors.review_queue(user=request.user))})
 
