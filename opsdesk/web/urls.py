@@ -9,6 +9,7 @@ from .views import manage, profile, settings_categories, settings_groups, settin
 from .views import settings_calendars, settings_sla
 from .views import respond
 from .views import alerts, settings_alerts, settings_mail
+from .views import suggest
 
 app_name = "web"
 
@@ -27,6 +28,8 @@ urlpatterns = [
     path("work/log/priority/", desk.priority, name="desk_priority"),
     path("work/log/similar/", desk.similar, name="desk_similar"),
     path("work/log/requester/", desk.requester, name="desk_requester"),
+    path("work/log/suggest/", suggest.desk, name="desk_suggest"),
+    path("portal/report/suggest/", suggest.portal, name="report_suggest"),
     path("work/lookup/people/", lookups.people, name="lookup_people"),
     path("work/lookup/members/", lookups.members, name="lookup_members"),
     path("work/alerts/", alerts.console, name="alerts"),

@@ -18,10 +18,13 @@ from opsdesk.core.exceptions import Conflict, InvalidInput, NotFound, NotPermitt
 from opsdesk.incidents import selectors, services
 from opsdesk.incidents.choices import OPEN_STATUSES, Action, Channel, Status
 from opsdesk.incidents.selectors import IncidentFilters
+from opsdesk.knowledge.selectors import article_get
+from opsdesk.knowledge.services import incident_article_link
 from opsdesk.reference.models import Impact, Priority, Urgency
 from opsdesk.reference.selectors import priority_from_matrix
 
 from ..desk_forms import DeskLogForm
+from . import suggest
 from .lookups import _is_id
 
 TEMPLATE = "web/desk/log.html"
@@ -49,7 +52,7 @@ def log(request):
                        can_override=_can_override(request.user))
     if bound and form.is_valid():
         try:
-            incident = _log(request.user, form)
+            incident = _log(request.user, form, articles=suggest.chosen_articles(request.POST))
         except InvalidInput as error:
             _add_errors(form, error)
         except NotPermitted:
@@ -62,8 +65,10 @@ def log(request):
                             status=422 if bound else 200)
 
 
-def _log(user, form: DeskLogForm):
-    """Create, attach, and assign or resolve: one transaction, so nothing is half-written.
+def _log(user, form: DeskLogForm, *, articles: list[str] = ()):
+    """Create, attach, link the chosen articles, and assign or resolve: one transaction, so
+    nothing is half-written. An article linked to an incident resolved at first contact is
+    counted as the one that solved it.
 
     Files are written to disk before the commit; if anything fails they are removed again.
     """
@@ -84,11 +89,22 @@ def _log(user, form: DeskLogForm):
                 incident = services.incident_transition(
                     incident=incident, action=Action.RESOLVE, by=user, channel=Channel.WEB,
                     **resolution)
+            for number in articles:
+                incident_article_link(incident=incident, article=_article(user, number), by=user,
+                                      resolved_by=resolution is not None)
     except Exception:
         for attachment in written:
             attachment.file.delete(save=False)
         raise
     return incident
+
+
+def _article(user, number: str):
+    try:
+        return article_get(user=user, number=number)
+    except NotFound:
+        raise InvalidInput(errors={"articles": _("Article %(number)s was not found.") % {
+            "number": number}}) from None
 
 
 def _parent(user, number: str):
@@ -135,7 +151,15 @@ def _context(request, form) -> dict:
         "chosen_parent": form["parent"].value() or "",
         "person": requester,
         "person_open": _open_of(request.user, requester),
+        **_suggestions(request.user, form),
     }
+
+
+def _suggestions(user, form) -> dict:
+    """The knowledge panel as it was when the form comes back with errors (empty at first)."""
+    if not form.is_bound:
+        return {"articles": [], "resolved": [], "chosen_articles": set(), "kept_articles": []}
+    return suggest.desk_suggestions(user, form.data)
 
 
 def _requester_of(form):

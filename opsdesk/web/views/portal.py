@@ -13,6 +13,7 @@ from opsdesk.incidents.choices import STATUS_BY_KEY, Channel
 from opsdesk.incidents.selectors import IncidentFilters
 
 from ..forms import ReportForm
+from . import suggest
 from .incidents import _add_errors
 
 PAGE_SIZE = 25
@@ -50,8 +51,12 @@ def report(request):
                                  "number": incident.number})
             return redirect("web:incident", number=incident.number)
     status = 422 if form.is_bound else 200
-    return TemplateResponse(request, "web/portal/report.html", {"form": form, "nav": "report"},
-                            status=status)
+    text = suggest.suggestion_text(form.data) if form.is_bound else ""
+    return TemplateResponse(request, "web/portal/report.html", {
+        "form": form, "nav": "report", "text": text,
+        "articles": suggest.articles_suggested(user=request.user, text=text),
+        "own_open": suggest.incidents_own_open_like(user=request.user, text=text)},
+        status=status)
 
 
 def _report(request, form):

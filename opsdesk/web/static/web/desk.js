@@ -70,4 +70,25 @@
       else if (list.length) list[0].focus();
     }
   });
+
+  // "Use to resolve" on a suggested article: tick it, fill in the resolution (unless the agent
+  // already wrote one of their own), mark a known error's workaround, and go on to the code.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-resolve-with]");
+    if (!button) return;
+    const number = button.dataset.resolveWith;
+    const box = document.querySelector(`#suggestions input[name=articles][value="${CSS.escape(number)}"]`);
+    if (box) box.checked = true;
+    const resolution = byId("id_resolution");
+    if (resolution && (!resolution.value.trim() || resolution.dataset.filled === resolution.value)) {
+      resolution.value = button.dataset.resolution;
+      resolution.dataset.filled = resolution.value;
+    }
+    const workaround = byId("id_is_workaround");
+    if (workaround) workaround.checked = button.dataset.workaround === "1";
+    const group = byId("id_assignment_group");
+    if (group) group.value = "";  // resolving now, not assigning
+    const code = byId("id_resolution_code");
+    if (code) code.focus();
+  });
 })();
