@@ -147,9 +147,13 @@ NUMBER_RE = re.compile(r"^[A-Z]{2,8}\d{12}$")
 
 
 def _text_q(text: str) -> Q:
+    """A number matches exactly; words through the search index (opsdesk/search/README.md)."""
+    from opsdesk.search.models import IncidentDocument
+    from opsdesk.search.selectors import matching_q
+
     if NUMBER_RE.match(text.upper()):
         return Q(number=text.upper())
-    return Q(short_description__icontains=text) | Q(description__icontains=text)
+    return matching_q(IncidentDocument, text) or Q(short_description__icontains=text)
 
 
 def _after_cursor(ordering: tuple[str, ...], values: list) -> Q:

@@ -9,7 +9,8 @@ filtered afterwards.
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
@@ -31,6 +32,11 @@ class Hit:
     snippet: SafeString
     kind: str = ""
     url: str = ""
+    label: str = ""  # the plain title
+
+    @property
+    def number(self) -> str | None:
+        return getattr(self.object, "number", None)
 
 
 def _allowed(queryset: QuerySet) -> tuple[str, list] | None:
@@ -75,6 +81,14 @@ def ranked_ids(queryset: QuerySet, document_model, text: str, *, limit: int = 20
                           limit=limit, offset=offset)
 
 
+def matching_q(document_model, text: str) -> Q | None:
+    """`pk IN (documents having every word of text)`, to filter any list; None if no words."""
+    parsed = parse_query(text)
+    if not parsed:
+        return None
+    return Q(pk__in=RawSQL(*backends.matching_sql(document_model, parsed.parts)))
+
+
 def matching_ids(queryset: QuerySet, document_model, text: str, *, limit: int = 10) -> list[int]:
     """The best `limit` pks for a suggestion widget (no snippets, no objects)."""
     return [pk for pk, _rank in ranked_ids(queryset, document_model, text,
@@ -101,7 +115,7 @@ def search(queryset: QuerySet, document_model, text: str, *, limit: int = 20,
             continue  # deleted between the two queries
         title, body, extra = texts[pk]
         hits.append(Hit(object=objects[pk], rank=rank, title=highlight(title, words),
-                        snippet=snippet([body, extra], words)))
+                        snippet=snippet([body, extra], words), label=title))
     return hits
 
 
@@ -117,7 +131,7 @@ def incident_search(*, user, text: str, limit: int = 20, offset: int = 0) -> lis
         incident = queryset.filter(number=text.strip().upper()).first()
         hits = [] if incident is None or offset else [Hit(
             object=incident, rank=1000.0, title=highlight(incident.short_description, []),
-            snippet=snippet([incident.description], []))]
+            snippet=snippet([incident.description], []), label=incident.short_description)]
     else:
         hits = search(queryset, IncidentDocument, text, limit=limit, offset=offset)
     for hit in hits:

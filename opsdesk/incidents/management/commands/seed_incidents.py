@@ -35,6 +35,8 @@ from tqdm import tqdm
 from opsdesk.incidents.models import DailySerial, Incident, IncidentEvent
 from opsdesk.reference.models import Nature
 from opsdesk.reference.services import reference_load_defaults
+from opsdesk.search.models import IncidentDocument
+from opsdesk.search.services import document_build
 
 from ._seed_story import Builder
 from ._seed_world import World, world_ensure
@@ -209,7 +211,31 @@ def _write_batch(job) -> tuple[int, int]:
         _insert(Incident, [incident for incident, _story in built])
         events = [event for incident, story in built for event in builder.events(incident, story)]
         _insert(IncidentEvent, events)
+        _insert(IncidentDocument, _documents([incident for incident, _story in built]))
     return len(built), len(events)
+
+
+def _documents(incidents: list[Incident]) -> list[IncidentDocument]:
+    """The incidents' search documents, as incident_index writes them (texts repeat: cached)."""
+    if incidents and incidents[0].pk is None:  # MySQL before RETURNING: read the new ids
+        ids = dict(Incident.objects.filter(number__in=[i.number for i in incidents])
+                   .values_list("number", "id"))
+        for incident in incidents:
+            incident.pk = ids[incident.number]
+    return [_document(incident.pk, incident.short_description,
+                      f"{incident.description}\n{incident.resolution}") for incident in incidents]
+
+
+_DOCUMENT_TERMS: dict[tuple[str, str], tuple[str, str]] = {}
+
+
+def _document(pk: int, title: str, body: str) -> IncidentDocument:
+    terms = _DOCUMENT_TERMS.get((title, body))
+    if terms is None:
+        built = document_build(document_model=IncidentDocument, target_pk=0, title=title,
+                               body=body)
+        terms = _DOCUMENT_TERMS[(title, body)] = (built.title, built.body)
+    return IncidentDocument(incident_id=pk, title=terms[0], body=terms[1], extra="")
 
 
 def _insert(model, rows: list) -> None:
@@ -255,7 +281,7 @@ def _analyze() -> None:
     vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
     command = "VACUUM (ANALYZE)" if vacuum else "ANALYZE"
     with connection.cursor() as cursor:
-        for model in (Incident, IncidentEvent):
+        for model in (Incident, IncidentEvent, IncidentDocument):
             cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
 
 
