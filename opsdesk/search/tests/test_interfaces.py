@@ -9,7 +9,7 @@ from django.urls import reverse
 from opsdesk.core.testing.factories import incident_factory
 from opsdesk.incidents.selectors import IncidentFilters, incident_list
 from opsdesk.search.models import IncidentDocument
-from opsdesk.search.selectors import incident_search
+from opsdesk.search.selectors import incident_search, search_all
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +120,61 @@ def test_index_exists_in_the_database():
             cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = "
                            "'search_incidentdocument'")
             assert any("gin" in row[0] for row in cursor.fetchall())
+
+
+def _article(org, number, title, body, visibility):
+    from django.utils import timezone
+
+    from opsdesk.knowledge.models import Article, ArticleDocument
+    from opsdesk.search.services import documents_index
+
+    article = Article.objects.create(number=number, title=title, body=body,
+                                     body_html=f"<p>{body}</p>", visibility=visibility,
+                                     status="published", published_at=timezone.now(),
+                                     author=org.desk, owner=org.desk)
+    documents_index(document_model=ArticleDocument, targets=[article])
+    return article
+
+
+def test_search_all_merges_articles_the_person_may_read(api, org, incidents):
+    _article(org, "KB000901", "打印机卡纸的处理方法", "打开前盖取出卡纸。", "public")
+    _article(org, "KB000902", "打印机驱动内部安装说明", "仅限 IT 内部使用。", "internal")
+    desk = api.desk.get("/search", q="打印机").json()["items"]
+    assert {h["number"] for h in desk if h["kind"] == "articles"} == {"KB000901", "KB000902"}
+    assert {h["kind"] for h in desk} == {"incidents", "articles"}
+    mine = api.requester.get("/search", q="打印机").json()["items"]
+    assert sorted((h["kind"], h["number"] or "") for h in mine)[0] == ("articles", "KB000901")
+    assert "KB000902" not in {h["number"] for h in mine}
+    only = api.requester.get("/search", q="电脑开不了机怎么办", kind="articles").json()["items"]
+    assert only == []
+
+
+ARTICLES = [
+    ("电脑无法开机的排查", "检查电源适配器和指示灯。长按电源键十五秒放电后再开机；仍然不亮请报修。"),
+    ("打印机卡纸怎么处理", "打开前盖，取出卡住的纸张，检查硒鼓后重新打印。"),
+    ("VPN 连接失败或频繁掉线", "确认密码未过期，重新安装 VPN 客户端；在家时先检查家庭宽带。"),
+    ("Outlook 收不到邮件", "检查邮箱空间是否已满，重建 Outlook 配置文件。"),
+    ("如何重置域账号密码", "在自助门户验证手机号后重置密码；账号被锁定请联系服务台。"),
+    ("Cannot connect to the VPN from home", "Check that your password has not expired and "
+     "reinstall the VPN client. Test your home internet connection first."),
+    ("Printer shows paper jam", "Open the front cover, remove the jammed paper and print again."),
+    ("My laptop is very slow", "Close unused programs, restart, and check free disk space."),
+    ("Reset your Windows password", "Use the self-service portal; the desk unlocks accounts."),
+]
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("电脑开不了机怎么办", "电脑无法开机的排查"),
+    ("打印机老是卡纸", "打印机卡纸怎么处理"),
+    ("vpn 总是掉线", "VPN 连接失败或频繁掉线"),
+    ("outlook收不到邮件怎么办", "Outlook 收不到邮件"),
+    ("忘记密码了怎么重置", "如何重置域账号密码"),
+    ("cannot connect to vpn from home", "Cannot connect to the VPN from home"),
+    ("the printer says paper is jammed", "Printer shows paper jam"),
+    ("why is my laptop so slow?", "My laptop is very slow"),
+])
+def test_natural_questions_find_the_right_article(org, question, expected):
+    for n, (title, body) in enumerate(ARTICLES):
+        _article(org, f"KB0009{n:02d}", title, body, "public")
+    hits = search_all(org.requester, question, ("articles",), limit=3)
+    assert hits and hits[0].label == expected
