@@ -15,6 +15,8 @@ from opsdesk.vendors.models import Vendor
 
 from . import data
 from .alerts import demo_alerts_create
+from .catalog import catalog_seed
+from .knowledge import knowledge_seed
 from .incidents import demo_incidents_create, demo_incidents_exist
 
 # Letters and digits that cannot be mistaken for one another when read off a screen.
@@ -61,6 +63,8 @@ def demo_company_create(*, incidents: int = 300, seed: int = 0,
         created = 0 if demo_incidents_exist() else demo_incidents_create(count=incidents, seed=seed)
         _routing_rules_create()  # after the stories, whose desk agents assign by hand
         created += demo_alerts_create()
+        knowledge_seed()
+        catalog_seed()
     return DemoResult(accounts=accounts, incidents_created=created)
 
 

@@ -367,6 +367,8 @@ def _status(value) -> str:
 
 
 def _field_label(name: str) -> str:
+    if name == "knowledge_article":  # a linked article (knowledge.services.incident_article_link)
+        return _("Knowledge article")
     try:
         return capfirst(str(Incident._meta.get_field(name).verbose_name))
     except FieldDoesNotExist:

@@ -32,7 +32,7 @@ ACCESS = {"console": LOOK, "alert page": LOOK, "acknowledge": ACT, "silence": AC
           "open incident": ACT, "retry payload": RETRY}
 check_matrix_complete(ACCESS, actions=list(ACCESS), roles=ROLES)
 HTMX = {"HTTP_HX_REQUEST": "true"}
-CONSOLE_QUERIES = 7
+CONSOLE_QUERIES = 8  # 7 + the top bar's count of approvals waiting
 
 
 def browser(user):
