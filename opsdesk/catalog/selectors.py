@@ -97,3 +97,11 @@ def approvals_pending(*, user, limit: int = APPROVALS_LIMIT) -> list[ServiceRequ
         approver=user, approval_state=ApprovalState.PENDING,
         incident__status=Status.PENDING).select_related(
         "request_type", "approver", "incident", "incident__requester").order_by("created_at", "pk")[:limit])
+
+
+def approvals_waiting_count(*, user) -> int:
+    """How many requests await this person's decision (for a badge; one indexed count)."""
+    if user is None or not user.is_authenticated:
+        return 0
+    return ServiceRequest.objects.filter(approver=user, approval_state=ApprovalState.PENDING,
+                                         incident__status=Status.PENDING).count()

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
 from opsdesk.catalog.models import ApprovalState, ServiceRequest
-from opsdesk.catalog.selectors import approvals_pending, approver_for
+from opsdesk.catalog.selectors import approvals_pending, approvals_waiting_count, approver_for
 from opsdesk.catalog.services import request_approve, request_order, request_reject
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
 from opsdesk.incidents.choices import Action, Channel, Status
@@ -111,6 +111,8 @@ def test_a_request_needing_approval_waits_without_clocks_and_cannot_be_worked(or
     assert incident.sla_policy_id is None and incident.resolution_due_at is None
     assert incident.service_request.approver == catalog.boss
     assert list(approvals_pending(user=catalog.boss)) == [incident.service_request]
+    assert approvals_waiting_count(user=catalog.boss) == 1
+    assert approvals_waiting_count(user=org.requester) == 0
     assert allowed_actions(user=org.desk, incident=incident) == [Action.CANCEL]
     with pytest.raises(Conflict):
         incident_transition(incident=incident, action=Action.RESUME, by=org.desk)
