@@ -376,7 +376,7 @@ def from_incident(request, incident_number: str):
 
 @router.post("/articles/{number}/attachments", response={201: AttachmentOut, **ERRORS},
              summary="Attach a file")
-def add_attachment(request, number: str, file: File[UploadedFile]):
+def article_attachment_add(request, number: str, file: File[UploadedFile]):
     article = _get(request, number)
     attachment = services.article_attachment_add(article=article, by=request.auth, upload=file)
     return Status(201, _attachment_dict(attachment, article))
@@ -384,7 +384,7 @@ def add_attachment(request, number: str, file: File[UploadedFile]):
 
 @router.get("/articles/{number}/attachments/{attachment_id}", response={200: None, **ERRORS},
             summary="Download a file")
-def download_attachment(request, number: str, attachment_id: int):
+def article_attachment_download(request, number: str, attachment_id: int):
     """The file itself, after the same visibility check as the article."""
     article = _get(request, number)
     return attachment_response(selectors.article_attachment_get(article=article,
