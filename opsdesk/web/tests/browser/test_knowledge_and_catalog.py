@@ -43,8 +43,9 @@ def test_a_user_finds_the_answer_in_the_help_and_reports_nothing(org, page_for, 
     articles = _articles(org)
     page = page_for(org.requester, "zh")
     page.get_by_role("navigation").get_by_role("link", name="帮助").click()
-    page.get_by_role("searchbox").fill("打印机又卡纸了怎么办")
-    page.get_by_role("searchbox").press("Enter")
+    search = page.get_by_role("searchbox", name="描述您的问题")
+    search.fill("打印机又卡纸了怎么办")
+    search.press("Enter")
     result = page.get_by_role("link", name=articles["printer"].title)
     expect(result).to_be_visible()
     expect(page.get_by_role("link", name=articles["vpn"].title)).to_have_count(0)
@@ -53,7 +54,7 @@ def test_a_user_finds_the_answer_in_the_help_and_reports_nothing(org, page_for, 
     expect(page.get_by_role("heading", level=1)).to_have_text(articles["printer"].title)
     expect(page.locator("main")).to_contain_text("慢慢取出卡住的纸张")
     page.get_by_role("button", name="是的，问题已解决").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("太好了，已经恢复正常！")
+    expect(page.get_by_role("heading", level=1)).to_have_text("很高兴一切恢复正常！")
     shoot(page, "61-help-solved-zh")
     assert Incident.objects.count() == 0
     deflection = Deflection.objects.get()
@@ -66,7 +67,7 @@ def test_the_report_form_suggests_an_article_that_solves_it(org, page_for, shoot
     articles = _articles(org)
     page = page_for(org.requester, "en")
     page.get_by_role("link", name="Report an incident").first.click()
-    page.get_by_label(re.compile(r"^Short description")).press_sequentially(
+    page.get_by_label(re.compile(r"^What is wrong")).press_sequentially(
         "cannot connect to vpn from home", delay=20)
     suggestions = page.locator("#report-suggestions")
     expect(suggestions).to_contain_text(articles["vpn"].title)
