@@ -25,6 +25,7 @@ from opsdesk.search.snippets import highlight, snippet
 from opsdesk.search.text import highlight_words
 
 ARTICLES, RESOLVED, OWN_OPEN = 5, 3, 3
+RESOLVED_CANDIDATES = 30  # the best matches looked at for resolved ones
 RECENT_DAYS = 90  # "recent" resolved incidents: what the desk solved in the last quarter
 TEXT_LIMIT = 300  # the words that matter are at the start; long texts only slow the match
 
@@ -51,15 +52,20 @@ def articles_suggested(*, user, text: str, limit: int = ARTICLES) -> list[Articl
 
 
 def incidents_resolved_like(*, user, text: str, limit: int = RESOLVED) -> list[Incident]:
-    """Incidents resolved in the last RECENT_DAYS that match text, with their resolution."""
+    """Incidents resolved in the last RECENT_DAYS that match text, with their resolution.
+
+    The best matches among everything the person sees are ranked first and the resolved ones
+    kept: asking the index for "resolved since" directly would hand the ranking query a set of
+    most of the table's ids (PostgreSQL: 200 ms at a million incidents instead of 10–40).
+    """
     if not text:
         return []
     since = timezone.now() - timedelta(days=RECENT_DAYS)
-    recent = Incident.objects.restrict(user).filter(
-        status__in=(Status.RESOLVED, Status.CLOSED), resolved_at__gte=since)
-    ids = matching_ids(recent, IncidentDocument, text, limit=limit)
-    found = recent.in_bulk(ids)
-    rows = [found[pk] for pk in ids if pk in found]
+    ids = matching_ids(Incident.objects.restrict(user), IncidentDocument, text,
+                       limit=RESOLVED_CANDIDATES)
+    found = Incident.objects.filter(pk__in=ids, status__in=(Status.RESOLVED, Status.CLOSED),
+                                    resolved_at__gte=since).in_bulk()
+    rows = [found[pk] for pk in ids if pk in found][:limit]
     words = highlight_words(text)
     for row in rows:
         row.suggestion_title = highlight(row.short_description, words)
