@@ -13,6 +13,7 @@ from opsdesk.incidents.models import Incident
 from .models import ApprovalState, RequestField, RequestType, ServiceRequest
 
 APPROVALS_LIMIT = 200
+NATURE_SERVICE_REQUEST = "02"
 
 
 def organisation_chain(department_id: int | None) -> list[int]:
@@ -105,3 +106,26 @@ def approvals_waiting_count(*, user) -> int:
         return 0
     return ServiceRequest.objects.filter(approver=user, approval_state=ApprovalState.PENDING,
                                          incident__status=Status.PENDING).count()
+
+
+def request_sla_policy(incident):
+    """The SLA policy a service request keeps (the engine's chooser, registered in apps.py).
+
+    Awaiting approval: None, no clocks (approving starts them). A type with its own policy:
+    the policy its clocks started on, whatever the desk later changes. Anything else: the
+    matrix's choice (sla.engine.MATRIX), as for any incident. One query, for requests only."""
+    from opsdesk.sla.engine import MATRIX
+    from opsdesk.sla.policies import policy_get
+
+    if incident.pk is None or incident.nature_id != NATURE_SERVICE_REQUEST:
+        return MATRIX
+    row = (ServiceRequest.objects.filter(incident_id=incident.pk)
+           .values_list("approval_state", "request_type__sla_policy_id").first())
+    if row is None:
+        return MATRIX
+    approval_state, type_policy_id = row
+    if approval_state == ApprovalState.PENDING:
+        return None
+    if type_policy_id:
+        return policy_get(code=incident.sla_policy_id or type_policy_id)
+    return MATRIX

@@ -34,9 +34,8 @@ from opsdesk.sla.policies import policy_match
 from . import notify
 from .answers import CheckedAnswers, answers_check, answers_text
 from .models import ApprovalState, RequestType, ServiceRequest
-from .selectors import approver_for, may_order
+from .selectors import NATURE_SERVICE_REQUEST, approver_for, may_order
 
-NATURE_SERVICE_REQUEST = "02"
 SHORT_DESCRIPTION_MAX = 200
 
 

@@ -24,10 +24,14 @@ costs no query. The rules:
   it is now (the next status change applies an edit; a clock already standing still resumes
   at its next status change that no longer pauses it).
 - The auto-close wait starts at the resolution and again at each reply of the requester.
+- The matrix (priority, service, department) chooses the policy, unless an app that knows the
+  incident better registered a chooser (`sla_policy_chooser_add`): the catalogue keeps a
+  request on its type's own policy, and gives a request awaiting approval no clocks at all.
 - sla_next_check_at is the next instant the tick must look: a threshold, a due date or an
   auto-close step. Levels: 0 running, 1 first warning, 2 second warning, 3 breached.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -40,6 +44,20 @@ from .selectors import calendar_snapshot
 
 BREACHED = 3
 CROSSINGS = {1: "warning_first", 2: "warning_second", 3: "breach"}
+# What a policy chooser returns for the incidents it leaves to the matrix.
+MATRIX = object()
+_choosers: list[Callable] = []
+
+
+def sla_policy_chooser_add(chooser: Callable) -> None:
+    """Let `chooser(incident)` choose the policy of the incidents it knows: it returns the
+    policy (None: no clocks) or MATRIX. The first answer other than MATRIX wins.
+
+    Apps above this one (they import the engine, it cannot import them) register theirs in
+    their AppConfig.ready(); a chooser runs on every creation and policy re-choice, so it
+    answers MATRIX without a query for incidents it cannot concern."""
+    if chooser not in _choosers:
+        _choosers.append(chooser)
 
 
 @dataclass(frozen=True)
@@ -285,6 +303,10 @@ def auto_close_times(*, incident, policy: SlaPolicy) -> tuple[datetime | None, d
 
 
 def _policy_for(incident) -> SlaPolicy | None:
+    for chooser in _choosers:
+        choice = chooser(incident)
+        if choice is not MATRIX:
+            return choice
     return policy_match(priority_id=incident.priority_id, service_id=incident.service_id,
                         department_id=incident.requester_department_id)
 
