@@ -95,13 +95,27 @@ def integration_create() -> str:
     return token
 
 
-def post_all(*, url: str, token: str, bodies: list[bytes], clients: int, name: str):
+def integration_delete() -> None:
+    """Remove this run's integration and its payloads (after an accept-only run)."""
+    from opsdesk.intake.models import AlertIntegration
+
+    AlertIntegration.objects.filter(name=INTEGRATION).delete()
+
+
+def post_all(*, url: str, token: str, bodies: list[bytes], clients: int, name: str,
+             cpu_meter=None):
+    """Post every body once; with cpu_meter, the result carries the server's CPU seconds."""
+    from contextlib import nullcontext
+
     from bench.loadgen import run
 
     path = f"/api/v1/intake/alerts/{token}"
-    return run(name=name, base_url=url, headers={"Content-Type": "application/json"},
-               make=lambda i, _rng: ("POST", path, bodies[i][0]), clients=clients,
-               seconds=600, max_requests=len(bodies), expect=202)
+    with cpu_meter() if cpu_meter else nullcontext() as meter:
+        result = run(name=name, base_url=url, headers={"Content-Type": "application/json"},
+                     make=lambda i, _rng: ("POST", path, bodies[i][0]), clients=clients,
+                     seconds=600, max_requests=len(bodies), expect=202)
+    result.server_cpu = meter.seconds if meter else None
+    return result
 
 
 def wait_processed(*, expected: int, timeout: float = 900) -> float:
@@ -163,6 +177,10 @@ def main(argv=None) -> int:
                         help="each post carries a whole group's alerts, as Alertmanager sends")
     parser.add_argument("--together", action="store_true",
                         help="process while accepting (default: accept first, then process)")
+    parser.add_argument("--accept-only", action="store_true",
+                        help="measure accepting only: no processing, no checks after")
+    parser.add_argument("--app", default="config.wsgi:application",
+                        help="the WSGI application gunicorn serves (to measure a candidate)")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
@@ -176,7 +194,7 @@ def main(argv=None) -> int:
     posts = len(firing) + len(resolving)
     alert_count = sum(n for _body, n in firing + resolving)
     token = integration_create()
-    server = None if args.url else Server(db_worker=False)
+    server = None if args.url else Server(db_worker=False, app=args.app)
     workers = []
     try:
         if server:
@@ -185,11 +203,20 @@ def main(argv=None) -> int:
         url = args.url or server.url
         if args.together:
             workers = extra_workers(args.workers)
+        # Server CPU (gunicorn workers + this database's backends) while accepting; with
+        # --together it includes the processing done meanwhile by the workers' queries.
+        meter = server.cpu_meter if server else None
+        print(f"load average at start: {_load()}", flush=True)
         started = time.monotonic()
         results = [post_all(url=url, token=token, bodies=firing, clients=args.clients,
-                            name="accept firing"),
+                            name="accept firing", cpu_meter=meter),
                    post_all(url=url, token=token, bodies=resolving, clients=args.clients,
-                            name="accept resolving")]
+                            name="accept resolving", cpu_meter=meter)]
+        print(f"load average after accepting: {_load()}", flush=True)
+        if args.accept_only:
+            report(results, posts=posts, alerts=alert_count, seconds=0, together=False)
+            integration_delete()  # its payloads are never processed: leave nothing pending
+            return 1 if any(r.errors for r in results) else 0
         if not args.together:  # processing measured on its own, after the storm was accepted
             started = time.monotonic()
             workers = extra_workers(args.workers)
@@ -210,15 +237,23 @@ def main(argv=None) -> int:
     return 1 if any(line.startswith("BAD") for line in lines) else 0
 
 
+def _load() -> str:
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
+
+
 def report(results, *, posts: int, alerts: int, seconds: float, together: bool) -> None:
     per_post = alerts / posts
     print(f"{'scenario':<18} {'clients':>7} {'posts':>6} {'errors':>6} {'posts/s':>8} "
-          f"{'alerts/s':>8} {'p50 ms':>7} {'p95 ms':>7}")
+          f"{'alerts/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'CPU ms/post':>11}")
     for r in results:
+        cpu = "-" if r.cpu_per_request is None else f"{r.cpu_per_request:.2f}"
         print(f"{r.name:<18} {r.clients:>7} {r.count:>6} {r.errors:>6} {r.rate:>8.1f} "
-              f"{r.rate * per_post:>8.1f} {r.percentile(50):>7.2f} {r.percentile(95):>7.2f}")
+              f"{r.rate * per_post:>8.1f} {r.percentile(50):>7.2f} {r.percentile(95):>7.2f} "
+              f"{cpu:>11}")
         if r.first_error:
             print(f"  first error: {r.first_error[:300]}")
+    if seconds <= 0:
+        return  # accepting only
     since = "the first post" if together else "the workers' start"
     print(f"processed {alerts} alerts ({posts} posts) in {seconds:.1f} s: "
           f"{alerts / seconds:.1f} alerts/s (from {since} until the last payload was processed)")

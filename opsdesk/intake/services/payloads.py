@@ -5,7 +5,7 @@ import logging
 import time
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,8 +69,11 @@ def rate_check(*, integration: AlertIntegration, now=None) -> None:
     now = now or timezone.now()
     window = int(now.timestamp()) // 60
     key = f"intake:rate:{integration.pk}:{window}"
-    cache.add(key, 0, timeout=120)
-    count = cache.incr(key)
+    try:
+        count = cache.incr(key)  # one cache call for every post of a window but its first
+    except ValueError:  # the window's first post (two at once: add() lets one start it)
+        cache.add(key, 0, timeout=120)
+        count = cache.incr(key)
     if count > integration.rate_limit_per_minute:
         retry_after = 60 - int(now.timestamp()) % 60
         raise RateLimited(_("Too many requests for this integration: at most %(limit)d a "
@@ -91,9 +94,65 @@ def payload_accept(*, integration: AlertIntegration, body: bytes) -> AlertPayloa
     payload_size_check(integration=integration, declared=len(body))
     text = _json_text(body)
     # One INSERT, committed on its own (autocommit): the payload is safe before the 202.
-    payload = AlertPayload.objects.create(integration=integration, body=text)
+    payload = AlertPayload(integration=integration, body=text)
+    payload.pk = _payload_insert(payload)
+    payload._state.adding, payload._state.db = False, connection.alias
     transaction.on_commit(lambda: _enqueue(integration.pk))  # at once outside a transaction
     return payload
+
+
+_insert_statements: dict[str, tuple[str, list, bool]] = {}
+
+
+def _payload_insert(payload: AlertPayload) -> int:
+    """INSERT the new payload's row; returns its id.
+
+    What objects.create() sends, with two savings that matter in an alert storm:
+    - the statement is built once per database vendor: compiling it anew for every post cost
+      about a quarter of the request's Python time (nothing listens to the model's signals);
+    - outside a transaction, no health check (CONN_HEALTH_CHECKS) before it. That check is a
+      `SELECT 1` round trip at each request's first query, as long as the INSERT's own.
+      Instead, an INSERT that fails on a broken connection (server restarted, connection
+      dropped while idle) is sent once more on a new one. It was not stored, or, if the
+      connection broke during its commit, the copy is stored twice: duplicate deliveries
+      change nothing. The tool is answered only after a stored row, as before.
+    """
+    if connection.in_atomic_block:  # a caller's transaction: it owns the connection
+        return _payload_insert_once(payload)
+    connection.health_check_done = True
+    try:
+        return _payload_insert_once(payload)
+    except (OperationalError, InterfaceError):
+        logger.warning("Alert payload INSERT failed; retrying on a new database connection",
+                       exc_info=True)
+        connection.close()
+        return _payload_insert_once(payload)
+
+
+def _payload_insert_once(payload: AlertPayload) -> int:
+    vendor = connection.vendor
+    if vendor not in _insert_statements:
+        _insert_statements[vendor] = _insert_statement()
+    sql, fields, returning = _insert_statements[vendor]
+    params = [field.get_db_prep_save(getattr(payload, field.attname), connection)
+              for field in fields]
+    with transaction.mark_for_rollback_on_error(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if returning:
+            return cursor.fetchone()[0]
+        return connection.ops.last_insert_id(cursor, AlertPayload._meta.db_table, "id")
+
+
+def _insert_statement() -> tuple[str, list, bool]:
+    meta, quote = AlertPayload._meta, connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    sql = "INSERT INTO %s (%s) VALUES (%s)" % (
+        quote(meta.db_table), ", ".join(quote(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)))
+    returning = connection.features.can_return_columns_from_insert
+    if returning:
+        sql += " " + connection.ops.return_insert_columns([meta.pk])[0]
+    return sql, fields, returning
 
 
 def _json_text(body: bytes) -> str:
