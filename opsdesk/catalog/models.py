@@ -76,6 +76,11 @@ class RequestType(BilingualNamed, TimeStampedModel):
     def instructions(self) -> str:
         return in_language(self.instructions_zh, self.instructions_en)
 
+    def active_fields(self) -> list["RequestField"]:
+        """The questions asked today, in order (from the prefetched fields when there are)."""
+        return sorted((f for f in self.fields.all() if f.is_active),
+                      key=lambda f: (f.sort_order, f.pk))
+
 
 class FieldKind(models.TextChoices):
     TEXT = "text", _("text")
@@ -132,6 +137,12 @@ class RequestField(models.Model):
         _("in the short description"), default=False,
         help_text=_("The answer follows the type's name in the request's short description."))
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+    is_active = models.BooleanField(
+        _("active"), default=True,
+        help_text=_("Inactive: no longer asked; requests that answered it keep the answer."))
+    # Set once a request stored an answer to it: from then on it is only ever deactivated, and
+    # its key and kind stay (the answers name it).
+    answered = models.BooleanField(_("answered"), default=False, editable=False)
 
     class Meta:
         ordering = ["sort_order", "id"]

@@ -33,7 +33,7 @@ from opsdesk.sla.policies import policy_match
 
 from . import notify
 from .answers import CheckedAnswers, answers_check, answers_text
-from .models import ApprovalState, RequestType, ServiceRequest
+from .models import ApprovalState, RequestField, RequestType, ServiceRequest
 from .selectors import NATURE_SERVICE_REQUEST, approver_for, may_order
 
 SHORT_DESCRIPTION_MAX = 200
@@ -53,7 +53,7 @@ def request_order(*, by, request_type: RequestType, answers: dict, files: dict |
         raise InvalidInput(errors={"request_type": _(
             "%(type)s cannot be ordered for %(person)s.") % {
             "type": request_type.name, "person": requester}})
-    fields = list(request_type.fields.all())
+    fields = request_type.active_fields()
     checked = answers_check(fields=fields, answers=answers, files=files)
     approver = _approver(request_type=request_type, requester=requester)
     with transaction.atomic():
@@ -64,6 +64,7 @@ def request_order(*, by, request_type: RequestType, answers: dict, files: dict |
         if not created:
             return incident, False
         _attach(incident=incident, by=by, checked=checked, channel=channel)
+        _mark_answered(request_type=request_type, entries=checked.entries)
         details = ServiceRequest.objects.create(
             incident=incident, request_type=request_type, answers=checked.entries,
             approver=approver, approval_state=ApprovalState.PENDING if approver
@@ -127,6 +128,14 @@ def _attach(*, incident, by, checked: CheckedAnswers, channel) -> None:
             ) from None
         entry["value"] = str(attachment.pk)
         entry["display_zh"] = entry["display_en"] = attachment.filename
+
+
+def _mark_answered(*, request_type: RequestType, entries: list[dict]) -> None:
+    """The fields answered now are never deleted from here on (one UPDATE)."""
+    keys = [entry["key"] for entry in entries]
+    if keys:
+        RequestField.objects.filter(request_type=request_type, key__in=keys,
+                                    answered=False).update(answered=True)
 
 
 def _hold_for_approval(*, incident: Incident) -> None:

@@ -116,7 +116,7 @@ def _type_dict(request_type, *, with_fields: bool) -> dict:
                                  "name": request_type.fulfilment_group.name},
             "sla_policy": request_type.sla_policy_id}
     if with_fields:
-        data["fields"] = [_field_dict(f) for f in request_type.fields.all()]
+        data["fields"] = [_field_dict(f) for f in request_type.active_fields()]
     return data
 
 

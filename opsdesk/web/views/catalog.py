@@ -76,7 +76,7 @@ def _type_or_404(user, code):
 def _order_page(request, request_type, *, for_desk: bool, template: str, extra=None):
     bound = request.method == "POST"
     form = RequestOrderForm(request.POST if bound else None, request.FILES if bound else None,
-                            request_fields=request_type.fields.all(), for_desk=for_desk)
+                            request_fields=request_type.active_fields(), for_desk=for_desk)
     if bound and form.is_valid():
         try:
             incident = _place(request, form, request_type, for_desk=for_desk)
