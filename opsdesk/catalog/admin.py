@@ -10,14 +10,15 @@ from .models import RequestField, RequestType
 
 
 class RequestFieldInline(RoleAccessMixin, admin.StackedInline):
-    """The questions of a type, in order; old requests keep the labels they were ordered with,
-    so a field may be changed or removed at any time."""
+    """The questions of a type, in order; old requests keep the labels they were ordered with.
+    A field requests answered is deactivated, not deleted (the settings page enforces it)."""
 
     model = RequestField
     extra = 0
     fields = (("key", "kind", "sort_order", "required", "in_summary"), ("label_zh", "label_en"),
               ("help_zh", "help_en"), ("max_length", "regex"),
-              ("regex_message_zh", "regex_message_en"), "options", ("min_date", "max_date"))
+              ("regex_message_zh", "regex_message_en"), "options", ("min_date", "max_date"),
+              "is_active")
 
     def has_delete_permission(self, request, obj=None):
         return self._role_ok(request)
