@@ -15,6 +15,7 @@ from opsdesk.core.exceptions import InvalidInput
 from .models import FieldKind, RequestField, parse_options
 
 DEFAULT_MAX_LENGTH = {FieldKind.TEXT: 200, FieldKind.LONG_TEXT: 4000}
+LABELLED_USERNAME = re.compile(r".*\(([^()\s]+)\)\s*")
 
 
 @dataclass
@@ -108,13 +109,23 @@ def _date(request_field: RequestField, value: str) -> dict:
 
 
 def _user(request_field: RequestField, value: str) -> dict:
-    person = User.objects.filter(is_active=True).filter(username=value).first() or (
-        User.objects.filter(is_active=True, email__iexact=value).first() if "@" in value
-        else None)
+    person = person_from_text(value)
     if person is None:
         raise InvalidInput(_("Nobody with the username or email “%(value)s” was found.") % {
             "value": value})
     return _entry(request_field, value=person.username, display=person.label)
+
+
+def person_from_text(value: str):
+    """The active person a typed text names: a username, an email, or "李雷 (li.lei)" as the
+    type-ahead shows people; None if nobody."""
+    value = (value or "").strip()
+    people = User.objects.filter(is_active=True)
+    person = people.filter(username=value).first() or (
+        people.filter(email__iexact=value).first() if "@" in value else None)
+    if person is None and (named := LABELLED_USERNAME.fullmatch(value)):
+        person = people.filter(username=named.group(1)).first()
+    return person
 
 
 def _entry(request_field: RequestField, *, value: str, display: str,

@@ -3,9 +3,11 @@ typed; the catalogue's service checks every answer (opsdesk.catalog.answers), so
 desk and the API follow one set of rules and show the same messages."""
 
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from opsdesk.accounts.models import Organisation, SupportGroup
+from opsdesk.accounts.models import Organisation, SupportGroup, User
 from opsdesk.catalog.editing import FIELD_FIELDS, TYPE_FIELDS
 from opsdesk.catalog.models import FieldKind
 from opsdesk.cmdb.models import Service
@@ -13,9 +15,48 @@ from opsdesk.reference.models import Category, Impact, Urgency
 from opsdesk.sla.models import SlaPolicy
 
 TEXTAREA_ROWS = 4
+PICK_PREFIX = "pick:"  # the hidden id of a person chosen from the type-ahead (no slug has ":")
 
 
-def _form_field(request_field) -> forms.Field:
+def pick_name(name: str) -> str:
+    """The name of the hidden input that carries the id of the person chosen for `name`."""
+    return f"{PICK_PREFIX}{name}"
+
+
+class PersonInput(forms.TextInput):
+    """A person typed as a username or email; for staff, a type-ahead (web:lookup_people) that
+    also fills a hidden id (catalog.js). Without JavaScript the typed text is what counts."""
+
+    def __init__(self, *, lookup: bool, picked: str = "", attrs=None):
+        super().__init__(attrs={"autocomplete": "off", "placeholder": _("username or email"),
+                                **(attrs or {})})
+        self.lookup, self.picked = lookup, picked
+        if lookup:
+            self.input_type = "search"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        if self.lookup:
+            widget_id = context["widget"]["attrs"].get("id") or f"id_{name}"
+            context["widget"]["attrs"].update({
+                "hx-get": reverse("web:lookup_people"),
+                "hx-target": f"#{widget_id}-results", "hx-sync": "this:replace",
+                "hx-trigger": "input changed delay:300ms, search", "data-lookup-param": "q",
+                "data-pick-id": f"{widget_id}-pick", "aria-controls": f"{widget_id}-results"})
+        return context
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer)
+        if not self.lookup:
+            return html
+        widget_id = (attrs or {}).get("id") or f"id_{name}"
+        return html + format_html(
+            '<input type="hidden" name="{}" id="{}-pick" value="{}">'
+            '<div id="{}-results" class="lookup" data-pick-for="{}" aria-live="polite"></div>',
+            pick_name(name), widget_id, self.picked, widget_id, widget_id)
+
+
+def _form_field(request_field, *, lookup: bool, picked: str) -> forms.Field:
     common = {"label": request_field.label, "help_text": request_field.help_text,
               "required": False}
     kind = request_field.kind
@@ -27,8 +68,7 @@ def _form_field(request_field) -> forms.Field:
     elif kind == FieldKind.DATE:
         field = forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **common)
     elif kind == FieldKind.USER:
-        field = forms.CharField(widget=forms.TextInput(attrs={
-            "placeholder": _("username or email"), "autocomplete": "off"}), **common)
+        field = forms.CharField(widget=PersonInput(lookup=lookup, picked=picked), **common)
     elif kind == FieldKind.ATTACHMENT:
         field = forms.FileField(**common)
     else:
@@ -40,25 +80,50 @@ def _form_field(request_field) -> forms.Field:
 
 
 class RequestOrderForm(forms.Form):
-    """The questions of one request type (and, for the desk, who called and how to reach them)."""
+    """The questions of one request type (and, for the desk, who called and how to reach them).
 
-    def __init__(self, *args, request_fields, for_desk: bool = False, **kwargs):
+    `lookup` (staff only: the people list is theirs) turns person fields into a type-ahead."""
+
+    def __init__(self, *args, request_fields, for_desk: bool = False, lookup: bool = False,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.request_fields = list(request_fields)
+        picked = {name: self._picked_id(name) or "" for name in
+                  ["requester"] + [f.key for f in self.request_fields]}
         if for_desk:
             self.fields["requester"] = forms.CharField(
-                label=_("Requester"), help_text=_("Username or email of the caller."),
-                max_length=254)
+                label=_("Requester"), max_length=254,
+                help_text=_("Type a name, username or email and choose the caller; a "
+                            "username or email alone works too."),
+                widget=PersonInput(lookup=lookup, picked=picked["requester"]))
             self.fields["requester"].answer_required = True
             self.fields["contact_phone"] = forms.CharField(label=_("Contact phone"),
                                                            max_length=40, required=False)
         for request_field in self.request_fields:
-            self.fields[request_field.key] = _form_field(request_field)
+            self.fields[request_field.key] = _form_field(request_field, lookup=lookup,
+                                                         picked=picked[request_field.key])
+
+    def _picked_id(self, name: str) -> str | None:
+        """The id the type-ahead chose for this input, if it sent one that could be an id."""
+        value = (self.data.get(pick_name(name)) or "").strip() if self.is_bound else ""
+        return value if value.isdigit() and len(value) <= 18 else None
+
+    def person_text(self, name: str) -> str:
+        """What identifies the person of a person input: the chosen person's username, else
+        what was typed (a username or email)."""
+        picked = self._picked_id(name)
+        if picked:
+            username = User.objects.filter(pk=int(picked), is_active=True).values_list(
+                "username", flat=True).first()
+            if username:
+                return username
+        return (self.cleaned_data.get(name) or "").strip()
 
     def answers(self) -> dict:
         """What was typed for each non-file field, as strings keyed by the field's key."""
-        return {f.key: self.cleaned_data.get(f.key) or "" for f in self.request_fields
-                if f.kind != FieldKind.ATTACHMENT}
+        return {f.key: self.person_text(f.key) if f.kind == FieldKind.USER
+                else self.cleaned_data.get(f.key) or ""
+                for f in self.request_fields if f.kind != FieldKind.ATTACHMENT}
 
     def files_by_key(self) -> dict:
         return {f.key: self.cleaned_data[f.key] for f in self.request_fields

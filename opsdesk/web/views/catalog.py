@@ -4,18 +4,18 @@ phone order, and the approver's list of requests awaiting them."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from opsdesk.accounts.models import User
 from opsdesk.catalog import selectors, services
+from opsdesk.catalog.answers import person_from_text
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotFound, NotPermitted
 from opsdesk.incidents import selectors as incident_selectors
 from opsdesk.incidents.choices import Channel
+from opsdesk.incidents.services.relations import user_is_staff
 
 from ..catalog_forms import RequestOrderForm
 from .incidents import _add_errors
@@ -76,7 +76,8 @@ def _type_or_404(user, code):
 def _order_page(request, request_type, *, for_desk: bool, template: str, extra=None):
     bound = request.method == "POST"
     form = RequestOrderForm(request.POST if bound else None, request.FILES if bound else None,
-                            request_fields=request_type.active_fields(), for_desk=for_desk)
+                            request_fields=request_type.active_fields(), for_desk=for_desk,
+                            lookup=user_is_staff(request.user))
     if bound and form.is_valid():
         try:
             incident = _place(request, form, request_type, for_desk=for_desk)
@@ -96,7 +97,7 @@ def _order_page(request, request_type, *, for_desk: bool, template: str, extra=N
 def _place(request, form, request_type, *, for_desk: bool):
     requester = None
     if for_desk:
-        requester = _person(form.cleaned_data["requester"])
+        requester = person_from_text(form.person_text("requester"))
         if requester is None:
             raise InvalidInput(errors={"requester": _(
                 "Nobody with this username or email was found.")})
@@ -106,12 +107,6 @@ def _place(request, form, request_type, *, for_desk: bool):
         channel=Channel.PHONE if for_desk else Channel.WEB,
         contact_phone=form.cleaned_data.get("contact_phone", "") if for_desk else "")
     return incident
-
-
-def _person(text: str):
-    text = (text or "").strip()
-    return User.objects.filter(is_active=True).filter(
-        Q(username=text) | Q(email__iexact=text) if "@" in text else Q(username=text)).first()
 
 
 @login_required
