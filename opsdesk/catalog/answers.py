@@ -36,6 +36,9 @@ def answers_check(*, fields: list[RequestField], answers: dict, files: dict | No
     known = {f.key for f in fields}
     errors = {key: _("This form has no field “%(key)s”.") % {"key": key}
               for key in list(answers) + list(files) if key not in known}
+    takes_files = {f.key for f in fields if f.kind == FieldKind.ATTACHMENT}
+    errors.update({key: _("Only attachment fields take a file; answer this one with text.")
+                   for key in files if key in known and key not in takes_files})
     checked = CheckedAnswers()
     for request_field in fields:
         try:

@@ -1,14 +1,18 @@
 """REST API: the service catalogue, ordering requests, and approving them.
 
-Files for attachment answers: order with JSON, then upload them to the request with
-POST /incidents/{number}/attachments (a required attachment field therefore cannot be ordered
-through the API; the portal and the desk take files in the same step)."""
+Ordering takes JSON, or multipart/form-data when attachment fields are answered: the answers
+as a JSON object in the form field `answers`, each file under its field's key, `requester` and
+`contact_phone` as plain form fields. Either way it is one call: the request, its answers and
+its files are stored together or not at all."""
 
+import json
 from datetime import date, datetime
 
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status as HttpStatus
+from ninja.errors import ValidationError as RequestInvalid
 from pydantic import ConfigDict, Field
+from pydantic import ValidationError as SchemaInvalid
 
 from opsdesk.accounts.models import User
 from opsdesk.catalog import selectors, services
@@ -170,13 +174,28 @@ def get_request_type(request, code: str):
                       with_fields=True)
 
 
+MULTIPART = "multipart/form-data"
+ORDER_FORM_FIELDS = frozenset({"answers", "requester", "contact_phone"})
+_ORDER_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": OrderIn.model_json_schema()},
+    MULTIPART: {"schema": {"type": "object", "properties": {
+        "answers": {"type": "string", "description": "The answers as a JSON object, as in "
+                                                     "the JSON body"},
+        "requester": {"type": "string"}, "contact_phone": {"type": "string"}},
+        "additionalProperties": {"type": "string", "format": "binary",
+                                 "description": "A file, named by its attachment field's key"}}}}}}
+
+
 @router.post("/request-types/{code}/requests", response={201: RequestOut, **ERRORS},
-             summary="Order a request")
-def order_request(request, code: str, payload: OrderIn):
-    """Order a request of this type. `Idempotency-Key` makes retries safe, as for incidents."""
+             summary="Order a request", openapi_extra=_ORDER_BODY)
+def order_request(request, code: str):
+    """Order a request of this type, as JSON, or as multipart/form-data with the files of its
+    attachment fields (`answers` a JSON object, each file under its field's key).
+    `Idempotency-Key` makes retries safe, as for incidents."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 255:
         raise InvalidInput(errors={"Idempotency-Key": _("Use at most 255 characters.")})
+    payload, files = _order_input(request)
     request_type = selectors.request_type_get(user=request.auth, code=code)
     requester = None
     if payload.requester:
@@ -184,17 +203,52 @@ def order_request(request, code: str, payload: OrderIn):
         if requester is None:
             raise InvalidInput(errors={"requester": _("No active user “%(username)s”.") % {
                 "username": payload.requester}})
+    described = {"type": code, **payload.dict()}
+    if files:  # a retry sends the same files
+        described["files"] = {name: [upload.name, upload.size] for name, upload in files.items()}
+    digest = request_digest(described)
     try:
         incident, _created = services.request_order(
-            by=request.auth, request_type=request_type, answers=payload.answers,
+            by=request.auth, request_type=request_type, answers=payload.answers, files=files,
             requester=requester, channel=Channel.API, contact_phone=payload.contact_phone or "",
-            idempotency_key=key, digest=request_digest({"type": code, **payload.dict()}))
+            idempotency_key=key, digest=digest)
     except InvalidInput as error:  # answers are named as the body names them
         raise InvalidInput(error.message, errors={
             (k if k in ("request_type", "requester", "Idempotency-Key") else f"answers.{k}"): v
             for k, v in error.errors.items()}) from None
     return HttpStatus(201, _request_dict(selectors.request_get(user=request.auth,
                                                     number=incident.number)))
+
+
+def _order_input(request) -> tuple[OrderIn, dict]:
+    """The order's fields and files, from a JSON body or a multipart form; 422 if unreadable."""
+    if request.content_type == MULTIPART:
+        data, files = _multipart(request)
+    else:
+        try:
+            data, files = json.loads(request.body or b"{}"), {}
+        except (ValueError, UnicodeDecodeError):
+            raise RequestInvalid([{"loc": ("body",), "type": "json_invalid"}]) from None
+    try:
+        return OrderIn.model_validate(data), files
+    except SchemaInvalid as error:
+        raise RequestInvalid(error.errors(include_url=False)) from None
+
+
+def _multipart(request) -> tuple[dict, dict]:
+    unknown = sorted(set(request.POST) - ORDER_FORM_FIELDS)
+    if unknown:
+        raise InvalidInput(errors={name: _(
+            "Send answers inside the JSON of “answers”; only files go in their own form "
+            "fields.") for name in unknown})
+    try:
+        answers = json.loads(request.POST.get("answers") or "{}")
+    except ValueError:
+        raise InvalidInput(errors={"answers": _(
+            "Send the answers as a JSON object, e.g. {\"start\": \"2026-05-01\"}.")}) from None
+    data = {"answers": answers, "requester": request.POST.get("requester") or None,
+            "contact_phone": request.POST.get("contact_phone") or None}
+    return data, {name: request.FILES[name] for name in request.FILES}
 
 
 @router.get("/requests/{number}", response={200: RequestOut, **ERRORS},

@@ -1,6 +1,9 @@
 """The catalogue's REST API: types, ordering, a request's details, approvals."""
 
+import json
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -113,3 +116,85 @@ def test_the_desk_orders_for_a_caller(api, catalog, org):
     denied = order(api.colleague, "password-reset", {"account": "li.lei"},
                    requester="requester")
     assert denied.status_code == 403
+
+
+def multipart(client, code, answers, files, **extra):
+    """POST multipart/form-data as a script would: answers as JSON, files by field key."""
+    data = {"answers": answers if isinstance(answers, str) else json.dumps(answers),
+            **files, **extra}
+    return client.client.post(f"/api/v1/catalog/request-types/{code}/requests", data,
+                              headers={"Accept-Language": "en"})
+
+
+def pdf(name="form.pdf"):
+    return SimpleUploadedFile(name, b"%PDF-1.4 signed", content_type="application/pdf")
+
+
+def test_order_with_a_file_in_one_multipart_call(api, catalog, org):
+    catalog.vpn.fields.filter(key="form").update(required=True)
+    response = multipart(api.requester, "vpn", {"start": "2026-05-01", "deputy": "colleague"},
+                         {"form": pdf()})
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    incident = Incident.objects.get(number=body["number"])
+    attachment = incident.attachments.get()
+    assert attachment.filename == "form.pdf"
+    assert body["answers"][-1] == {**body["answers"][-1], "key": "form",
+                                   "value": str(attachment.pk), "display_en": "form.pdf"}
+    assert body["approval_state"] == "pending"
+
+
+def test_a_required_file_missing_from_the_json_order_is_named(api, catalog):
+    catalog.vpn.fields.filter(key="form").update(required=True)
+    response = order(api.requester, "vpn", {"start": "2026-05-01"})
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"answers.form": "This answer is required."}
+
+
+def test_the_desk_orders_with_a_file_for_a_caller(api, catalog, org):
+    response = multipart(api.desk, "vpn", {"start": "2026-05-01"}, {"form": pdf()},
+                         requester="requester", contact_phone="8123")
+    assert response.status_code == 201, response.json()
+    incident = Incident.objects.get(number=response.json()["number"])
+    assert incident.requester == org.requester and incident.contact_phone == "8123"
+
+
+@pytest.mark.parametrize(("answers", "files", "extra", "field", "message"), [
+    ("{not json", {}, {}, "answers", "Send the answers as a JSON object"),
+    ({"start": "2026-05-01"}, {"deputy": "FILE"}, {}, "answers.deputy",
+     "Only attachment fields take a file"),
+    ({"start": "2026-05-01"}, {"scan": "FILE"}, {}, "answers.scan",
+     "This form has no field “scan”."),
+    ({"start": "2026-05-01"}, {}, {"start": "2026-05-01"}, "start",
+     "Send answers inside the JSON of “answers”"),
+    ({"start": 20260501}, {}, {}, "answers.start", "valid string"),
+    ({"start": "2026-05-01"}, {"form": "EXE"}, {}, "answers.form", "not accepted"),
+])
+def test_bad_multipart_orders_are_422_and_nothing_is_kept(api, catalog, answers, files, extra,
+                                                          field, message):
+    uploads = {name: (pdf() if kind == "FILE" else SimpleUploadedFile(
+        "run.exe", b"MZ", content_type="application/x-msdownload"))
+        for name, kind in files.items()}
+    response = multipart(api.requester, "vpn", answers, uploads, **extra)
+    assert response.status_code == 422
+    assert message in response.json()["errors"][field]
+    assert not Incident.objects.exists()
+
+
+def test_a_multipart_retry_with_the_same_key_returns_the_first_request(api, catalog):
+    headers = {"HTTP_IDEMPOTENCY_KEY": "upload-1"}
+    first = api.requester.client.post("/api/v1/catalog/request-types/vpn/requests", {
+        "answers": json.dumps({"start": "2026-05-01"}), "form": pdf()}, **headers)
+    again = api.requester.client.post("/api/v1/catalog/request-types/vpn/requests", {
+        "answers": json.dumps({"start": "2026-05-01"}), "form": pdf()}, **headers)
+    assert first.status_code == 201 and again.status_code == 201
+    assert first.json()["number"] == again.json()["number"]
+    assert Incident.objects.count() == 1
+
+
+def test_the_schema_documents_both_bodies(api):
+    schema = api.requester.client.get("/api/v1/openapi.json").json()
+    body = schema["paths"]["/api/v1/catalog/request-types/{code}/requests"]["post"][
+        "requestBody"]["content"]
+    assert set(body) == {"application/json", "multipart/form-data"}
+    assert "answers" in body["application/json"]["schema"]["properties"]
