@@ -147,7 +147,8 @@ def _hold_for_approval(*, incident: Incident) -> None:
                         pending_reason=lookups.lookup(PendingReason, PENDING_AWAITING_APPROVAL))
 
 
-def _start_fulfilment(*, incident: Incident, request_type: RequestType, reason: str) -> None:
+def _start_fulfilment(*, incident: Incident, request_type: RequestType, reason: str
+                      ) -> Incident:
     """Clocks from now on the type's policy (else the matrix's), then to the fulfilment group."""
     policy = request_type.sla_policy or policy_match(
         priority_id=incident.priority_id, service_id=incident.service_id,
@@ -155,20 +156,23 @@ def _start_fulfilment(*, incident: Incident, request_type: RequestType, reason: 
     if request_type.sla_policy_id or incident.status == Status.PENDING:
         Incident.objects.filter(pk=incident.pk).update(
             **sla_policy_apply(incident=incident, policy=policy, now=timezone.now()))
-    incident_transition(incident=incident, action=Action.ASSIGN, by=None,
-                        channel=Channel.SYSTEM, assignment_group=request_type.fulfilment_group,
-                        reason=reason)
+    return incident_transition(incident=incident, action=Action.ASSIGN, by=None,
+                               channel=Channel.SYSTEM,
+                               assignment_group=request_type.fulfilment_group, reason=reason)
 
 
 def request_approve(*, incident: Incident, by, comment: str = "",
                     channel: str = Channel.WEB) -> ServiceRequest:
-    """The approver approves: the clocks start and the fulfilment group gets the request."""
+    """The approver approves: the clocks start, the fulfilment group gets the request, and
+    the requester is mailed."""
     with transaction.atomic():
         details = _decidable(incident=incident, by=by)
         _decide(details, ApprovalState.APPROVED, comment)
         reason = _("Approved by %(person)s") % {"person": by.label}
-        _start_fulfilment(incident=details.incident, request_type=details.request_type,
-                          reason=f"{reason}: {comment.strip()}" if comment.strip() else reason)
+        details.incident = _start_fulfilment(
+            incident=details.incident, request_type=details.request_type,
+            reason=f"{reason}: {comment.strip()}" if comment.strip() else reason)
+        notify.notify_approved(details=details)
     return details
 
 

@@ -241,10 +241,19 @@ def notifications_muted():
         _muted.reset(token)
 
 
-def _language(code: str) -> str:
+def notifications_are_muted() -> bool:
+    """Whether this context sends nothing (inside notifications_muted()): for apps that mail
+    about incidents themselves (the catalogue's approvals)."""
+    return _muted.get()
+
+
+def mail_language(code: str) -> str:
     """The person's language if the site offers it, else the site's default."""
     known = {language for language, _name in settings.LANGUAGES}
     return code if code in known else settings.LANGUAGE_CODE
+
+
+_language = mail_language  # the short name this module uses
 
 
 def _email(*, incident, by, kind: str, event_key: str, recipients: list[Recipient],
