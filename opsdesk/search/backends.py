@@ -15,6 +15,9 @@ Big tables (document_model.search_candidates) rank only their newest N matches: 
 itself is cheap on the index, ranking a hundred thousand matches of a common word is not.
 """
 
+import hashlib
+
+from django.core.cache import cache
 from django.db import connection
 
 from .operations import VECTOR_COLUMN, fts_table
@@ -25,6 +28,15 @@ PG_WEIGHTS = "{0.05, 0.4, 0.3, 1.0}"
 BM25_WEIGHTS = (10.0, 2.0, 5.0)  # title, body, extra
 LIKE_WEIGHTS = (("title", 3.0), ("body", 1.0), ("extra", 2.0))
 MYSQL_MAX_CANDIDATES = 5000
+# PostgreSQL, big tables: the newest windows of documents searched before the whole table, and
+# how many matches a window must hold to be ranked alone.
+PG_WINDOWS = (20_000, 200_000)
+MIN_CANDIDATES = 100
+# A person who may see at most this many records (a requester) is searched record by record,
+# completely; one who sees more searches the newest windows, up to the last one.
+FEW_IDS = 5000
+RESTRICTED_WINDOWS = (20_000, 100_000)
+BIG_SET_SECONDS = 60
 
 
 def match(document_model, parts: list[QueryPart], *, any_part: bool = False,
@@ -81,19 +93,110 @@ def tsquery(parts: list[QueryPart], *, any_part: bool) -> str:
 
 
 def _pg_match(model, parts, any_part, allowed, limit, offset):
+    """Rank the matches; on a big table, in the newest window that holds enough of them.
+
+    A common word matches tens of thousands of incidents: reading all of them to rank them
+    costs hundreds of milliseconds. So the newest WINDOWS[0] documents are searched first
+    (the planner ANDs the GIN bitmap with the primary key's range), then a wider window, then
+    all, until the window holds at least MIN_CANDIDATES (and this page's) matches. The count
+    comes with the page (count(*) OVER ()), so a common word costs one query.
+    """
+    if not model.search_candidates:
+        return _pg_rank(model, parts, any_part, allowed, limit, offset, lower=None)[0]
+    if allowed is not None:
+        ids = _pg_few_ids(model, allowed)
+        if ids is not None:
+            return _pg_rank_ids(model, parts, any_part, ids, limit, offset)
+    # Everyone's results rank MIN_CANDIDATES matches at least; a restricted person's are
+    # sparse in any window (their own among everybody's), so their page is enough.
+    need = max(MIN_CANDIDATES if allowed is None else 0, limit + offset)
+    top = _pg_top(model)
+    # A person who sees many records but not all (an engineer: their groups' 170,000) reaches
+    # the newest RESTRICTED_WINDOWS[-1] documents only: proving that none of 70,000 older matches
+    # of a common word is theirs would take seconds.
+    windows = (*PG_WINDOWS, None) if allowed is None else RESTRICTED_WINDOWS
+    for window in windows:
+        lower = None if window is None or top is None or top <= window else top - window
+        rows, found = _pg_rank(model, parts, any_part, allowed, limit, offset, lower=lower)
+        if lower is None or found >= need:
+            return rows
+    return rows  # the widest window a restricted person reaches
+
+
+def _pg_few_ids(model, allowed) -> list[int] | None:
+    """The allowed pks if there are at most FEW_IDS of them (a requester's own), else None.
+
+    A set found big is remembered for a minute (per model and subquery), so an engineer's
+    searches skip reading 5,000 of their 170,000 ids each time; a set that grows past the
+    limit meanwhile is only searched record by record a little longer.
+    """
+    sql, params = allowed
+    key = "search:big:" + hashlib.sha256(
+        f"{model._meta.label}|{sql}|{params!r}".encode()).hexdigest()
+    if cache.get(key):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({sql}) AS allowed LIMIT {FEW_IDS + 1}", params)
+        ids = [row[0] for row in cursor.fetchall()]
+    if len(ids) > FEW_IDS:
+        cache.set(key, True, BIG_SET_SECONDS)
+        return None
+    return ids
+
+
+def _pg_rank_ids(model, parts, any_part, ids, limit, offset):
+    """Rank among a few known pks: one index lookup each (LATERAL … OFFSET 0 keeps the planner
+    from starting at the GIN index, whose estimate for a common Chinese word is far too low)."""
+    if not ids:
+        return []
+    table, pk = _names(model)
+    query = tsquery(parts, any_part=any_part)
+    sql = (f"SELECT d.{pk}, ts_rank(%s, d.{VECTOR_COLUMN}, to_tsquery('simple', %s), 1) AS rank "
+           f"FROM unnest(%s::bigint[]) AS allowed(id) CROSS JOIN LATERAL ("
+           f"SELECT {pk}, {VECTOR_COLUMN} FROM {table} WHERE {pk} = allowed.id "
+           f"AND {VECTOR_COLUMN} @@ to_tsquery('simple', %s) OFFSET 0) AS d "
+           f"ORDER BY rank DESC, d.{pk} DESC LIMIT %s OFFSET %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [PG_WEIGHTS, query, ids, query, limit, offset])
+        return [(row[0], float(row[1])) for row in cursor.fetchall()]
+
+
+def _pg_top(model) -> int | None:
+    table, pk = _names(model)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT max({pk}) FROM {table}")
+        return cursor.fetchone()[0]
+
+
+def _pg_rank(model, parts, any_part, allowed, limit, offset, *, lower):
+    """([(pk, rank)], how many matched): one page of the matches with pk > lower."""
     table, pk = _names(model)
     where, allowed_params = _allowed_clause(pk, allowed)
     query = tsquery(parts, any_part=any_part)
-    newest = f"ORDER BY {pk} DESC LIMIT {int(model.search_candidates)}" \
+    window = f" AND {pk} > {int(lower)}" if lower is not None else ""
+    cap = f"ORDER BY {pk} DESC LIMIT {int(model.search_candidates)}" \
         if model.search_candidates else ""
-    sql = (f"SELECT {pk}, ts_rank(%s, {VECTOR_COLUMN}, to_tsquery('simple', %s), 1) AS rank "
+    sql = (f"SELECT {pk}, ts_rank(%s, {VECTOR_COLUMN}, to_tsquery('simple', %s), 1) AS rank, "
+           f"count(*) OVER () "
            f"FROM (SELECT {pk}, {VECTOR_COLUMN} FROM {table} "
-           f"WHERE {VECTOR_COLUMN} @@ to_tsquery('simple', %s){where} {newest}) AS candidates "
+           f"WHERE {VECTOR_COLUMN} @@ to_tsquery('simple', %s){window}{where} {cap}) AS matches "
            f"ORDER BY rank DESC, {pk} DESC LIMIT %s OFFSET %s")
     params = [PG_WEIGHTS, query, query, *allowed_params, limit, offset]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [(row[0], float(row[1])) for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    if not rows and offset:  # past the end: still say how many there were
+        return [], _pg_count(model, query, where, allowed_params, window)
+    return [(row[0], float(row[1])) for row in rows], (rows[0][2] if rows else 0)
+
+
+def _pg_count(model, query, where, allowed_params, window) -> int:
+    table, pk = _names(model)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {VECTOR_COLUMN} @@ "
+                       f"to_tsquery('simple', %s){window}{where} LIMIT {MIN_CANDIDATES * 10}) m",
+                       [query, *allowed_params])
+        return cursor.fetchone()[0]
 
 
 # --- SQLite ----------------------------------------------------------------------------------

@@ -58,6 +58,13 @@ def _or_parts(parsed: ParsedQuery) -> list[QueryPart]:
     return parts
 
 
+def _may_fall_back(parsed: ParsedQuery) -> bool:
+    """Several words, or a long Chinese run (a question typed without spaces), may be OR-ed;
+    one word (电源模块, printer) found nowhere stays not found rather than matching its pieces."""
+    return len(parsed.parts) > 1 or (parsed.parts[0].is_phrase and
+                                     len(parsed.parts[0].terms) >= 4)
+
+
 def ranked_ids(queryset: QuerySet, document_model, text: str, *, limit: int = 20,
                offset: int = 0, prefix_last: bool = True) -> list[tuple[int, float]]:
     """[(pk, rank)] best first: every word must match; if none matches so, any word may.
@@ -72,9 +79,9 @@ def ranked_ids(queryset: QuerySet, document_model, text: str, *, limit: int = 20
     allowed = _allowed(queryset)
     rows = backends.match(document_model, parsed.parts, allowed=allowed, limit=limit,
                           offset=offset)
-    or_parts = _or_parts(parsed)
-    if rows or len(or_parts) < 2:
+    if rows or not _may_fall_back(parsed):
         return rows
+    or_parts = _or_parts(parsed)
     if offset and backends.match(document_model, parsed.parts, allowed=allowed, limit=1):
         return []  # past the last page of the AND results
     return backends.match(document_model, or_parts, any_part=True, allowed=allowed,
