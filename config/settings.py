@@ -91,6 +91,10 @@ INSTALLED_APPS = [
     "opsdesk.search",
     "opsdesk.knowledge",
     "opsdesk.catalog",
+    "opsdesk.major",
+    "opsdesk.problems",
+    "opsdesk.collab",
+    "opsdesk.reviews",
 ]
 
 MIDDLEWARE = [

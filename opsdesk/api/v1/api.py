@@ -18,6 +18,11 @@ from .sla import router as sla_router
 from .knowledge import router as knowledge_router
 from .catalog import router as catalog_router
 from .search import router as search_router
+from .major import router as major_router
+from .problems import router as problems_router
+from .vendors import router as vendors_router
+from .collab import router as collab_router
+from .reviews import router as reviews_router
 
 api = NinjaAPI(
     title="opsdesk API",
@@ -37,6 +42,11 @@ api.add_router("/alerts", alerts_router, tags=["intake"])
 api.add_router("/knowledge", knowledge_router, tags=["knowledge"])
 api.add_router("/catalog", catalog_router, tags=["service catalogue"])
 api.add_router("/search", search_router, tags=["search"])
+api.add_router("/major-incidents", major_router, tags=["major incidents"])
+api.add_router("/problems", problems_router, tags=["problems"])
+api.add_router("/vendors", vendors_router, tags=["vendors"])
+api.add_router("/", collab_router, tags=["collaboration"])
+api.add_router("/reviews", reviews_router, tags=["post-incident reviews"])
 
 
 LOCATION_PARTS = frozenset({"body", "payload", "query", "path", "form", "file", "header"})

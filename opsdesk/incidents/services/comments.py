@@ -15,7 +15,7 @@ from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
 from opsdesk.search.services import incident_index_reply
 from opsdesk.sla.engine import sla_on_first_response, sla_on_requester_reply
 
-from .. import events, notify
+from .. import events, hooks, notify
 from ..choices import FINAL_STATUSES, Action, Actor, Channel, Status, Visibility
 from ..models import Attachment, Comment, Incident
 from .lifecycle import incident_transition
@@ -46,6 +46,7 @@ def comment_create(*, incident: Incident, by, body: str, visibility: str = Visib
         notify.notify_comment(incident=incident, by=by, comment=comment)
         _claim_ownership(incident=incident, by=by, channel=channel)
         _after_comment(incident=incident, by=by, relations=relations, comment=comment)
+        hooks.commented(incident=incident, comment=comment, by=by, channel=channel)
     return comment
 
 

@@ -12,7 +12,7 @@ from opsdesk.sla.engine import sla_on_transition
 from opsdesk.sla.escalation import escalation_after_reassignment
 from opsdesk.search.services import incident_index
 
-from .. import events, notify
+from .. import events, hooks, notify
 from ..choices import TRANSITIONS, Action, Actor, Channel, Status
 from ..models import Incident
 from .relations import actor_relations
@@ -69,6 +69,7 @@ def incident_transition(*, incident: Incident, action: str, by, channel: str = C
             raise Conflict(_("This request awaits its approval: it can only be cancelled "
                              "until the approver decides."))
         _require(rule.required, params)
+        hooks.transition_check(incident=incident, action=action, by=by, params=params)
         from_status = incident.status
         now = timezone.now()
         reason = (params.get("reason") or "").strip()
@@ -90,6 +91,8 @@ def incident_transition(*, incident: Incident, action: str, by, channel: str = C
                                         action=action, from_status=from_status, reason=reason,
                                         data=data)
         notify.notify_transition(incident=incident, by=by, action=action, event=event)
+        hooks.transition_done(incident=incident, action=action, by=by, channel=channel,
+                              from_status=from_status, event=event)
     return incident
 
 

@@ -17,7 +17,7 @@ from opsdesk.reference.selectors import priority_from_matrix, routing_rule_match
 from opsdesk.search.services import incident_index
 from opsdesk.sla import engine as sla
 
-from .. import events, notify
+from .. import events, hooks, notify
 from ..choices import FINAL_STATUSES, Channel
 from ..models import IdempotencyKey, Incident
 from .numbers import number_next
@@ -89,6 +89,7 @@ def incident_create(*, by, data: dict, channel: str = Channel.WEB,
         _number_take(incident)
         notify.notify_created(incident=incident, by=by, channel=channel,
                               acknowledge=acknowledge)
+        hooks.created(incident=incident, by=by, channel=channel)
     return incident, True
 
 

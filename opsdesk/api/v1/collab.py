@@ -1,0 +1,5 @@
+"""REST API: collab."""
+
+from ninja import Router
+
+router = Router()

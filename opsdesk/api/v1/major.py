@@ -1,0 +1,5 @@
+"""REST API: major."""
+
+from ninja import Router
+
+router = Router()

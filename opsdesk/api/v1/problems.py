@@ -1,0 +1,5 @@
+"""REST API: problems."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""REST API: reviews."""
+
+from ninja import Router
+
+router = Router()

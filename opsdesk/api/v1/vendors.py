@@ -1,0 +1,5 @@
+"""REST API: vendors."""
+
+from ninja import Router
+
+router = Router()
