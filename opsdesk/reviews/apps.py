@@ -6,3 +6,10 @@ class ReviewsConfig(AppConfig):
     name = "opsdesk.reviews"
     label = "reviews"
     verbose_name = _("post-incident reviews")
+
+    def ready(self):
+        from opsdesk.incidents.hooks import transition_guard_add
+
+        from .guards import review_required_guard
+
+        transition_guard_add(review_required_guard)
