@@ -6,3 +6,11 @@ class MajorConfig(AppConfig):
     name = "opsdesk.major"
     label = "major"
     verbose_name = _("major incidents")
+
+    def ready(self) -> None:
+        from opsdesk.incidents import hooks as incident_hooks
+
+        from . import hooks
+
+        incident_hooks.after_create_add(hooks.on_create)
+        incident_hooks.after_transition_add(hooks.on_transition)

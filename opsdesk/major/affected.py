@@ -1,0 +1,120 @@
+""""Affects me too": people attach themselves to a known outage instead of reporting it again.
+
+The count of people raises the master's impact (so its priority, through the matrix) at the
+thresholds of the "affected" rules, and past a threshold it proposes (or declares) a major
+incident. Everyone attached hears when it is resolved (hooks.py).
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opsdesk.core.exceptions import Conflict, NotFound, NotPermitted
+from opsdesk.incidents import events
+from opsdesk.incidents.choices import OPEN_STATUSES, Channel
+from opsdesk.incidents.models import Incident
+from opsdesk.incidents.services.relations import user_is_staff
+from opsdesk.reference.selectors import priority_from_matrix
+from opsdesk.sla import engine as sla
+
+from .criteria import criteria_apply, criteria_evaluate, criteria_list
+from .models import AffectedPerson, MajorIncident, MajorState, RuleAction, RuleKind
+
+
+def _may_attach(*, incident: Incident, by) -> bool:
+    """A declared major is public in the portal; any other incident must be visible."""
+    if MajorIncident.objects.filter(incident=incident, state=MajorState.DECLARED).exists():
+        return True
+    return Incident.objects.restrict(by).filter(pk=incident.pk).exists()
+
+
+def affected_attach(*, incident: Incident, user, by=None,
+                    channel: str = Channel.WEB) -> tuple[AffectedPerson, bool]:
+    """Attach `user` to the outage; idempotent: a second click returns the first row.
+
+    `by` (default: the user) may be the desk attaching a caller. Returns (row, created).
+    """
+    by = by or user
+    if by.pk != user.pk and not user_is_staff(by):
+        raise NotPermitted(_("Only support staff may attach someone else."))
+    if not _may_attach(incident=incident, by=by):
+        raise NotFound(_("Incident %(number)s was not found.") % {"number": incident.number})
+    if incident.status not in OPEN_STATUSES:
+        raise Conflict(_("This outage is already resolved."))
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        try:
+            with transaction.atomic():
+                row = AffectedPerson.objects.create(incident=incident, user=user,
+                                                    department_id=user.department_id,
+                                                    added_by=by)
+        except IntegrityError:
+            return AffectedPerson.objects.get(incident=incident, user=user), False
+        count = AffectedPerson.objects.filter(incident=incident).count()
+        events.event_people_changed(incident=incident, by=by, channel=channel,
+                                    field="affected_people", added=[user])
+        _thresholds(incident=incident, count=count)
+    return row, True
+
+
+def _thresholds(*, incident: Incident, count: int) -> None:
+    """Apply the "affected" rules whose count was just reached (exactly: once each)."""
+    rules = [r for r in criteria_list(active_only=True)
+             if r.kind == RuleKind.AFFECTED and r.count == count]
+    for rule in rules:
+        if rule.impact_id and rule.impact_id < incident.impact_id:
+            incident = impact_raise(incident=incident, impact_id=rule.impact_id,
+                                    reason=_("%(count)s people affected") % {"count": count})
+            criteria_evaluate(incident=incident)  # a higher priority may match a rule
+        if rule.action != RuleAction.NONE and incident.parent_id is None:
+            criteria_apply(incident=incident, rule=rule,
+                           reason=_("%(count)s people said the outage affects them.") % {
+                               "count": count})
+
+
+def impact_raise(*, incident: Incident, impact_id: int, reason: str) -> Incident:
+    """The system raises the impact; the priority follows the matrix unless overridden.
+
+    A system change (no person): incidents.incident_update needs an editor, so this mirrors
+    its impact/priority path (lock, matrix, SLA policy, one history entry per field).
+    """
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    old_impact, old_priority = incident.impact, incident.priority
+    incident.impact_id = impact_id
+    if not incident.priority_overridden:
+        incident.priority_id = priority_from_matrix(impact_id=impact_id,
+                                                    urgency_id=incident.urgency_id)
+    if incident.priority_id != old_priority.pk:
+        sla.sla_on_priority_change(incident=incident, old_priority_id=old_priority.pk,
+                                   now=timezone.now(), by=None, channel=Channel.SYSTEM)
+    incident.save()
+    incident.refresh_from_db(fields=["impact", "priority"])
+    events.event_field_changed(incident=incident, by=None, channel=Channel.SYSTEM,
+                               field="impact", old=old_impact, new=incident.impact)
+    if incident.priority_id != old_priority.pk:
+        events.event_field_changed(incident=incident, by=None, channel=Channel.SYSTEM,
+                                   field="priority", old=old_priority, new=incident.priority)
+    return incident
+
+
+def affected_summary(*, incident: Incident) -> dict:
+    """How many people are attached, and per department (name, count), largest first."""
+    rows = (AffectedPerson.objects.filter(incident=incident)
+            .values("department_id", "department__name_zh", "department__name_en")
+            .annotate(n=Count("id")).order_by("-n", "department_id"))
+    from django.utils.translation import get_language
+
+    zh = (get_language() or "zh-hans").startswith("zh")
+    departments = [((r["department__name_zh"] if zh else r["department__name_en"])
+                    or r["department__name_en"] or r["department__name_zh"] or _("no department"),
+                    r["n"]) for r in rows]
+    return {"count": sum(n for _name, n in departments), "departments": departments}
+
+
+def affected_users_to_tell(*, incident: Incident) -> list:
+    """The attached people not yet told of the resolution; marks them told (call in a txn)."""
+    rows = list(AffectedPerson.objects.filter(incident=incident, notified_at__isnull=True)
+                .select_related("user"))
+    AffectedPerson.objects.filter(pk__in=[r.pk for r in rows]).update(notified_at=timezone.now())
+    return [r.user for r in rows]

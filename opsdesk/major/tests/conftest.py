@@ -1,0 +1,1 @@
+from opsdesk.core.testing.fixtures import *  # noqa: F401,F403
