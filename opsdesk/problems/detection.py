@@ -4,9 +4,8 @@ The incidents looked at are faults (nature 01) logged in the rule's window, not 
 linked to no problem yet. A group is flagged when it holds more than the rule's threshold:
 - same category, same service, or same configuration item (one GROUP BY query each, then one
   query for the members of the groups found);
-- similar text: each of the newest incidents (at most TEXT_SEEDS) is searched for among the
-  others with the search index (every word of its short description must match); a match
-  joins the first group that found it;
+- similar text: the short descriptions of the newest incidents (at most TEXT_SEEDS) turned
+  into the search index's terms; those sharing most terms with a newer one join its group;
 - and every incident of the window resolved with a workaround is a candidate of its own.
 """
 
@@ -20,14 +19,13 @@ from opsdesk.core import lookups
 from opsdesk.incidents.choices import Status
 from opsdesk.incidents.models import Incident
 from opsdesk.reference.models import Category
-from opsdesk.search.models import IncidentDocument
-from opsdesk.search.selectors import ranked_ids
+from opsdesk.search.text import document_terms
 
 from .choices import CandidateKind
 
 FAULT_NATURE = "01"
-TEXT_SEEDS = 200
-TEXT_MATCHES = 50
+TEXT_SEEDS = 500  # the newest incidents of the window compared by text
+TEXT_SIMILARITY = 0.5  # Dice coefficient of two statements' terms
 
 
 @dataclass
@@ -100,26 +98,35 @@ def _by_ci(base, threshold: int) -> list[Detected]:
 
 
 def _by_text(base, threshold: int) -> list[Detected]:
-    seeds = list(base.order_by("-registered_at", "-id")
-                 .values_list("id", "short_description", "registered_at")[:TEXT_SEEDS])
-    times = {pk: at for pk, _text, at in seeds}
+    """Groups of incidents whose statements share most of their terms.
+
+    The terms are the search index's own (opsdesk.search.text: Chinese bigrams, English
+    stems, stop words dropped), compared in memory with the Dice coefficient, so the result is
+    the same on every database. An inverted index keeps it to the pairs sharing a term.
+    """
+    rows = list(base.order_by("-registered_at", "-id")
+                .values_list("id", "short_description", "registered_at")[:TEXT_SEEDS])
+    terms = {pk: set(document_terms(text)) for pk, text, _at in rows}
+    postings: dict[str, set[int]] = {}
+    for pk, words in terms.items():
+        for word in words:
+            postings.setdefault(word, set()).add(pk)
     grouped, found = set(), []
-    for pk, text, _at in seeds:
-        if pk in grouped:
+    for pk, text, _at in rows:  # newest first: a group is seeded by its latest incident
+        if pk in grouped or not terms[pk]:
             continue
-        matches = {m for m, _rank in ranked_ids(base, IncidentDocument, text,
-                                                limit=TEXT_MATCHES, prefix_last=False)}
-        members = (matches | {pk}) - grouped
+        near = set().union(*(postings[w] for w in terms[pk])) - grouped
+        members = {m for m in near if _dice(terms[pk], terms[m]) >= TEXT_SIMILARITY}
         if len(members) <= threshold:
             continue
-        missing = members - times.keys()
-        if missing:
-            times.update(base.filter(pk__in=missing).values_list("id", "registered_at"))
         grouped |= members
-        oldest = min(members)
-        found.append(Detected(CandidateKind.TEXT, str(oldest), text[:200],
-                              {m: times[m] for m in members if m in times}))
+        times = {m: at for m, _text, at in rows if m in members}
+        found.append(Detected(CandidateKind.TEXT, str(min(members)), text[:200], times))
     return found
+
+
+def _dice(a: set, b: set) -> float:
+    return 2 * len(a & b) / (len(a) + len(b)) if a or b else 0.0
 
 
 def _worked_around(base) -> list[Detected]:
