@@ -153,7 +153,9 @@ def _text_q(text: str) -> Q:
 
     if NUMBER_RE.match(text.upper()):
         return Q(number=text.upper())
-    return matching_q(IncidentDocument, text) or Q(short_description__icontains=text)
+    # A frequent word (打印机) reads faster as text in the list's order than through the index.
+    words = Q(short_description__icontains=text) | Q(description__icontains=text)
+    return matching_q(IncidentDocument, text, dense_q=words) or words
 
 
 def _after_cursor(ordering: tuple[str, ...], values: list) -> Q:

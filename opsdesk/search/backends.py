@@ -37,6 +37,7 @@ MIN_CANDIDATES = 100
 FEW_IDS = 5000
 RESTRICTED_WINDOWS = (20_000, 100_000)
 BIG_SET_SECONDS = 60
+DENSE_SHARE = 0.005
 
 
 def match(document_model, parts: list[QueryPart], *, any_part: bool = False,
@@ -63,6 +64,23 @@ def matching_sql(document_model, parts: list[QueryPart]) -> tuple[str, list]:
         return f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [fts_expression(parts, False)]
     where, params = _like_where(parts, any_part=False)
     return f"SELECT {pk} FROM {table} WHERE {where}", params
+
+
+def dense(document_model, parts: list[QueryPart]) -> bool:
+    """Whether the parts match at least DENSE_SHARE of the newest documents (PostgreSQL; big
+    tables). A list filtered by such a word is best read in its own order, checking each row:
+    the GIN index would read every one of the tens of thousands of matches first."""
+    if connection.vendor != "postgresql" or not document_model.search_candidates:
+        return False
+    table, pk = _names(document_model)
+    top = _pg_top(document_model)
+    if top is None or top <= PG_WINDOWS[0]:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table} WHERE {pk} > %s AND "
+                       f"coalesce({VECTOR_COLUMN}, ''::tsvector) @@ to_tsquery('simple', %s)",
+                       [top - PG_WINDOWS[0], tsquery(parts, any_part=False)])
+        return cursor.fetchone()[0] >= PG_WINDOWS[0] * DENSE_SHARE
 
 
 def _names(document_model) -> tuple[str, str]:

@@ -88,11 +88,18 @@ def ranked_ids(queryset: QuerySet, document_model, text: str, *, limit: int = 20
                           limit=limit, offset=offset)
 
 
-def matching_q(document_model, text: str) -> Q | None:
-    """`pk IN (documents having every word of text)`, to filter any list; None if no words."""
+def matching_q(document_model, text: str, *, dense_q=None) -> Q | None:
+    """`pk IN (documents having every word of text)`, to filter any list; None if no words.
+
+    dense_q: a condition to use instead when text is one word that a big share of the newest
+    documents contain (PostgreSQL), e.g. icontains walking the list in its own order.
+    """
     parsed = parse_query(text)
     if not parsed:
         return None
+    if dense_q is not None and len(parsed.parts) == 1 and backends.dense(document_model,
+                                                                       parsed.parts):
+        return dense_q
     return Q(pk__in=RawSQL(*backends.matching_sql(document_model, parsed.parts)))
 
 
