@@ -52,7 +52,8 @@ def check_may_read_report(user) -> None:
 
 def vendor_list(*, user, active_only: bool = False) -> list[Vendor]:
     """Vendors by name, with their number of active contacts and contracts (one query)."""
-    check_may_view(user)
+    if not may_view_vendors(user=user):
+        raise NotPermitted(_("Only support staff may read vendors."))
     rows = Vendor.objects.annotate(
         contact_count=Count("contacts", filter=Q(contacts__is_active=True), distinct=True),
         contract_count=Count("contracts", filter=Q(contracts__is_active=True), distinct=True),
