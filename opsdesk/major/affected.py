@@ -23,8 +23,10 @@ from .models import AffectedPerson, MajorIncident, MajorState, RuleAction, RuleK
 
 
 def _may_attach(*, incident: Incident, by) -> bool:
-    """A declared major is public in the portal; any other incident must be visible."""
-    if MajorIncident.objects.filter(incident=incident, state=MajorState.DECLARED).exists():
+    """A declared major is public in the portal (and stays known once resolved, so a late
+    click is told so); any other incident must be visible."""
+    if MajorIncident.objects.filter(incident=incident, state__in=(
+            MajorState.DECLARED, MajorState.RESOLVED)).exists():
         return True
     return Incident.objects.restrict(by).filter(pk=incident.pk).exists()
 
@@ -40,10 +42,10 @@ def affected_attach(*, incident: Incident, user, by=None,
         raise NotPermitted(_("Only support staff may attach someone else."))
     if not _may_attach(incident=incident, by=by):
         raise NotFound(_("Incident %(number)s was not found.") % {"number": incident.number})
-    if incident.status not in OPEN_STATUSES:
-        raise Conflict(_("This outage is already resolved."))
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if incident.status not in OPEN_STATUSES:
+            raise Conflict(_("This outage is already resolved."))
         try:
             with transaction.atomic():
                 row = AffectedPerson.objects.create(incident=incident, user=user,
