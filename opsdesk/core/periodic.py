@@ -40,6 +40,7 @@ def periodic_tasks(round_number: int) -> list:
     due = [sla_tick, deliveries_send, mailboxes_poll,  # each mailbox keeps its own interval
            alert_payloads_sweep_task]  # alert payloads a lost task left pending
     due.append(__import__("opsdesk.major.tasks", fromlist=["*"]).major_cadence_tick)  # issue 7
+    due.append(__import__("opsdesk.problems.tasks", fromlist=["*"]).problem_candidates_scan)
     if round_number % PRUNE_EVERY == 0:
         due.append(task_results_prune)
     return due
