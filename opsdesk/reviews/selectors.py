@@ -1,5 +1,6 @@
 """Reads of post-incident reviews; every lookup goes through the incident's visibility."""
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from opsdesk.core.exceptions import NotFound
@@ -32,12 +33,19 @@ def review_incident_get(*, user, number: str) -> Incident:
 
 
 def review_get(*, user, number: str) -> PostIncidentReview:
-    """The review of the master numbered `number`, if user is staff and sees the incident."""
+    """The review of the master numbered `number`, if user is staff and sees the incident.
+
+    The owner of one of its actions reads it too, to follow the action up, even when the
+    incident is another group's.
+    """
     review = None
     if may_read_reviews(user):
         review = (PostIncidentReview.objects
                   .select_related("incident", "created_by", "submitted_by", "approved_by")
-                  .filter(incident__in=Incident.objects.restrict(user).filter(number=number))
+                  .filter(incident__number=number)
+                  .filter(Q(incident__in=Incident.objects.restrict(user).filter(number=number))
+                          | Q(pk__in=ReviewAction.objects.filter(
+                              owner=user, review__incident__number=number).values("review")))
                   .first())
     if review is None:
         raise NotFound(_("There is no post-incident review of %(number)s.") % {

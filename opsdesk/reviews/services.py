@@ -279,6 +279,9 @@ def _action_check(text, owner, due_on) -> str:
         errors["text"] = _("Use at most %(limit)d characters.") % {"limit": LINE_LIMIT}
     if owner is None or not getattr(owner, "is_active", False):
         errors["owner"] = _("Name an active person who owns the action.")
+    elif not may_read_reviews(owner):
+        errors["owner"] = _("%(user)s is not on the support staff: only staff own review "
+                            "actions.") % {"user": owner}
     if due_on is None:
         errors["due_on"] = _("Give the due date.")
     elif not isinstance(due_on, date) or isinstance(due_on, datetime):
