@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
+from ninja import Status as Reply
 from pydantic import ConfigDict, Field
 
 from opsdesk.accounts.models import User
@@ -228,7 +229,7 @@ def major_propose(request, number: str, payload: ProposeIn):
     incident = incident_selectors.incident_get(user=request.auth, number=number)
     major = services.major_propose(incident=incident, by=request.auth, reason=payload.reason,
                                    channel=Channel.API)
-    return 201, _major_dict(major, detail=True)
+    return Reply(201, _major_dict(major, detail=True))
 
 
 @router.post("/{number}/declare", response={200: MajorOut, **ERRORS},
@@ -270,8 +271,8 @@ def major_update_post(request, number: str, payload: UpdateIn):
     update = services.major_update_post(major=_get(request, number), by=request.auth,
                                         text=payload.text, is_public=payload.is_public,
                                         channel=Channel.API)
-    return 201, {"id": update.pk, "text": update.text, "is_public": update.is_public,
-                 "author": request.auth.username, "created_at": update.created_at}
+    return Reply(201, {"id": update.pk, "text": update.text, "is_public": update.is_public,
+                       "author": request.auth.username, "created_at": update.created_at})
 
 
 @router.post("/{number}/children", response={200: MajorOut, **ERRORS},
@@ -308,4 +309,4 @@ def major_affected_attach(request, number: str):
         raise NotFound(_("Incident %(number)s was not found.") % {"number": number})
     _row, created = affected_attach(incident=incident, user=request.auth, channel=Channel.API)
     summary = affected_summary(incident=incident)
-    return (201 if created else 200), {"attached": True, "count": summary["count"]}
+    return Reply(201 if created else 200, {"attached": True, "count": summary["count"]})
