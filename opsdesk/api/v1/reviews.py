@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from opsdesk.core.exceptions import InvalidInput, NotFound
@@ -171,7 +171,7 @@ def review_create(request, number: str):
     """Start the review of a declared major incident, prefilled (impact, timeline)."""
     incident = selectors.review_incident_get(user=request.auth, number=number)
     services.review_create(incident=incident, by=request.auth)
-    return 201, _fresh(request, number)
+    return Status(201, _fresh(request, number))
 
 
 @router.patch("/{number}", response={200: ReviewOut, **ERRORS}, summary="Change a review")
@@ -222,7 +222,8 @@ def review_return(request, number: str, payload: ReturnIn):
 def review_line_add(request, number: str, payload: LineIn):
     entry = services.timeline_entry_add(review=_get(request, number), by=request.auth,
                                         at=payload.at, text=payload.text)
-    return 201, {"id": entry.pk, "at": entry.at, "text": entry.text, "source": entry.source}
+    return Status(201, {"id": entry.pk, "at": entry.at, "text": entry.text,
+                        "source": entry.source})
 
 
 @router.post("/{number}/timeline/refresh", response={200: ReviewOut, **ERRORS},
@@ -251,7 +252,7 @@ def review_line_update(request, number: str, line_id: int, payload: LineIn):
                summary="Remove a timeline line")
 def review_line_remove(request, number: str, line_id: int):
     services.timeline_entry_remove(entry=_line(_get(request, number), line_id), by=request.auth)
-    return 204, None
+    return Status(204, None)
 
 
 def _action(review, action_id: int):
@@ -267,7 +268,7 @@ def review_action_add(request, number: str, payload: ActionIn):
     owner = services.users_by_username("owner", [payload.owner])[0]
     action = services.review_action_add(review=_get(request, number), by=request.auth,
                                         text=payload.text, owner=owner, due_on=payload.due_on)
-    return 201, _action_dict(action)
+    return Status(201, _action_dict(action))
 
 
 @router.put("/{number}/actions/{action_id}", response={200: ActionOut, **ERRORS},
@@ -293,7 +294,7 @@ def review_action_done(request, number: str, action_id: int, payload: DoneIn | N
 def review_action_remove(request, number: str, action_id: int):
     services.review_action_remove(action=_action(_get(request, number), action_id),
                                   by=request.auth)
-    return 204, None
+    return Status(204, None)
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
