@@ -200,9 +200,19 @@ def _fields(payload) -> dict:
     """The payload's fields with natural keys turned into records."""
     data = payload.dict(exclude_unset=True)
     data.pop("incidents", None)
+    return _resolve(data)
+
+
+def _resolve(data: dict) -> dict:
+    """resolve_refs, with the owner group looked up as a group code under its own name."""
     if "owner_group" in data:
         data["assignment_group"] = data.pop("owner_group")
-    data = resolve_refs(data)
+    try:
+        data = resolve_refs(data)
+    except InvalidInput as error:
+        if "assignment_group" in error.errors:
+            error.errors["owner_group"] = error.errors.pop("assignment_group")
+        raise
     if "assignment_group" in data:
         data["owner_group"] = data.pop("assignment_group")
     return data
@@ -271,11 +281,11 @@ def problem_candidate_dismiss(request, candidate_id: int, payload: DismissIn):
 @router.get("", response={200: ProblemPage, **ERRORS}, summary="List problems")
 def problem_list(request, query: Query[ListQuery]):
     """Problems, newest first (support staff; anyone else gets an empty list)."""
-    refs = resolve_refs({k: v for k, v in (("assignment_group", query.owner_group),
-                                           ("assignee", query.assignee)) if v})
+    refs = _resolve({k: v for k, v in (("owner_group", query.owner_group),
+                                       ("assignee", query.assignee)) if v})
     filters = selectors.ProblemFilters(
         q=query.q or "", status=query.status or "",
-        owner_group_id=getattr(refs.get("assignment_group"), "pk", None),
+        owner_group_id=getattr(refs.get("owner_group"), "pk", None),
         assignee_id=getattr(refs.get("assignee"), "pk", None))
     rows, total = selectors.problem_list(user=request.auth, filters=filters,
                                          offset=query.offset, limit=query.limit)
