@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from opsdesk.core.admin_site import can_manage_reference
 from opsdesk.core.exceptions import NotFound, NotPermitted
+from opsdesk.incidents.models import Incident
 from opsdesk.incidents.services.relations import user_is_staff
 
 from . import measures
@@ -102,9 +103,10 @@ def engagement_get(*, user, incident, engagement_id: int) -> VendorEngagement:
 
 
 def vendor_engagements_recent(*, user, vendor: Vendor, limit: int = 20) -> list[VendorEngagement]:
-    """The vendor's open engagements, then its latest closed ones."""
+    """The vendor's open engagements, then its latest closed ones, of incidents user sees."""
     check_may_view(user)
-    rows = VendorEngagement.objects.filter(vendor=vendor).select_related(
+    visible = Incident.objects.restrict(user).values("pk")
+    rows = VendorEngagement.objects.filter(vendor=vendor, incident__in=visible).select_related(
         "incident", "contract").order_by("-contacted_at", "-id")
     open_rows = list(rows.filter(resolved_at__isnull=True)[:limit])
     return open_rows + list(rows.filter(resolved_at__isnull=False)[:max(0, limit - len(open_rows))])
