@@ -30,8 +30,8 @@ def in_task_group(*, user, task) -> bool:
 
 def may_work_task(*, user, task) -> bool:
     """The task's assignee and its group's members work it; managers may step in."""
-    return bool(user.is_active and (task.assignee_id == user.pk or in_task_group(user=user, task=task)
-                                    or is_manager(user)))
+    return bool(user.is_active and (task.assignee_id == user.pk or is_manager(user)
+                                    or in_task_group(user=user, task=task)))
 
 
 def may_manage_task(*, user, task) -> bool:

@@ -137,10 +137,11 @@ def tasks_after_transition(*, incident, action, by, channel, from_status, event)
     if incident.status not in FINAL_STATUSES:
         return
     note = _("The incident was %(status)s.") % {"status": incident.get_status_display().lower()}
-    left = IncidentTask.objects.select_for_update().filter(
-        incident_id=incident.pk, status__in=OPEN_TASK_STATUSES).select_related("group",
-                                                                               "assignee")
-    for task in left:
+    # Lock first, then read with the related rows: PostgreSQL refuses FOR UPDATE on the
+    # nullable side of the assignee's outer join.
+    ids = list(IncidentTask.objects.select_for_update().filter(
+        incident_id=incident.pk, status__in=OPEN_TASK_STATUSES).values_list("pk", flat=True))
+    for task in IncidentTask.objects.filter(pk__in=ids).select_related("group", "assignee"):
         task.incident = incident
         old_summary = _summary(task)
         _apply(task=task, action=TaskAction.CANCEL, target=TaskStatus.CANCELLED, by=None,
@@ -223,8 +224,8 @@ def _incident_locked(pk) -> Incident:
 
 def _task_locked(task) -> IncidentTask:
     incident = _incident_locked(task.incident_id)
-    locked = IncidentTask.objects.select_for_update().select_related("group", "assignee").get(
-        pk=task.pk)
+    IncidentTask.objects.select_for_update().filter(pk=task.pk).values_list("pk").get()
+    locked = IncidentTask.objects.select_related("group", "assignee").get(pk=task.pk)
     locked.incident = incident
     return locked
 
