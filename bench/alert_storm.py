@@ -2,7 +2,8 @@
 
     DATABASE_URL=postgres://…/opsdesk_alertbench python bench/alert_storm.py
         [--alerts 10000] [--fingerprints 300] [--per-group 5] [--clients 8] [--workers 2]
-        [--url http://127.0.0.1:8000]
+        [--url http://127.0.0.1:8000] [--grouped] [--together] [--accept-only]
+        [--app config.wsgi:application]
 
 The storm: F fingerprints in groups of G (one Alertmanager groupKey each). Every fingerprint
 fires again and again (repeat notifications, as Alertmanager sends them), in shuffled order;
@@ -10,7 +11,10 @@ then every alert of one group in three resolves. What must come out is known in 
 one incident per group, the fully resolved groups' incidents resolved, every payload stored
 and processed, each alert's deliveries counted once. The script checks all of it and prints
 accept throughput and latency (p50/p95) and processing throughput (alerts per second from
-the first accepted post until the last payload is processed).
+the first accepted post until the last payload is processed), and the server's CPU per post
+while accepting (gunicorn workers + this database's PostgreSQL backends, from /proc: steadier
+than throughput on a shared machine). --accept-only stops after accepting and removes the
+run's integration and payloads.
 """
 
 import argparse
