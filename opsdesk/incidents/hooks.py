@@ -11,6 +11,8 @@ commits or rolls back with it. A hook that must refuse a change raises a DomainE
   status changed and the history entry was written.
 - `after_create_add(fn)`: `fn(*, incident, by, channel)` after an incident is created and numbered.
 - `after_comment_add(fn)`: `fn(*, incident, comment, by, channel)` after a reply or work note.
+- `after_update_add(fn)`: `fn(*, incident, by, channel, changed)` after `incident_update` changed
+  fields (`changed`: the set of their names, scalar fields, priority and owner).
 """
 
 from collections.abc import Callable
@@ -19,6 +21,7 @@ _guards: list[Callable] = []
 _after_transition: list[Callable] = []
 _after_create: list[Callable] = []
 _after_comment: list[Callable] = []
+_after_update: list[Callable] = []
 
 
 def _add(hooks: list, fn: Callable) -> Callable:
@@ -43,6 +46,10 @@ def after_comment_add(fn: Callable) -> Callable:
     return _add(_after_comment, fn)
 
 
+def after_update_add(fn: Callable) -> Callable:
+    return _add(_after_update, fn)
+
+
 def transition_check(*, incident, action, by, params: dict) -> None:
     for fn in _guards:
         fn(incident=incident, action=action, by=by, params=params)
@@ -62,3 +69,10 @@ def created(*, incident, by, channel) -> None:
 def commented(*, incident, comment, by, channel) -> None:
     for fn in _after_comment:
         fn(incident=incident, comment=comment, by=by, channel=channel)
+
+
+def updated(*, incident, by, channel, changed: set) -> None:
+    if not changed:
+        return
+    for fn in _after_update:
+        fn(incident=incident, by=by, channel=channel, changed=changed)

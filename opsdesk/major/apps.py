@@ -14,3 +14,4 @@ class MajorConfig(AppConfig):
 
         incident_hooks.after_create_add(hooks.on_create)
         incident_hooks.after_transition_add(hooks.on_transition)
+        incident_hooks.after_update_add(hooks.on_update)

@@ -19,6 +19,12 @@ def on_create(*, incident, by, channel) -> None:
     criteria_evaluate(incident=incident)
 
 
+def on_update(*, incident, by, channel, changed) -> None:
+    """A new priority or impact may match a declaration rule."""
+    if changed & {"priority", "impact", "urgency", "service"}:
+        criteria_evaluate(incident=incident)
+
+
 def on_transition(*, incident, action, by, channel, from_status, event) -> None:
     """The master's resolution resolves its children; rules look at open incidents again."""
     if action not in FINISHING and action not in REOPENING:

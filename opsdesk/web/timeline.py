@@ -366,9 +366,17 @@ def _status(value) -> str:
     return str(Status(value).label) if value else "—"
 
 
+# History fields that are not columns of Incident: who writes them, and their label.
+EXTRA_FIELD_LABELS = {
+    "knowledge_article": lambda: _("Knowledge article"),  # knowledge.incident_article_link
+    "major_incident": lambda: _("Major incident"),  # major: candidate, declared, rejected…
+    "affected_people": lambda: _("Affected people"),  # major: "affects me too"
+}
+
+
 def _field_label(name: str) -> str:
-    if name == "knowledge_article":  # a linked article (knowledge.services.incident_article_link)
-        return _("Knowledge article")
+    if name in EXTRA_FIELD_LABELS:  # history written by the apps built on incidents
+        return EXTRA_FIELD_LABELS[name]()
     try:
         return capfirst(str(Incident._meta.get_field(name).verbose_name))
     except FieldDoesNotExist:

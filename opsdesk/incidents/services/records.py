@@ -264,6 +264,8 @@ def incident_update(*, incident: Incident, by, data: dict, channel: str = Channe
         if any(before[f] != getattr(incident, f) for f in ("short_description", "description")):
             incident_index(incident)
         _update_m2m(incident=incident, by=by, data=data, channel=channel)
+        hooks.updated(incident=incident, by=by, channel=channel,
+                      changed={f for f, old in before.items() if old != getattr(incident, f)})
     return incident
 
 

@@ -7,7 +7,7 @@ from opsdesk.core.testing.factories import incident_factory
 from opsdesk.incidents import hooks
 from opsdesk.incidents.choices import Action, Status, Visibility
 from opsdesk.incidents.models import Incident
-from opsdesk.incidents.services import comment_create, incident_transition
+from opsdesk.incidents.services import comment_create, incident_transition, incident_update
 
 pytestmark = pytest.mark.django_db
 
@@ -15,8 +15,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def seen():
     calls = []
-    saved = [list(h) for h in (hooks._guards, hooks._after_transition, hooks._after_create,
-                               hooks._after_comment)]
+    lists = (hooks._guards, hooks._after_transition, hooks._after_create, hooks._after_comment,
+             hooks._after_update)
+    saved = [list(h) for h in lists]
 
     def guard(*, incident, action, by, params):
         calls.append(("guard", action))
@@ -27,9 +28,9 @@ def seen():
     hooks.after_transition_add(lambda **kw: calls.append(("done", kw["action"], kw["from_status"])))
     hooks.after_create_add(lambda **kw: calls.append(("created", kw["incident"].number)))
     hooks.after_comment_add(lambda **kw: calls.append(("comment", kw["comment"].body)))
+    hooks.after_update_add(lambda **kw: calls.append(("update", frozenset(kw["changed"]))))
     yield calls
-    for hook_list, old in zip((hooks._guards, hooks._after_transition, hooks._after_create,
-                               hooks._after_comment), saved):
+    for hook_list, old in zip(lists, saved):
         hook_list[:] = old
 
 
@@ -40,6 +41,8 @@ def test_hooks_see_create_transition_and_comment(org, seen):
     assert ("guard", Action.START) in seen and ("done", Action.START, Status.LOGGED) in seen
     comment_create(incident=incident, by=org.desk, body="Looking", visibility=Visibility.INTERNAL)
     assert ("comment", "Looking") in seen
+    incident_update(incident=incident, by=org.desk, data={"short_description": "VPN is down"})
+    assert ("update", frozenset({"short_description"})) in seen
 
 
 def test_a_guard_refuses_and_nothing_changes(org, seen):

@@ -48,6 +48,17 @@ def test_priority_rule_proposes_and_declare_rule_declares_on_create(org):
     assert not MajorIncident.objects.filter(incident=small).exists()
 
 
+def test_raising_the_priority_by_an_edit_runs_the_rules(org):
+    from opsdesk.incidents.services import incident_update
+
+    MajorCriteria.objects.create(kind="priority", priority_id=1, action="propose")
+    incident = outage(org)
+    assert not MajorIncident.objects.filter(incident=incident).exists()
+    incident_update(incident=incident, by=org.desk, data={
+        "impact": Impact.objects.get(pk=1), "urgency": Urgency.objects.get(pk=1)})
+    assert MajorIncident.objects.get(incident=incident).state == MajorState.CANDIDATE
+
+
 def test_cluster_rule_proposes_the_first_report(org):
     from opsdesk.core.testing.factories import ServiceFactory
 
