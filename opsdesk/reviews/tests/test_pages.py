@@ -76,13 +76,15 @@ def test_lines_and_actions_through_the_page_then_submit_and_approve(org, major, 
     client = as_user(org.manager)
     number = major.number
     added = client.post(reverse("web:review_line_add", args=[number]),
-                        {"at": "2026-11-25T10:05", "text": "回滚完成"})
+                        {"line-at": "2026-11-25T10:05", "line-text": "回滚完成"})
     assert added.status_code == 302
     missing = client.post(reverse("web:review_action_add", args=[number]),
-                          {"text": "加监控", "owner": "nobody", "due_on": "2030-01-01"}, **EN)
+                          {"action-text": "加监控", "action-owner": "nobody",
+                           "action-due_on": "2030-01-01"}, **EN)
     assert missing.status_code == 422 and b"nobody" in missing.content
     client.post(reverse("web:review_action_add", args=[number]),
-                {"text": "加监控", "owner": "dba", "due_on": "2030-01-01"})
+                {"action-text": "加监控", "action-owner": "dba",
+                 "action-due_on": "2030-01-01"})
     assert client.post(reverse("web:review_submit", args=[number])).status_code == 302
     page = client.get(reverse("web:review", args=[number]), **EN)
     assert b"Save the review" not in page.content and b"Approve the review" not in page.content

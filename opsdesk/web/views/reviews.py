@@ -160,8 +160,9 @@ def _page(request, review, *, form=None, line_form=None, action_form=None, retur
         "may_approve": selectors.may_approve_reviews(user)
         and review.status == ReviewStatus.SUBMITTED and review.submitted_by_id != user.pk,
         "form": form or (ReviewForm.for_review(review, authors) if editable else None),
-        "line_form": line_form or LineForm(), "action_form": action_form or ReviewActionForm(),
-        "return_form": return_form or ReturnForm(), "duration": _duration(review),
+        "line_form": line_form or LineForm(prefix="line"),
+        "action_form": action_form or ReviewActionForm(prefix="action"),
+        "return_form": return_form or ReturnForm(prefix="return"), "duration": _duration(review),
     }
     return TemplateResponse(request, "web/reviews/review.html", context, status=status)
 
@@ -247,7 +248,7 @@ def review_approve(request, number):
 def review_return(request, number):
     """Send the submitted review back to its authors with what to change."""
     found = _review_or_404(request, number)
-    form = ReturnForm(request.POST)
+    form = ReturnForm(request.POST, prefix="return")
     if form.is_valid():
         try:
             if _apply(request, lambda: services.review_return(
@@ -266,7 +267,7 @@ def review_return(request, number):
 def line_add(request, number):
     """Add a line to the timeline."""
     found = _review_or_404(request, number)
-    form = LineForm(request.POST)
+    form = LineForm(request.POST, prefix="line")
     if form.is_valid():
         try:
             _apply(request, lambda: services.timeline_entry_add(
@@ -319,7 +320,7 @@ def timeline_refresh(request, number):
 def action_add(request, number):
     """Add a follow-up action with its owner and due date."""
     found = _review_or_404(request, number)
-    form = ReviewActionForm(request.POST)
+    form = ReviewActionForm(request.POST, prefix="action")
     if form.is_valid():
         try:
             owners = services.users_by_username("owner", [form.cleaned_data["owner"]])
