@@ -95,17 +95,20 @@ def timeline_lines(incident: Incident, *, after: datetime | None = None) -> list
 
     after: only what happened later (a refresh of an existing review).
     """
-    lines = (_history_lines(incident, after) + _child_lines(incident, after)
-             + _alert_lines(incident, after) + _major_lines(incident, after))
+    updates = _major_lines(incident, after)
+    # A public major update is also a reply on the master: the update tells it once.
+    told = {line.text.split(": ", 1)[-1] for line in updates}
+    lines = (updates + _history_lines(incident, after, told) + _child_lines(incident, after)
+             + _alert_lines(incident, after))
     lines.sort(key=lambda line: line.at)
-    return _dedupe(lines)[:MAX_LINES]
+    return lines[:MAX_LINES]
 
 
 def _since(after, field: str) -> Q:
     return Q(**{f"{field}__gt": after}) if after is not None else Q()
 
 
-def _history_lines(incident, after) -> list[Line]:
+def _history_lines(incident, after, told: set[str]) -> list[Line]:
     events = (IncidentEvent.objects.filter(_since(after, "at"), incident=incident,
                                            kind__in=STORY_KINDS)
               .select_related("actor").order_by("at", "id"))
@@ -113,6 +116,8 @@ def _history_lines(incident, after) -> list[Line]:
                                                         incident=incident)}
     lines = []
     for event in events:
+        if event.kind == EventKind.COMMENT and _comment_body(event, comments) in told:
+            continue
         text = _describe(event, comments)
         if text:
             lines.append(Line(event.at, text, TimelineSource.HISTORY))
@@ -132,11 +137,15 @@ def _describe(event, comments) -> str:
             "actor": actor, "verb": verb, "target": event.new_value or _("nobody")}
     if event.kind == EventKind.SLA:
         return _sla_text(event)
-    comment = comments.get((event.data or {}).get("comment_id"))
-    body = _cut(comment.body if comment else event.new_value)
+    body = _comment_body(event, comments)
     if (event.data or {}).get("visibility") == "internal":
         return _("Work note by %(actor)s: %(text)s") % {"actor": actor, "text": body}
     return _("Reply by %(actor)s: %(text)s") % {"actor": actor, "text": body}
+
+
+def _comment_body(event, comments) -> str:
+    comment = comments.get((event.data or {}).get("comment_id"))
+    return _cut(comment.body if comment else event.new_value)
 
 
 def _transition_text(event, actor) -> str:
@@ -210,15 +219,3 @@ def _major_lines(incident, after) -> list[Line]:
 def _cut(text: str) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= LINE_LENGTH else text[:LINE_LENGTH - 1] + "…"
-
-
-def _dedupe(lines: list[Line]) -> list[Line]:
-    """A major update is often also a reply on the master: keep the first line of each text."""
-    seen, kept = set(), []
-    for line in lines:
-        key = line.text.split(": ", 1)[-1]
-        if (line.at.replace(second=0, microsecond=0), key) in seen:
-            continue
-        seen.add((line.at.replace(second=0, microsecond=0), key))
-        kept.append(line)
-    return kept

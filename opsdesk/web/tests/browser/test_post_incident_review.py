@@ -80,7 +80,7 @@ def test_a_major_incident_closes_after_its_review_is_approved(org, page_for, sho
     form.get_by_label(exactly("Due date")).fill("2030-06-30")
     form.get_by_role("button", name="Add the action").click()
     expect(manager.locator("#actions table")).to_contain_text("Alert on the connection pool")
-    shoot(manager, "70-review-draft-en")
+    shoot(manager, "75-review-draft-en")
     manager.get_by_role("button", name="Submit for approval").click()
     expect(manager.locator("#review-status")).to_have_text("Submitted for approval")
     expect(manager.get_by_role("button", name="Approve the review")).to_have_count(0)
@@ -96,7 +96,7 @@ def test_a_major_incident_closes_after_its_review_is_approved(org, page_for, sho
     owner.get_by_role("link", name="Printable version").click()
     expect(owner.locator("h1")).to_contain_text(master.number)
     expect(owner.locator("body")).to_contain_text("the pool ran dry")
-    shoot(owner, "71-review-print-en")
+    shoot(owner, "76-review-print-en")
 
     manager.goto(f"/incidents/{master.number}/")
     _close(manager, tr)
