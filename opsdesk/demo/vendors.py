@@ -1,20 +1,21 @@
 """The demo vendors' contacts, underpinning contracts and a few engagements on demo incidents.
 
 Run after the demo company and its incidents exist (`vendors_seed()`); safe to run again:
-contacts and contracts are matched by name and number, and incidents that already have an
-engagement get no second one.
+contacts and contracts are matched by name and number, and engagements are only made while there are
+none.
 """
 
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from opsdesk.accounts.models import User
 from opsdesk.cmdb.models import ConfigurationItem, Service
 from opsdesk.incidents.choices import FINAL_STATUSES
 from opsdesk.incidents.models import Incident
-from opsdesk.vendors.models import Vendor, VendorContact, VendorContract
+from opsdesk.vendors.models import Vendor, VendorContact, VendorContract, VendorEngagement
 from opsdesk.vendors.services import vendor_engagement_create, vendor_engagement_update
 
 HOUR, WORKING_DAY = 3600, 8 * 3600
@@ -96,27 +97,34 @@ def _contract_create(vendor, number, title, calendar, response, resolution, serv
 
 
 def _engagements_create() -> int:
-    """The vendor work behind demo incidents that name a vendor and are still being worked."""
+    """Vendor work behind demo incidents still being worked: those that name a vendor, else
+    those on a service a demo contract covers (that contract's vendor is contacted)."""
     manager = User.objects.filter(username="manager").first()
-    if manager is None:
+    if manager is None or VendorEngagement.objects.exists():  # seeded once
         return 0
-    candidates = (Incident.objects.filter(vendor__isnull=False, vendor_engagements__isnull=True)
-                  .exclude(status__in=FINAL_STATUSES).select_related("vendor")
-                  .order_by("registered_at")[:ENGAGEMENTS])
+    vendor_by_service = dict(VendorContract.objects.filter(is_active=True).values_list(
+        "services", "vendor"))
+    candidates = (Incident.objects.filter(vendor_engagements__isnull=True)
+                  .filter(Q(vendor__isnull=False) | Q(service__in=[
+                      s for s in vendor_by_service if s is not None]))
+                  .exclude(status__in=FINAL_STATUSES).order_by("registered_at")[:ENGAGEMENTS])
+    vendors = {v.pk: v for v in Vendor.objects.all()}
     made = 0
     for n, incident in enumerate(candidates):
-        made += _engage(incident, manager, n)
+        vendor = vendors[incident.vendor_id or vendor_by_service[incident.service_id]]
+        made += _engage(incident, vendor, manager, n)
     return made
 
 
-def _engage(incident: Incident, by, n: int) -> int:
+def _engage(incident: Incident, vendor: Vendor, by, n: int) -> int:
     now = timezone.now()
     contacted = incident.registered_at + timedelta(minutes=20 + 5 * n)
     if contacted >= now:
         return 0
     engagement = vendor_engagement_create(
-        incident=incident, by=by, vendor=incident.vendor, data={
-            "reference": incident.vendor_reference, "contacted_at": contacted,
+        incident=incident, by=by, vendor=vendor, data={
+            "reference": incident.vendor_reference or f"VR-{incident.pk:05d}",
+            "contacted_at": contacted,
             "contacted_via": ("phone", "email", "portal")[n % 3]})
     # A realistic spread: most answer within the hour, some late; half of them fixed.
     responded = contacted + timedelta(minutes=(15, 40, 95, 300)[n % 4])

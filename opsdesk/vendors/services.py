@@ -22,7 +22,7 @@ from opsdesk.reference.models import PendingReason
 from opsdesk.sla.selectors import calendar_snapshot
 
 from . import measures
-from .models import EngagementChannel, Vendor, VendorContact, VendorContract, VendorEngagement
+from .models import EngagementChannel, Vendor, VendorContract, VendorEngagement
 
 # The default pending reason "awaiting the vendor" (等待第三方): the SLA policy pauses on it.
 PENDING_AWAITING_VENDOR = "02"
