@@ -59,6 +59,7 @@ class NotificationKind(models.TextChoices):
     ASSIGNED = "assigned", _("An incident was assigned to me or my group")
     USER_REPLIED = "user_replied", _("A user replied to an incident I work on")
     SLA = "sla", _("SLA warnings, breaches and escalations")
+    MENTIONED = "mentioned", _("Someone mentioned me in a reply or work note")
 
 
 class User(AbstractUser):

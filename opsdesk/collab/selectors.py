@@ -186,3 +186,13 @@ def may_acknowledge(*, user, handover: Handover) -> bool:
 
 def may_write_handover(user) -> bool:
     return rules.user_is_staff(user) and (bool(user.support_group_ids) or rules.is_manager(user))
+
+
+def incidents_with_my_open_tasks(user) -> list[int]:
+    """Incidents that have an open task for this person or one of their groups: they may see
+    the incident the task belongs to (registered as an incidents visibility hook)."""
+    mine = Q(assignee_id=user.pk)
+    if user.support_group_ids:
+        mine |= Q(group_id__in=user.support_group_ids)
+    return list(IncidentTask.objects.filter(mine, status__in=OPEN_TASK_STATUSES)
+                .values_list("incident_id", flat=True).distinct())

@@ -11,6 +11,8 @@ commits or rolls back with it. A hook that must refuse a change raises a DomainE
   status changed and the history entry was written.
 - `after_create_add(fn)`: `fn(*, incident, by, channel)` after an incident is created and numbered.
 - `after_comment_add(fn)`: `fn(*, incident, comment, by, channel)` after a reply or work note.
+- `visibility_ids_add(fn)`: `fn(user) -> iterable of incident ids` that a person who does not
+  see everything may also see (e.g. the incidents of their open tasks); one small query each.
 - `after_update_add(fn)`: `fn(*, incident, by, channel, changed)` after `incident_update` changed
   fields (`changed`: the set of their names, scalar fields, priority and owner).
 """
@@ -22,6 +24,7 @@ _after_transition: list[Callable] = []
 _after_create: list[Callable] = []
 _after_comment: list[Callable] = []
 _after_update: list[Callable] = []
+_visibility: list[Callable] = []
 
 
 def _add(hooks: list, fn: Callable) -> Callable:
@@ -48,6 +51,17 @@ def after_comment_add(fn: Callable) -> Callable:
 
 def after_update_add(fn: Callable) -> Callable:
     return _add(_after_update, fn)
+
+
+def visibility_ids_add(fn: Callable) -> Callable:
+    return _add(_visibility, fn)
+
+
+def visible_ids(user) -> set:
+    ids = set()
+    for fn in _visibility:
+        ids.update(fn(user))
+    return ids
 
 
 def transition_check(*, incident, action, by, params: dict) -> None:

@@ -27,6 +27,7 @@ def visibility_q(user) -> Q:
     Watched and collaborated incidents are few per person, so their ids are read first and the
     condition stays on indexed columns of the incident table: no joins, no DISTINCT.
     """
+    from .hooks import visible_ids
     from .models import Incident
 
     linked_ids = set(
@@ -36,6 +37,7 @@ def visibility_q(user) -> Q:
         Incident.collaborators.through.objects.filter(user_id=user.pk)
         .values_list("incident_id", flat=True)
     )
+    linked_ids.update(visible_ids(user))  # e.g. incidents with a task for this person's group
     q = Q(requester_id=user.pk) | Q(assignee_id=user.pk)
     if user.can_view_department and user.department_id:
         q |= Q(requester_department_id=user.department_id)

@@ -371,6 +371,7 @@ EXTRA_FIELD_LABELS = {
     "knowledge_article": lambda: _("Knowledge article"),  # knowledge.incident_article_link
     "major_incident": lambda: _("Major incident"),  # major: candidate, declared, rejected…
     "affected_people": lambda: _("Affected people"),  # major: "affects me too"
+    "task": lambda: _("Task"),  # collab: a task for another group
 }
 
 

@@ -163,3 +163,15 @@ def test_my_tasks_lists_mine_and_my_groups_overdue_first(org, incident):
     task_transition(task=later, action="complete", by=org.expert)
     assert later.pk not in [t.pk for t in my_tasks(user=org.expert)]
     assert undated.pk in [t.pk for t in my_tasks(user=org.expert)]
+
+
+def test_a_group_with_an_open_task_sees_its_incident_until_the_task_is_finished(org, incident):
+    from opsdesk.incidents.models import Incident
+
+    assert not Incident.objects.restrict(org.expert).filter(pk=incident.pk).exists()
+    task = task_create(incident=incident, by=org.engineer, channel=Channel.WEB,
+                       data={"title": "Check the core switch", "group": org.groups["NET3"]})
+    assert Incident.objects.restrict(org.expert).filter(pk=incident.pk).exists()
+    task_transition(task=task, action="start", by=org.expert)
+    task_transition(task=task, action="complete", by=org.expert)
+    assert not Incident.objects.restrict(org.expert).filter(pk=incident.pk).exists()

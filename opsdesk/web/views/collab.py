@@ -64,7 +64,8 @@ class PersonField(forms.CharField):
 
 class TaskForm(forms.Form):
     title = forms.CharField(label=_lazy("Task"), max_length=200)
-    group = forms.ModelChoiceField(label=_lazy("Group"), queryset=SupportGroup.objects.none())
+    group = forms.ModelChoiceField(label=_lazy("Group"), queryset=SupportGroup.objects.none(),
+                                   empty_label=_lazy("Choose the group"))
     assignee = PersonField(label=_lazy("Assignee (username)"), required=False, max_length=150)
     due_at = forms.DateTimeField(
         label=_lazy("Due"), required=False, input_formats=[DATETIME_LOCAL],
@@ -95,9 +96,11 @@ class HandoverForm(forms.Form):
     shift_label = forms.CharField(label=_lazy("Shift"), max_length=60,
                                   help_text=_lazy("For example: day shift, night shift, 白班, 夜班."))
     from_group = forms.ModelChoiceField(label=_lazy("From group"),
-                                        queryset=SupportGroup.objects.none())
+                                        queryset=SupportGroup.objects.none(),
+                                        empty_label=_lazy("Choose the group"))
     to_group = forms.ModelChoiceField(label=_lazy("To group"),
-                                      queryset=SupportGroup.objects.none())
+                                      queryset=SupportGroup.objects.none(),
+                                      empty_label=_lazy("Choose the group"))
     to_label = forms.CharField(label=_lazy("Next shift"), max_length=60, required=False)
     summary = forms.CharField(label=_lazy("Summary"),
                               widget=forms.Textarea(attrs={"rows": 6}))
