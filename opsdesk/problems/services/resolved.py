@@ -76,7 +76,8 @@ def _mail(*, problem, incident, by, event, recipients) -> None:
         if not address or address in seen or not _wanted(person, by, kind):
             continue
         seen.add(address)
-        subject, text = _render(problem=problem, incident=incident, language=language)
+        subject, text = _render(problem=problem, incident=incident, language=language,
+                                for_workers=kind == Kind.ASSIGNED)
         delivery_enqueue(
             key=f"problem:{problem.pk}:e{event.pk}:incident:{incident.pk}:email:{address}",
             channel="email", recipient=address, subject=subject, text=text, language=language,
@@ -97,9 +98,9 @@ def _wanted(person, by, kind) -> bool:
     return (by is None or person.pk != by.pk) and person.wants_email(kind)
 
 
-def _render(*, problem, incident, language: str) -> tuple[str, str]:
+def _render(*, problem, incident, language: str, for_workers: bool) -> tuple[str, str]:
     with translation.override(language):
-        context = {"problem": problem, "incident": incident,
+        context = {"problem": problem, "incident": incident, "for_workers": for_workers,
                    "colon": "：" if language.startswith("zh") else ": ",
                    "incident_url": _absolute(reverse("web:incident", args=[incident.number]))}
         subject = " ".join(render_to_string("problems/notify/resolved_subject.txt",

@@ -63,6 +63,10 @@ def test_resolving_tells_each_open_incident(org):
     assert any(k.startswith(f"problem:{problem.pk}:") and k.endswith("engineer@example.com")
                for k in keys)
     assert any(k.endswith("requester@example.com") and ":c" in k for k in keys)
+    mail = Delivery.objects.get(idempotency_key__startswith=f"problem:{problem.pk}:",
+                                email="engineer@example.com")
+    assert open_one.number in mail.subject and problem.number in mail.subject
+    assert "Mail server disk replaced" in mail.text
     assert not Comment.objects.filter(incident=closed, body__contains=problem.number).exists()
     notified = problem.events.get(kind="notified")
     assert notified.data["incidents"] == [open_one.number, unassigned.number]
