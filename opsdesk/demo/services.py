@@ -12,11 +12,17 @@ from opsdesk.accounts.roles import ROLE_FIELDS, Role
 from opsdesk.cmdb.models import ConfigurationItem, Service
 from opsdesk.reference.services import reference_load_defaults
 from opsdesk.vendors.models import Vendor
+from opsdesk.incidents.models import Incident
 
 from . import data
 from .alerts import demo_alerts_create
 from .catalog import catalog_seed
+from .collab import collab_seed
 from .knowledge import knowledge_seed
+from .major import major_seed
+from .problems import problems_seed
+from .reviews import reviews_seed
+from .vendors import vendors_seed
 from .incidents import demo_incidents_create, demo_incidents_exist
 
 # Letters and digits that cannot be mistaken for one another when read off a screen.
@@ -65,6 +71,14 @@ def demo_company_create(*, incidents: int = 300, seed: int = 0,
         created += demo_alerts_create()
         knowledge_seed()
         catalog_seed()
+        # Issue 7: the incident manager's tools, on top of the incidents above.
+        vendors_seed()
+        collab_seed()
+        problems_seed()
+        before = Incident.objects.count()
+        major_seed()  # an ERP outage: its master and twenty reports
+        created += Incident.objects.count() - before
+        reviews_seed()  # the review of the major incident just seeded
     return DemoResult(accounts=accounts, incidents_created=created)
 
 
