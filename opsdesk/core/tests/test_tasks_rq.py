@@ -163,6 +163,7 @@ def test_the_periodic_loop_enqueues_to_rq_and_the_worker_runs_every_task(
         "opsdesk.sla.tasks.sla_tick", "opsdesk.notifications.tasks.deliveries_send",
         "opsdesk.intake.tasks.mailboxes_poll",
         "opsdesk.intake.tasks_alerts.alert_payloads_sweep_task",
+        "opsdesk.major.tasks.major_cadence_tick", "opsdesk.problems.tasks.problem_candidates_scan",
         "opsdesk.core.periodic.task_results_prune"}
     run_worker()
     assert set(statuses(rq_backend, enqueued).values()) == {"SUCCESSFUL"}
