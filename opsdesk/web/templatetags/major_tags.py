@@ -21,7 +21,8 @@ def incident_major_panel(incident, user, staff=False):
         master_major = (MajorIncident.objects.filter(incident_id=incident.parent_id)
                         .select_related("incident").first())
     return {
-        "show": True, "incident": incident, "major": major, "master_major": master_major,
+        "show": True, "incident": incident, "user": user, "major": major,
+        "master_major": master_major,
         "missed": major is not None and update_is_missed(major),
         "may_propose": (incident.status < 40 and not incident.parent_id and may_propose(user)
                         and (major is None or major.state == MajorState.REJECTED)),
