@@ -49,7 +49,8 @@ class ContractLabelField(forms.ModelChoiceField):
 class ContactVendorForm(forms.Form):
     """Contact vendor: who, how, their ticket number, and optionally pend on the vendor."""
 
-    vendor = forms.ModelChoiceField(label=_lazy("Vendor"), queryset=Vendor.objects.none())
+    vendor = forms.ModelChoiceField(label=_lazy("Vendor"), queryset=Vendor.objects.none(),
+                                    empty_label=_lazy("Choose the vendor"))
     contacted_via = forms.ChoiceField(label=_lazy("Contacted through"),
                                       choices=EngagementChannel.choices)
     reference = forms.CharField(label=_lazy("Vendor's ticket number"), max_length=100,
