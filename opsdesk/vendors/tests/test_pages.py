@@ -130,3 +130,28 @@ def test_the_report_page_and_its_csv(vendors, org, engaged):
     bad = manager.get("/vendors/report/", {"start": "2026-03-31", "end": "2026-03-01"})
     assert bad.status_code == 422
     assert client_for(org.engineer).get("/vendors/report/").status_code == 403
+
+
+def test_the_panel_costs_the_same_queries_for_one_or_many_engagements(vendors, org):
+    client = client_for(org.engineer)
+    url = f"/incidents/{vendors.incident.number}/"
+
+    def contact_at(hour):
+        with at(sh(2026, 3, 9, hour, 0)):
+            vendor_engagement_create(incident=vendors.incident, by=org.engineer,
+                                     vendor=vendors.huawei, data={"reference": f"R{hour}"})
+
+    contact_at(9)
+    with at(sh(2026, 3, 9, 16, 0)):
+        client.get(url)
+        with CaptureQueriesContext(connection) as one:
+            client.get(url)
+    for hour in (10, 11, 12, 13):
+        contact_at(hour)
+    with at(sh(2026, 3, 9, 16, 0)), CaptureQueriesContext(connection) as five:
+        page = client.get(url)
+    assert "R13" in page.text and "R9" in page.text
+    panel = [q for q in five.captured_queries
+             if "vendors_vendorengagement" in q["sql"] or "vendors_vendorcontact" in q["sql"]]
+    assert len(panel) <= 2  # the engagements, and the contacts of the form
+    assert len(five) <= len(one)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from opsdesk.core import lookups
 from opsdesk.core.exceptions import NotFound, NotPermitted
 from opsdesk.incidents.choices import Channel
 from opsdesk.sla.selectors import calendar_snapshot
@@ -36,30 +37,20 @@ def _moment_field(label, **kwargs):
         attrs={"type": "datetime-local"}, format=DATETIME_LOCAL), **kwargs)
 
 
-class ContactLabelField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.vendor.name}: {obj}"
-
-
-class ContractLabelField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.vendor.name}: {obj.number} {obj.title}"
-
-
 class ContactVendorForm(forms.Form):
-    """Contact vendor: who, how, their ticket number, and optionally pend on the vendor."""
+    """Contact vendor: who, how, their ticket number, and optionally pend on the vendor.
 
-    vendor = forms.ModelChoiceField(label=_lazy("Vendor"), queryset=Vendor.objects.none(),
-                                    empty_label=_lazy("Choose the vendor"))
+    Built for the incident page's panel in one query (the contacts); vendors come from the
+    in-process lookups. The contract is the one covering the incident (the API can name one).
+    """
+
+    vendor = forms.TypedChoiceField(label=_lazy("Vendor"), coerce=int)
     contacted_via = forms.ChoiceField(label=_lazy("Contacted through"),
                                       choices=EngagementChannel.choices)
     reference = forms.CharField(label=_lazy("Vendor's ticket number"), max_length=100,
                                 required=False)
-    contact = ContactLabelField(label=_lazy("Contact"), required=False,
-                                queryset=VendorContact.objects.none())
-    contract = ContractLabelField(
-        label=_lazy("Contract"), required=False, queryset=VendorContract.objects.none(),
-        help_text=_lazy("Empty: the vendor's contract that covers the incident's CIs or service."))
+    contact = forms.TypedChoiceField(label=_lazy("Contact"), coerce=int, required=False,
+                                     empty_value=None)
     contacted_at = _moment_field(_lazy("Contacted at"), help_text=_lazy("Empty: now."))
     notes = forms.CharField(label=_lazy("Notes"), required=False, max_length=5000,
                             widget=forms.Textarea(attrs={"rows": 2}))
@@ -69,17 +60,24 @@ class ContactVendorForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="vendor", **kwargs)
-        self.fields["vendor"].queryset = Vendor.objects.filter(is_active=True)
-        self.fields["contact"].queryset = VendorContact.objects.filter(
-            is_active=True, vendor__is_active=True).select_related("vendor")
-        self.fields["contract"].queryset = VendorContract.objects.filter(
-            is_active=True, vendor__is_active=True).select_related("vendor")
+        vendors = sorted((v for v in lookups.rows_by_pk(Vendor).values() if v.is_active),
+                         key=lambda v: v.name)
+        self.fields["vendor"].choices = [("", "---------")] + [(v.pk, v.name) for v in vendors]
+        contacts = VendorContact.objects.filter(is_active=True, vendor__is_active=True
+                                                ).select_related("vendor")
+        self.fields["contact"].choices = [("", "---------")] + [
+            (c.pk, f"{c.vendor.name}: {c}") for c in contacts]
+
+    def clean_vendor(self):
+        return lookups.lookup(Vendor, self.cleaned_data["vendor"])
+
+    def clean_contact(self):
+        pk = self.cleaned_data.get("contact")
+        return None if pk is None else VendorContact.objects.filter(pk=pk).first()
 
     def data_for_service(self) -> dict:
         data = {k: v for k, v in self.cleaned_data.items()
-                if k not in ("vendor", "pend", "contract", "contacted_at")}
-        if self.cleaned_data.get("contract") is not None:
-            data["contract"] = self.cleaned_data["contract"]
+                if k not in ("vendor", "pend", "contacted_at")}
         if self.cleaned_data.get("contacted_at") is not None:
             data["contacted_at"] = self.cleaned_data["contacted_at"]
         return data
