@@ -152,16 +152,19 @@ def measure(user, queries: list[str], rounds: int) -> tuple[list[float], int]:
 
 
 def explain(user, text: str) -> str:
-    """EXPLAIN ANALYZE of the incident ranking query for one query (PostgreSQL)."""
+    """EXPLAIN ANALYZE of the incident ranking queries for one query (PostgreSQL)."""
     from django.db import connection
 
     from opsdesk.incidents.models import Incident
     from opsdesk.search import backends
     from opsdesk.search.models import IncidentDocument
-    from opsdesk.search.selectors import _allowed
+    from opsdesk.search.selectors import _allowed, _keys_where
     from opsdesk.search.text import parse_query
 
     captured = []
+    queryset = Incident.objects.restrict(user)
+    keys = _keys_where(queryset, IncidentDocument)
+    allowed = None if keys is not None else _allowed(queryset)
     original = connection.cursor
 
     class Capture:
@@ -174,20 +177,23 @@ def explain(user, text: str) -> str:
         def __exit__(self, *exc):
             self.inner.close()
 
-        def execute(self, sql, params):
+        def execute(self, sql, params=None):
             self.inner.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
             captured.append("\n".join(row[0] for row in self.inner.fetchall()))
+            self.inner.execute(sql, params)  # the real rows, so the same path is followed
 
         def fetchall(self):
-            return []
+            return self.inner.fetchall()
+
+        def fetchone(self):
+            return self.inner.fetchone()
 
     connection.cursor = Capture
     try:
-        backends.match(IncidentDocument, parse_query(text).parts,
-                       allowed=_allowed(Incident.objects.restrict(user)))
+        backends.match(IncidentDocument, parse_query(text).parts, allowed=allowed, keys=keys)
     finally:
         connection.cursor = original
-    return captured[0]
+    return "\n\n".join(captured)
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ import hashlib
 from django.core.cache import cache
 from django.db import connection
 
-from .operations import VECTOR_COLUMN, fts_table
+from .operations import VECTOR_COLUMN, VISIBILITY_COLUMN, fts_table, visibility_tags
 from .text import QueryPart
 
 # ts_rank weights in the order {D, C, B, A}; normalisation 1 divides by 1 + log(length).
@@ -36,15 +36,30 @@ MIN_CANDIDATES = 100
 # completely; one who sees more searches the newest windows, up to the last one.
 FEW_IDS = 5000
 RESTRICTED_WINDOWS = (20_000, 100_000)
+# Restricted searches on the document's own key columns: the newest documents read first.
+KEYS_WINDOW = 20_000
 BIG_SET_SECONDS = 60
 DENSE_SHARE = 0.005
 
 
 def match(document_model, parts: list[QueryPart], *, any_part: bool = False,
-          allowed: tuple[str, list] | None = None, limit: int = 20,
-          offset: int = 0) -> list[tuple[int, float]]:
-    """[(target pk, rank)] best first: documents with every part (any part if any_part)."""
+          allowed: tuple[str, list] | None = None, keys: dict[str, list[int]] | None = None,
+          limit: int = 20, offset: int = 0) -> list[tuple[int, float]]:
+    """[(target pk, rank)] best first: documents with every part (any part if any_part).
+
+    allowed: SQL of the target pks the person may see; keys: instead, {document column:
+    [values]} OR-ed, on the document table's own key columns and pk (selectors._keys_where).
+    """
     vendor = connection.vendor
+    if keys is not None:
+        if vendor == "postgresql":
+            return _pg_match_keys(document_model, parts, any_part, keys, limit, offset)
+        if vendor == "sqlite":  # FTS5 is its own table: the keys select its rowids
+            table, pk = _names(document_model)
+            keys_sql, keys_params = _keys_sql(keys)
+            allowed = (f"SELECT {pk} FROM {table} WHERE {keys_sql}", keys_params)
+        else:
+            return _like_match(document_model, parts, any_part, None, limit, offset, keys=keys)
     if vendor == "postgresql":
         return _pg_match(document_model, parts, any_part, allowed, limit, offset)
     if vendor == "sqlite":
@@ -86,6 +101,17 @@ def dense(document_model, parts: list[QueryPart]) -> bool:
 def _names(document_model) -> tuple[str, str]:
     quote = connection.ops.quote_name
     return quote(document_model._meta.db_table), quote(document_model._meta.pk.column)
+
+
+def _keys_sql(keys: dict[str, list[int]]) -> tuple[str, list]:
+    """The OR of `column IN (values)`, as one SQL condition."""
+    quote = connection.ops.quote_name
+    clauses, params = [], []
+    for column, values in keys.items():
+        if values:
+            clauses.append(f"{quote(column)} IN ({', '.join(['%s'] * len(values))})")
+            params.extend(values)
+    return "(" + (" OR ".join(clauses) or "1 = 0") + ")", params
 
 
 def _allowed_clause(column: str, allowed) -> tuple[str, list]:
@@ -142,6 +168,27 @@ def _pg_match(model, parts, any_part, allowed, limit, offset):
     return rows  # the widest window a restricted person reaches
 
 
+def _pg_match_keys(model, parts, any_part, keys, limit, offset):
+    """Rank a restricted person's matches, found on the document table alone.
+
+    All their matches come from one scan of the GIN over (vector, visibility tags)
+    (_pg_keys_source): only their matching rows are read, however old; no reach limit.
+    A person whose keys may select a big share of the table (model.wide_keys: an engineer's
+    groups, a department) may match thousands of rows with a common word, and reading them all
+    to keep the newest search_candidates costs hundreds of milliseconds: for them the newest
+    KEYS_WINDOW documents are read first, in key order (the cheap key test first, then the
+    words), and when that window holds this page, it is ranked alone, as for the desk.
+    """
+    wide = any(keys.get(column) for column in model.wide_keys)
+    top = _pg_top(model) if wide and KEYS_WINDOW else None
+    if top is not None and top > KEYS_WINDOW:
+        rows, found = _pg_rank(model, parts, any_part, None, limit, offset,
+                               lower=top - KEYS_WINDOW, scan=True, keys=keys)
+        if found >= limit + offset:
+            return rows
+    return _pg_rank(model, parts, any_part, None, limit, offset, lower=None, keys=keys)[0]
+
+
 def _pg_few_ids(model, allowed) -> list[int] | None:
     """The allowed pks if there are at most FEW_IDS of them (a requester's own), else None.
 
@@ -187,7 +234,7 @@ def _pg_top(model) -> int | None:
         return cursor.fetchone()[0]
 
 
-def _pg_rank(model, parts, any_part, allowed, limit, offset, *, lower, scan=False):
+def _pg_rank(model, parts, any_part, allowed, limit, offset, *, lower, scan=False, keys=None):
     """([(pk, rank)], how many matched): one page of the matches with pk > lower.
 
     scan=True reads the window's documents one by one instead of asking the GIN index: the
@@ -200,28 +247,66 @@ def _pg_rank(model, parts, any_part, allowed, limit, offset, *, lower, scan=Fals
     window = f" AND {pk} > {int(lower)}" if lower is not None else ""
     vector = VECTOR_COLUMN if not (scan and lower is not None) else \
         f"coalesce({VECTOR_COLUMN}, ''::tsvector)"  # not the indexed expression
-    cap = f"ORDER BY {pk} DESC LIMIT {int(model.search_candidates)}" \
+    if keys is not None and not scan:
+        source, source_params = _pg_keys_source(model, keys, query, window)
+    else:
+        if keys is not None:  # read in key order: test the keys, then the words
+            keys_sql, keys_params = _keys_sql(keys)
+            where, allowed_params = f"{where} AND {keys_sql}", [*allowed_params, *keys_params]
+        source = (f"SELECT {pk}, {VECTOR_COLUMN} FROM {table} "
+                  f"WHERE {vector} @@ to_tsquery('simple', %s){window}{where}")
+        source_params = [query, *allowed_params]
+    # The newest N matches: by "pk + 0" when the keys select them, so that the planner cannot
+    # walk the primary key backwards hoping to meet N of a person's rare matches soon.
+    order = f"{pk} + 0" if keys is not None and not scan else pk
+    cap = f"ORDER BY {order} DESC LIMIT {int(model.search_candidates)}" \
         if model.search_candidates else ""
     sql = (f"SELECT {pk}, ts_rank(%s, {VECTOR_COLUMN}, to_tsquery('simple', %s), 1) AS rank, "
            f"count(*) OVER () "
-           f"FROM (SELECT {pk}, {VECTOR_COLUMN} FROM {table} "
-           f"WHERE {vector} @@ to_tsquery('simple', %s){window}{where} {cap}) AS matches "
+           f"FROM (SELECT {pk}, {VECTOR_COLUMN} FROM ({source}) AS source {cap}) AS matches "
            f"ORDER BY rank DESC, {pk} DESC LIMIT %s OFFSET %s")
-    params = [PG_WEIGHTS, query, query, *allowed_params, limit, offset]
+    params = [PG_WEIGHTS, query, *source_params, limit, offset]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows and offset:  # past the end: still say how many there were
-        return [], _pg_count(model, query, where, allowed_params, window)
+        return [], _pg_count(source, source_params)
     return [(row[0], float(row[1])) for row in rows], (rows[0][2] if rows else 0)
 
 
-def _pg_count(model, query, where, allowed_params, window) -> int:
+def _pg_keys_source(model, keys, query, window) -> tuple[str, list]:
+    """SQL of (pk, vector) of a person's matches, read through the visibility GIN.
+
+    The keys become tags of the document's `visibility` column (operations.
+    CreateVisibilityIndex), and `search_vector @@ q AND visibility && tags` is one scan of the
+    GIN over both: the OR of the person's groups, "I requested", "assigned to me"…, ANDed with
+    the words inside the index, so only their matching rows are read, however old. The few
+    incidents they see by id (watched, collaborated on) are a second branch on the primary key.
+    """
     table, pk = _names(model)
+    pk_column = model._meta.pk.column
+    tags = visibility_tags(list(model.key_fields),
+                           {k: v for k, v in keys.items() if k != pk_column})
+    ids = keys.get(pk_column, [])
+    words = f"{VECTOR_COLUMN} @@ to_tsquery('simple', %s)"
+    branches, params = [], []
+    if tags:
+        branches.append(f"SELECT {pk}, {VECTOR_COLUMN} FROM {table} WHERE {words} "
+                        f"AND {VISIBILITY_COLUMN} && %s::bigint[]{window}")
+        params.extend([query, tags])
+    if ids:
+        others = f" AND NOT ({VISIBILITY_COLUMN} && %s::bigint[])" if tags else ""
+        branches.append(f"SELECT {pk}, {VECTOR_COLUMN} FROM {table} WHERE {pk} = "
+                        f"ANY(%s::bigint[]) AND {words}{window}{others}")
+        params.extend([ids, query, *([tags] if tags else [])])
+    if not branches:
+        return f"SELECT {pk}, {VECTOR_COLUMN} FROM {table} WHERE false", []
+    return " UNION ALL ".join(branches), params
+
+
+def _pg_count(source: str, params: list) -> int:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {VECTOR_COLUMN} @@ "
-                       f"to_tsquery('simple', %s){window}{where} LIMIT {MIN_CANDIDATES * 10}) m",
-                       [query, *allowed_params])
+        cursor.execute(f"SELECT count(*) FROM ({source} LIMIT {MIN_CANDIDATES * 10}) m", params)
         return cursor.fetchone()[0]
 
 
@@ -270,10 +355,13 @@ def _like_score(part: QueryPart, columns: dict[str, str]) -> float:
     return sum(weight for column, weight in LIKE_WEIGHTS if needle in columns[column])
 
 
-def _like_match(model, parts, any_part, allowed, limit, offset):
+def _like_match(model, parts, any_part, allowed, limit, offset, keys=None):
     table, pk = _names(model)
     where, params = _like_where(parts, any_part=any_part)
     extra_where, allowed_params = _allowed_clause(pk, allowed)
+    if keys is not None:
+        keys_sql, allowed_params = _keys_sql(keys)
+        extra_where = f" AND {keys_sql}"
     cap = min(model.search_candidates or MYSQL_MAX_CANDIDATES, MYSQL_MAX_CANDIDATES)
     sql = (f"SELECT {pk}, title, body, extra FROM {table} WHERE ({where}){extra_where} "
            f"ORDER BY {pk} DESC LIMIT {cap}")

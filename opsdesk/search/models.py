@@ -25,6 +25,12 @@ class SearchDocument(models.Model):
     # Subclasses may set: how many of the newest matches are ranked (None: every match). Big
     # tables rank the newest N matches only, so a common word costs the same as a rare one.
     search_candidates: int | None = None
+    # Subclasses may add columns copied from the record (e.g. who may see it), written with
+    # the terms: their names, and keys_for(target) -> {name: value}.
+    key_fields: tuple[str, ...] = ()
+    # Key columns one value of which may select a big share of the table (PostgreSQL reads the
+    # newest documents first for a person who has such a key: backends._pg_match_keys).
+    wide_keys: tuple[str, ...] = ()
 
     class Meta:
         abstract = True
@@ -37,18 +43,40 @@ class SearchDocument(models.Model):
         """
         raise NotImplementedError
 
+    @classmethod
+    def keys_for(cls, target) -> dict:
+        """{key field: value} copied from the record (see key_fields)."""
+        return {}
+
 
 class IncidentDocument(SearchDocument):
     """An incident's search terms: short description; description, resolution, public replies.
 
     Internal work notes are never indexed: a requester's results must not reveal them.
+
+    The columns that decide who sees the incident (opsdesk.incidents.querysets.visibility_q)
+    are copied here, kept in the same transaction as the incident's change (services.
+    incident_keys_refresh, called from the incident hooks), so that a restricted person's search
+    is answered from this table and its one GIN index alone (README: "Who may see what").
+    They are plain integers, no foreign keys: the incident holds the truth, and results are
+    still filtered by Incident.objects.restrict(user).
     """
 
     incident = models.OneToOneField("incidents.Incident", primary_key=True,
                                     on_delete=models.CASCADE, related_name="search_document",
                                     verbose_name=_("incident"))
+    group_id = models.BigIntegerField(_("assignment group"), null=True, blank=True)
+    assignee_id = models.BigIntegerField(_("assignee"), null=True, blank=True)
+    requester_id = models.BigIntegerField(_("requester"), null=True, blank=True)
+    department_id = models.BigIntegerField(_("requester's department"), null=True, blank=True)
 
     search_candidates = 1000
+    # In the order of the migration's CreateVisibilityIndex (the tags of `visibility`).
+    key_fields = ("group_id", "requester_id", "assignee_id", "department_id")
+    wide_keys = ("group_id", "department_id")
+    # incident field -> document column, for translating visibility_q (selectors.incident_scope)
+    KEY_OF_FIELD = {"assignment_group_id": "group_id", "assignee_id": "assignee_id",
+                    "requester_id": "requester_id", "requester_department_id": "department_id"}
 
     class Meta:
         verbose_name = _("incident search document")
@@ -69,3 +97,7 @@ class IncidentDocument(SearchDocument):
                        "\n".join([t.description or "", t.resolution or "",
                                   *replies.get(t.pk, [])]).strip(),
                        "") for t in targets}
+
+    @classmethod
+    def keys_for(cls, target) -> dict:
+        return {key: getattr(target, field) for field, key in cls.KEY_OF_FIELD.items()}

@@ -106,3 +106,98 @@ class CreateSearchIndex(migrations.operations.base.Operation):
     @property
     def migration_name_fragment(self):
         return f"search_index_{self.model_name}"
+
+
+VISIBILITY_COLUMN = "visibility"
+TAG_KINDS = 8  # a key's tag is value * TAG_KINDS + (its position in the key list + 1)
+
+
+def visibility_gin_name(table: str) -> str:
+    return f"{table}_visibility_gin"
+
+
+def key_btree_name(table: str, column: str) -> str:
+    return f"{table[:40]}_{column}"
+
+
+def visibility_tags(keys: list[str], values: dict[str, list[int]]) -> list[int]:
+    """The tags of `visibility` that stand for key = value (see CreateVisibilityIndex)."""
+    return [int(v) * TAG_KINDS + keys.index(key) + 1 for key, vs in values.items() for v in vs]
+
+
+class CreateVisibilityIndex(migrations.operations.base.Operation):
+    """Index a document table's key columns (who may see the record) for restricted searches.
+
+    - PostgreSQL: a stored generated column `visibility bigint[]` holding one tag per non-null
+      key (value * 8 + the key's position: group 7 -> 57, requester 39 -> 314), and ONE
+      multicolumn GIN over (search_vector, visibility) replacing the vector-only GIN. A person's
+      matches are then a single index scan: `search_vector @@ q AND visibility && '{57,314,315}'`
+      (the overlap is the OR of their groups, "I requested", "assigned to me"…, intersected
+      with the words inside the index), so only their matching rows are read. Built-in
+      operator classes only: no extension needed. Queries on the vector alone use the same
+      index as before. The column follows the keys by itself, like search_vector the terms.
+    - SQLite, MySQL/MariaDB: a btree index per key.
+
+    Run it after the key columns exist and are filled (building the GIN once is much faster than
+    keeping it up to date through an UPDATE of every row).
+    """
+
+    reversible = True
+    reduces_to_sql = True
+
+    def __init__(self, model_name: str, keys: list[str]):
+        self.model_name = model_name.lower()
+        self.keys = list(keys)
+
+    def deconstruct(self):
+        return self.__class__.__name__, [], {"model_name": self.model_name, "keys": self.keys}
+
+    def state_forwards(self, app_label, state):
+        pass  # invisible to the ORM, like CreateSearchIndex
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        connection, quote = schema_editor.connection, schema_editor.quote_name
+        table = model._meta.db_table
+        if connection.vendor == "postgresql":
+            tags = ", ".join(f"{quote(key)} * {TAG_KINDS} + {i + 1}"
+                             for i, key in enumerate(self.keys))
+            statements = [
+                f"ALTER TABLE {quote(table)} ADD COLUMN {VISIBILITY_COLUMN} bigint[] "
+                f"GENERATED ALWAYS AS (array_remove(ARRAY[{tags}]::bigint[], NULL)) STORED",
+                f"CREATE INDEX {quote(visibility_gin_name(table))} ON {quote(table)} "
+                f"USING gin ({VECTOR_COLUMN}, {VISIBILITY_COLUMN})",
+                f"DROP INDEX IF EXISTS {quote(table + '_vector_gin')}",
+            ]
+        else:
+            statements = [f"CREATE INDEX {quote(key_btree_name(table, key))} ON {quote(table)} "
+                          f"({quote(key)})" for key in self.keys]
+        for sql in statements:
+            schema_editor.execute(sql, params=None)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        model = from_state.apps.get_model(app_label, self.model_name)
+        connection, quote = schema_editor.connection, schema_editor.quote_name
+        table = model._meta.db_table
+        if connection.vendor == "postgresql":
+            statements = [
+                f"CREATE INDEX IF NOT EXISTS {quote(table + '_vector_gin')} ON {quote(table)} "
+                f"USING gin ({VECTOR_COLUMN})",
+                f"DROP INDEX IF EXISTS {quote(visibility_gin_name(table))}",
+                f"ALTER TABLE {quote(table)} DROP COLUMN IF EXISTS {VISIBILITY_COLUMN}",
+            ]
+        elif connection.vendor == "mysql":
+            statements = [f"DROP INDEX {quote(key_btree_name(table, key))} ON {quote(table)}"
+                          for key in self.keys]
+        else:
+            statements = [f"DROP INDEX IF EXISTS {quote(key_btree_name(table, key))}"
+                          for key in self.keys]
+        for sql in statements:
+            schema_editor.execute(sql, params=None)
+
+    def describe(self):
+        return f"Index who may see each {self.model_name} for restricted searches"
+
+    @property
+    def migration_name_fragment(self):
+        return f"visibility_index_{self.model_name}"

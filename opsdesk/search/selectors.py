@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Col, RawSQL
+from django.db.models.lookups import Exact, In
+from django.db.models.sql.where import WhereNode
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
@@ -47,6 +49,47 @@ def _allowed(queryset: QuerySet) -> tuple[str, list] | None:
     return sql, list(params)
 
 
+def _keys_where(queryset: QuerySet, document_model) -> dict[str, list[int]] | None:
+    """The queryset's condition as {document column: [values]}, OR-ed, or None.
+
+    A document model that copies its record's visibility columns (KEY_OF_FIELD: record field ->
+    document column, e.g. IncidentDocument) is searched without the record table when the
+    queryset's WHERE is an OR of `column = value` / `column IN (values)` on those columns and
+    the pk (what Incident.objects.restrict(user) is for everyone who does not see all).
+    Anything else (AND, NOT, a join, another column, a subquery) returns None, and the pk
+    subquery is used instead. The records are still read through the queryset afterwards
+    (search()), so a stale key could only shorten a page, never show a record the person may
+    not see.
+    """
+    columns = dict(getattr(document_model, "KEY_OF_FIELD", None) or {})
+    query = queryset.query
+    if not columns or not query.where or query.combinator:
+        return None
+    target = queryset.model
+    if document_model._meta.pk.remote_field is None or \
+            document_model._meta.pk.remote_field.model is not target:
+        return None
+    columns[target._meta.pk.attname] = document_model._meta.pk.column
+    node = query.where
+    while isinstance(node, WhereNode) and not node.negated and len(node.children) == 1:
+        node = node.children[0]
+    top = node.children if isinstance(node, WhereNode) and not node.negated and \
+        node.connector == "OR" else [node]
+    keys: dict[str, list[int]] = {}
+    for child in top:
+        if not isinstance(child, (Exact, In)) or not isinstance(child.lhs, Col):
+            return None
+        field = child.lhs.target
+        if child.lhs.alias != query.base_table or field.attname not in columns:
+            return None  # only the record's own row
+        values = [child.rhs] if isinstance(child, Exact) else child.rhs
+        if not isinstance(values, (list, tuple, set, frozenset)) or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in values):
+            return None  # a model instance, None, an expression or a subquery
+        keys.setdefault(columns[field.attname], []).extend(sorted(values))
+    return keys
+
+
 def _or_parts(parsed: ParsedQuery) -> list[QueryPart]:
     """The fallback's parts: every term on its own (prefixes stay prefixes)."""
     parts = []
@@ -76,15 +119,17 @@ def ranked_ids(queryset: QuerySet, document_model, text: str, *, limit: int = 20
     parsed = parse_query(text, prefix_last=prefix_last)
     if not parsed or queryset.query.is_empty() or limit < 1:
         return []
-    allowed = _allowed(queryset)
-    rows = backends.match(document_model, parsed.parts, allowed=allowed, limit=limit,
+    keys = _keys_where(queryset, document_model)
+    allowed = None if keys is not None else _allowed(queryset)
+    rows = backends.match(document_model, parsed.parts, allowed=allowed, keys=keys, limit=limit,
                           offset=offset)
     if rows or not _may_fall_back(parsed):
         return rows
     or_parts = _or_parts(parsed)
-    if offset and backends.match(document_model, parsed.parts, allowed=allowed, limit=1):
+    if offset and backends.match(document_model, parsed.parts, allowed=allowed, keys=keys,
+                                 limit=1):
         return []  # past the last page of the AND results
-    return backends.match(document_model, or_parts, any_part=True, allowed=allowed,
+    return backends.match(document_model, or_parts, any_part=True, allowed=allowed, keys=keys,
                           limit=limit, offset=offset)
 
 

@@ -222,20 +222,21 @@ def _documents(incidents: list[Incident]) -> list[IncidentDocument]:
                    .values_list("number", "id"))
         for incident in incidents:
             incident.pk = ids[incident.number]
-    return [_document(incident.pk, incident.short_description,
+    return [_document(incident, incident.short_description,
                       f"{incident.description}\n{incident.resolution}") for incident in incidents]
 
 
 _DOCUMENT_TERMS: dict[tuple[str, str], tuple[str, str]] = {}
 
 
-def _document(pk: int, title: str, body: str) -> IncidentDocument:
+def _document(incident: Incident, title: str, body: str) -> IncidentDocument:
     terms = _DOCUMENT_TERMS.get((title, body))
     if terms is None:
         built = document_build(document_model=IncidentDocument, target_pk=0, title=title,
                                body=body)
         terms = _DOCUMENT_TERMS[(title, body)] = (built.title, built.body)
-    return IncidentDocument(incident_id=pk, title=terms[0], body=terms[1], extra="")
+    return IncidentDocument(incident_id=incident.pk, title=terms[0], body=terms[1], extra="",
+                            **IncidentDocument.keys_for(incident))
 
 
 def _insert(model, rows: list) -> None:
