@@ -16,4 +16,4 @@ class CollabConfig(AppConfig):
         hooks.transition_guard_add(tasks_guard)
         hooks.after_transition_add(tasks_after_transition)
         hooks.after_comment_add(mentions_after_comment)
-        hooks.visibility_ids_add(incidents_with_my_open_tasks)
+        hooks.visibility_q_add(incidents_with_my_open_tasks)

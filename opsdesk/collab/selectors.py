@@ -188,11 +188,14 @@ def may_write_handover(user) -> bool:
     return rules.user_is_staff(user) and (bool(user.support_group_ids) or rules.is_manager(user))
 
 
-def incidents_with_my_open_tasks(user) -> list[int]:
+def incidents_with_my_open_tasks(user) -> Q | None:
     """Incidents that have an open task for this person or one of their groups: they may see
-    the incident the task belongs to (registered as an incidents visibility hook)."""
+    the incident the task belongs to (an incidents visibility hook). A subquery, evaluated by
+    the list's own query; nothing for people who are not staff (tasks go to support staff)."""
+    if not rules.user_is_staff(user):
+        return None
     mine = Q(assignee_id=user.pk)
     if user.support_group_ids:
         mine |= Q(group_id__in=user.support_group_ids)
-    return list(IncidentTask.objects.filter(mine, status__in=OPEN_TASK_STATUSES)
-                .values_list("incident_id", flat=True).distinct())
+    return Q(pk__in=IncidentTask.objects.filter(mine, status__in=OPEN_TASK_STATUSES)
+             .values("incident_id"))

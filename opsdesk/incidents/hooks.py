@@ -11,8 +11,9 @@ commits or rolls back with it. A hook that must refuse a change raises a DomainE
   status changed and the history entry was written.
 - `after_create_add(fn)`: `fn(*, incident, by, channel)` after an incident is created and numbered.
 - `after_comment_add(fn)`: `fn(*, incident, comment, by, channel)` after a reply or work note.
-- `visibility_ids_add(fn)`: `fn(user) -> iterable of incident ids` that a person who does not
-  see everything may also see (e.g. the incidents of their open tasks); one small query each.
+- `visibility_q_add(fn)`: `fn(user) -> Q | None`, more incidents a person who does not see
+  everything may see (e.g. the incidents of their groups' open tasks). Return a condition that
+  the list's own query evaluates (a subquery), so it costs no query of its own.
 - `after_update_add(fn)`: `fn(*, incident, by, channel, changed)` after `incident_update` changed
   fields (`changed`: the set of their names, scalar fields, priority and owner).
 """
@@ -53,15 +54,12 @@ def after_update_add(fn: Callable) -> Callable:
     return _add(_after_update, fn)
 
 
-def visibility_ids_add(fn: Callable) -> Callable:
+def visibility_q_add(fn: Callable) -> Callable:
     return _add(_visibility, fn)
 
 
-def visible_ids(user) -> set:
-    ids = set()
-    for fn in _visibility:
-        ids.update(fn(user))
-    return ids
+def visibility_conditions(user) -> list:
+    return [q for q in (fn(user) for fn in _visibility) if q is not None]
 
 
 def transition_check(*, incident, action, by, params: dict) -> None:

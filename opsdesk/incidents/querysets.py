@@ -27,7 +27,7 @@ def visibility_q(user) -> Q:
     Watched and collaborated incidents are few per person, so their ids are read first and the
     condition stays on indexed columns of the incident table: no joins, no DISTINCT.
     """
-    from .hooks import visible_ids
+    from .hooks import visibility_conditions
     from .models import Incident
 
     linked_ids = set(
@@ -37,7 +37,6 @@ def visibility_q(user) -> Q:
         Incident.collaborators.through.objects.filter(user_id=user.pk)
         .values_list("incident_id", flat=True)
     )
-    linked_ids.update(visible_ids(user))  # e.g. incidents with a task for this person's group
     q = Q(requester_id=user.pk) | Q(assignee_id=user.pk)
     if user.can_view_department and user.department_id:
         q |= Q(requester_department_id=user.department_id)
@@ -45,4 +44,6 @@ def visibility_q(user) -> Q:
         q |= Q(assignment_group_id__in=user.support_group_ids)
     if linked_ids:
         q |= Q(pk__in=linked_ids)
+    for condition in visibility_conditions(user):  # e.g. the incidents of my groups' open tasks
+        q |= condition
     return q
