@@ -229,6 +229,10 @@ def _apply_priority(*, incident: Incident, data: dict, by_roles: frozenset) -> l
     return fields
 
 
+# Fields whose changes only support staff see in the history: the vendor work is internal.
+INTERNAL_FIELDS = frozenset({"vendor", "vendor_reference"})
+
+
 def incident_update(*, incident: Incident, by, data: dict, channel: str = Channel.WEB) -> Incident:
     """Change fields of an incident; each changed field is one history entry."""
     with transaction.atomic():
@@ -260,7 +264,8 @@ def incident_update(*, incident: Incident, by, data: dict, channel: str = Channe
             new = getattr(incident, field)
             if old != new:
                 events.event_field_changed(incident=incident, by=by, channel=channel,
-                                           field=field, old=old, new=new)
+                                           field=field, old=old, new=new,
+                                           internal=field in INTERNAL_FIELDS)
         if any(before[f] != getattr(incident, f) for f in ("short_description", "description")):
             incident_index(incident)
         _update_m2m(incident=incident, by=by, data=data, channel=channel)

@@ -62,10 +62,10 @@ class ContactVendorForm(forms.Form):
         super().__init__(*args, prefix="vendor", **kwargs)
         vendors = sorted((v for v in lookups.rows_by_pk(Vendor).values() if v.is_active),
                          key=lambda v: v.name)
-        self.fields["vendor"].choices = [("", "---------")] + [(v.pk, v.name) for v in vendors]
+        self.fields["vendor"].choices = [("", _("Choose the vendor"))] + [(v.pk, v.name) for v in vendors]
         contacts = VendorContact.objects.filter(is_active=True, vendor__is_active=True
                                                 ).select_related("vendor")
-        self.fields["contact"].choices = [("", "---------")] + [
+        self.fields["contact"].choices = [("", _("Not recorded"))] + [
             (c.pk, f"{c.vendor.name}: {c}") for c in contacts]
 
     def clean_vendor(self):
