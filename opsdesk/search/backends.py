@@ -16,6 +16,7 @@ itself is cheap on the index, ranking a hundred thousand matches of a common wor
 """
 
 import hashlib
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connection
@@ -43,12 +44,12 @@ DENSE_SHARE = 0.005
 
 
 def match(document_model, parts: list[QueryPart], *, any_part: bool = False,
-          allowed: tuple[str, list] | None = None, keys: dict[str, list[int]] | None = None,
+          allowed: tuple[str, list] | None = None, keys: "Keys | None" = None,
           limit: int = 20, offset: int = 0) -> list[tuple[int, float]]:
     """[(target pk, rank)] best first: documents with every part (any part if any_part).
 
-    allowed: SQL of the target pks the person may see; keys: instead, {document column:
-    [values]} OR-ed, on the document table's own key columns and pk (selectors._keys_where).
+    allowed: SQL of the target pks the person may see; keys: instead, the same as conditions
+    on the document table's own key columns and pk (selectors._keys_where).
     """
     vendor = connection.vendor
     if keys is not None:
@@ -56,7 +57,7 @@ def match(document_model, parts: list[QueryPart], *, any_part: bool = False,
             return _pg_match_keys(document_model, parts, any_part, keys, limit, offset)
         if vendor == "sqlite":  # FTS5 is its own table: the keys select its rowids
             table, pk = _names(document_model)
-            keys_sql, keys_params = _keys_sql(keys)
+            keys_sql, keys_params = _keys_sql(document_model, keys)
             allowed = (f"SELECT {pk} FROM {table} WHERE {keys_sql}", keys_params)
         else:
             return _like_match(document_model, parts, any_part, None, limit, offset, keys=keys)
@@ -103,14 +104,27 @@ def _names(document_model) -> tuple[str, str]:
     return quote(document_model._meta.db_table), quote(document_model._meta.pk.column)
 
 
-def _keys_sql(keys: dict[str, list[int]]) -> tuple[str, list]:
-    """The OR of `column IN (values)`, as one SQL condition."""
+@dataclass(frozen=True)
+class Keys:
+    """Who may see a document, on the document table's own columns: the OR of
+    `column IN (values)` for each of `values` and of `pk IN (subquery)` for each subquery
+    (SQL in parentheses, params), e.g. the incidents of a group's open tasks."""
+
+    values: dict[str, list[int]]
+    subqueries: tuple[tuple[str, tuple], ...] = ()
+
+
+def _keys_sql(model, keys: Keys) -> tuple[str, list]:
+    """The keys as one SQL condition."""
     quote = connection.ops.quote_name
     clauses, params = [], []
-    for column, values in keys.items():
+    for column, values in keys.values.items():
         if values:
             clauses.append(f"{quote(column)} IN ({', '.join(['%s'] * len(values))})")
             params.extend(values)
+    for sql, sub_params in keys.subqueries:
+        clauses.append(f"{quote(model._meta.pk.column)} IN {sql}")
+        params.extend(sub_params)
     return "(" + (" OR ".join(clauses) or "1 = 0") + ")", params
 
 
@@ -179,7 +193,7 @@ def _pg_match_keys(model, parts, any_part, keys, limit, offset):
     KEYS_WINDOW documents are read first, in key order (the cheap key test first, then the
     words), and when that window holds this page, it is ranked alone, as for the desk.
     """
-    wide = any(keys.get(column) for column in model.wide_keys)
+    wide = any(keys.values.get(column) for column in model.wide_keys)
     top = _pg_top(model) if wide and KEYS_WINDOW else None
     if top is not None and top > KEYS_WINDOW:
         rows, found = _pg_rank(model, parts, any_part, None, limit, offset,
@@ -251,7 +265,7 @@ def _pg_rank(model, parts, any_part, allowed, limit, offset, *, lower, scan=Fals
         source, source_params = _pg_keys_source(model, keys, query, window)
     else:
         if keys is not None:  # read in key order: test the keys, then the words
-            keys_sql, keys_params = _keys_sql(keys)
+            keys_sql, keys_params = _keys_sql(model, keys)
             where, allowed_params = f"{where} AND {keys_sql}", [*allowed_params, *keys_params]
         source = (f"SELECT {pk}, {VECTOR_COLUMN} FROM {table} "
                   f"WHERE {vector} @@ to_tsquery('simple', %s){window}{where}")
@@ -274,33 +288,40 @@ def _pg_rank(model, parts, any_part, allowed, limit, offset, *, lower, scan=Fals
     return [(row[0], float(row[1])) for row in rows], (rows[0][2] if rows else 0)
 
 
-def _pg_keys_source(model, keys, query, window) -> tuple[str, list]:
+def _pg_keys_source(model, keys: Keys, query, window) -> tuple[str, list]:
     """SQL of (pk, vector) of a person's matches, read through the visibility GIN.
 
-    The keys become tags of the document's `visibility` column (operations.
+    The key values become tags of the document's `visibility` column (operations.
     CreateVisibilityIndex), and `search_vector @@ q AND visibility && tags` is one scan of the
     GIN over both: the OR of the person's groups, "I requested", "assigned to me"…, ANDed with
     the words inside the index, so only their matching rows are read, however old. The few
-    incidents they see by id (watched, collaborated on) are a second branch on the primary key.
+    incidents they see by id (watched, collaborated on) and by subquery (their groups' tasks)
+    are further branches on the primary key. The branches exclude each other's rows (UNION ALL
+    needs no sorting out); written as one OR, PostgreSQL would read every match of the words.
     """
     table, pk = _names(model)
     pk_column = model._meta.pk.column
     tags = visibility_tags(list(model.key_fields),
-                           {k: v for k, v in keys.items() if k != pk_column})
-    ids = keys.get(pk_column, [])
+                           {k: v for k, v in keys.values.items() if k != pk_column})
+    ids = keys.values.get(pk_column, [])
     words = f"{VECTOR_COLUMN} @@ to_tsquery('simple', %s)"
+    select = f"SELECT {pk}, {VECTOR_COLUMN} FROM {table} WHERE"
     branches, params = [], []
+    seen, seen_params = "", []  # the branches so far, excluded from the next ones
     if tags:
-        branches.append(f"SELECT {pk}, {VECTOR_COLUMN} FROM {table} WHERE {words} "
-                        f"AND {VISIBILITY_COLUMN} && %s::bigint[]{window}")
+        branches.append(f"{select} {words} AND {VISIBILITY_COLUMN} && %s::bigint[]{window}")
         params.extend([query, tags])
+        seen, seen_params = f" AND NOT ({VISIBILITY_COLUMN} && %s::bigint[])", [tags]
     if ids:
-        others = f" AND NOT ({VISIBILITY_COLUMN} && %s::bigint[])" if tags else ""
-        branches.append(f"SELECT {pk}, {VECTOR_COLUMN} FROM {table} WHERE {pk} = "
-                        f"ANY(%s::bigint[]) AND {words}{window}{others}")
-        params.extend([ids, query, *([tags] if tags else [])])
+        branches.append(f"{select} {pk} = ANY(%s::bigint[]) AND {words}{window}{seen}")
+        params.extend([ids, query, *seen_params])
+        seen, seen_params = f"{seen} AND {pk} <> ALL(%s::bigint[])", [*seen_params, ids]
+    for sql, sub_params in keys.subqueries:
+        branches.append(f"{select} {pk} IN {sql} AND {words}{window}{seen}")
+        params.extend([*sub_params, query, *seen_params])
+        seen, seen_params = f"{seen} AND {pk} NOT IN {sql}", [*seen_params, *sub_params]
     if not branches:
-        return f"SELECT {pk}, {VECTOR_COLUMN} FROM {table} WHERE false", []
+        return f"{select} false", []
     return " UNION ALL ".join(branches), params
 
 
@@ -360,7 +381,7 @@ def _like_match(model, parts, any_part, allowed, limit, offset, keys=None):
     where, params = _like_where(parts, any_part=any_part)
     extra_where, allowed_params = _allowed_clause(pk, allowed)
     if keys is not None:
-        keys_sql, allowed_params = _keys_sql(keys)
+        keys_sql, allowed_params = _keys_sql(model, keys)
         extra_where = f" AND {keys_sql}"
     cap = min(model.search_candidates or MYSQL_MAX_CANDIDATES, MYSQL_MAX_CANDIDATES)
     sql = (f"SELECT {pk}, title, body, extra FROM {table} WHERE ({where}){extra_where} "

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import Col, RawSQL
 from django.db.models.lookups import Exact, In
+from django.db.models.sql import Query
 from django.db.models.sql.where import WhereNode
 from django.urls import reverse
 from django.utils.safestring import SafeString
@@ -49,13 +50,14 @@ def _allowed(queryset: QuerySet) -> tuple[str, list] | None:
     return sql, list(params)
 
 
-def _keys_where(queryset: QuerySet, document_model) -> dict[str, list[int]] | None:
-    """The queryset's condition as {document column: [values]}, OR-ed, or None.
+def _keys_where(queryset: QuerySet, document_model) -> "backends.Keys | None":
+    """The queryset's condition on the document table's own columns, or None.
 
     A document model that copies its record's visibility columns (KEY_OF_FIELD: record field ->
     document column, e.g. IncidentDocument) is searched without the record table when the
     queryset's WHERE is an OR of `column = value` / `column IN (values)` on those columns and
-    the pk (what Incident.objects.restrict(user) is for everyone who does not see all).
+    the pk, and `pk IN (subquery)` (what Incident.objects.restrict(user) is for everyone who
+    does not see all).
     Anything else (AND, NOT, a join, another column, a subquery) returns None, and the pk
     subquery is used instead. The records are still read through the queryset afterwards
     (search()), so a stale key could only shorten a page, never show a record the person may
@@ -75,19 +77,26 @@ def _keys_where(queryset: QuerySet, document_model) -> dict[str, list[int]] | No
         node = node.children[0]
     top = node.children if isinstance(node, WhereNode) and not node.negated and \
         node.connector == "OR" else [node]
-    keys: dict[str, list[int]] = {}
+    values: dict[str, list[int]] = {}
+    subqueries = []
+    compiler = query.get_compiler(using=queryset.db)
     for child in top:
         if not isinstance(child, (Exact, In)) or not isinstance(child.lhs, Col):
             return None
         field = child.lhs.target
         if child.lhs.alias != query.base_table or field.attname not in columns:
             return None  # only the record's own row
-        values = [child.rhs] if isinstance(child, Exact) else child.rhs
-        if not isinstance(values, (list, tuple, set, frozenset)) or not all(
-                isinstance(v, int) and not isinstance(v, bool) for v in values):
-            return None  # a model instance, None, an expression or a subquery
-        keys.setdefault(columns[field.attname], []).extend(sorted(values))
-    return keys
+        if isinstance(child, In) and isinstance(child.rhs, Query) and \
+                field.attname == target._meta.pk.attname:
+            sql, params = child.process_rhs(compiler, compiler.connection)  # "(SELECT …)"
+            subqueries.append((sql, tuple(params)))
+            continue
+        rhs = [child.rhs] if isinstance(child, Exact) else child.rhs
+        if not isinstance(rhs, (list, tuple, set, frozenset)) or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in rhs):
+            return None  # a model instance, None, an expression
+        values.setdefault(columns[field.attname], []).extend(sorted(rhs))
+    return backends.Keys(values=values, subqueries=tuple(subqueries))
 
 
 def _or_parts(parsed: ParsedQuery) -> list[QueryPart]:

@@ -169,3 +169,19 @@ def test_the_keys_are_indexed():
     else:
         assert {("group_id",), ("requester_id",), ("assignee_id",),
                 ("department_id",)} <= indexed
+
+
+def test_a_subquery_of_ids_is_a_key_too(org, world):
+    """e.g. the incidents of a group's open tasks (a visibility hook may add such a condition)."""
+    from django.db.models import Q
+
+    from opsdesk.search.selectors import search
+
+    apps = Incident.objects.filter(short_description__startswith="打印机 APP").values("pk")
+    queryset = Incident.objects.filter(Q(requester_id=org.requester.pk) | Q(pk__in=apps))
+    keys = _keys_where(queryset, IncidentDocument)
+    assert keys is not None and len(keys.subqueries) == 1
+    hits = {hit.object.pk for hit in search(queryset, IncidentDocument, "打印机", limit=50)}
+    assert hits == {world["mine"].pk, *(i.pk for i in world["app"])}
+    assert {hit.object.pk for hit in search(queryset, IncidentDocument, "打印机 APP 1")} == {
+        world["app"][1].pk}
