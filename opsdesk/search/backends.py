@@ -13,6 +13,10 @@ text never reaches SQL: terms are letters and digits only, and they travel as pa
 
 Big tables (document_model.search_candidates) rank only their newest N matches: the match
 itself is cheap on the index, ranking a hundred thousand matches of a common word is not.
+
+A restricted person's search comes with `keys` instead of `allowed` when their visibility is
+expressible on the document's own columns (selectors._keys_where): PostgreSQL then reads
+their matches from one GIN over (vector, visibility tags), see _pg_keys_source.
 """
 
 import hashlib
