@@ -213,7 +213,10 @@ def test_owner_edits_cmdb_and_vendors(owner_client, org):
     assert list(ConfigurationItem.objects.get(name="mail-01").services.all()) == [service]
     response = owner_client.post("/admin/vendors/vendor/add/", {
         "name": "Acme", "contact_name": "Wang", "phone": "123", "email": "", "notes": "",
-        "is_active": "on"})
+        "is_active": "on",
+        # The vendor's contacts, inline: none added here.
+        "contacts-TOTAL_FORMS": "0", "contacts-INITIAL_FORMS": "0",
+        "contacts-MIN_NUM_FORMS": "0", "contacts-MAX_NUM_FORMS": "1000"})
     assert response.status_code == 302
     assert Vendor.objects.filter(name="Acme").exists()
     assert owner_client.get("/admin/cmdb/citype/").status_code == 200
