@@ -268,12 +268,14 @@ def _pg_rank(model, parts, any_part, allowed, limit, offset, *, lower, scan=Fals
     if keys is not None and not scan:
         source, source_params = _pg_keys_source(model, keys, query, window)
     else:
-        if keys is not None:  # read in key order: test the keys, then the words
+        matched, matched_params = f"{vector} @@ to_tsquery('simple', %s)", [query]
+        if keys is not None:  # read in key order: test the keys, then (CASE) the words
             keys_sql, keys_params = _keys_sql(model, keys)
-            where, allowed_params = f"{where} AND {keys_sql}", [*allowed_params, *keys_params]
+            matched = f"CASE WHEN {keys_sql} THEN {matched} ELSE false END"
+            matched_params = [*keys_params, query]
         source = (f"SELECT {pk}, {VECTOR_COLUMN} FROM {table} "
-                  f"WHERE {vector} @@ to_tsquery('simple', %s){window}{where}")
-        source_params = [query, *allowed_params]
+                  f"WHERE {matched}{window}{where}")
+        source_params = [*matched_params, *allowed_params]
     # The newest N matches: by "pk + 0" when the keys select them, so that the planner cannot
     # walk the primary key backwards hoping to meet N of a person's rare matches soon.
     order = f"{pk} + 0" if keys is not None and not scan else pk
