@@ -185,3 +185,18 @@ def test_a_subquery_of_ids_is_a_key_too(org, world):
     assert hits == {world["mine"].pk, *(i.pk for i in world["app"])}
     assert {hit.object.pk for hit in search(queryset, IncidentDocument, "打印机 APP 1")} == {
         world["app"][1].pk}
+
+
+def test_the_migration_fills_the_keys_of_existing_documents(org, world):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("opsdesk.search.migrations.0002_document_visibility_keys")
+    IncidentDocument.objects.update(group_id=None, assignee_id=None, requester_id=None,
+                                    department_id=None)
+    migration.keys_fill(apps, type("Editor", (), {"connection": connection})())
+    for incident in Incident.objects.all():
+        assert keys_of(incident) == (incident.assignment_group_id, incident.assignee_id,
+                                     incident.requester_id, incident.requester_department_id)
+    assert found(fresh(org.engineer)) == {i.pk for i in world["net"]}
