@@ -200,3 +200,15 @@ def test_the_migration_fills_the_keys_of_existing_documents(org, world):
         assert keys_of(incident) == (incident.assignment_group_id, incident.assignee_id,
                                      incident.requester_id, incident.requester_department_id)
     assert found(fresh(org.engineer)) == {i.pk for i in world["net"]}
+
+
+def test_seeded_documents_carry_the_keys():
+    from django.core.management import call_command
+
+    call_command("seed_incidents", count=40, batch=20, workers=1, stdout=open("/dev/null", "w"))
+    incidents = list(Incident.objects.all())
+    assert len(incidents) == 40
+    assert any(i.assignment_group_id for i in incidents)
+    for incident in incidents:
+        assert keys_of(incident) == (incident.assignment_group_id, incident.assignee_id,
+                                     incident.requester_id, incident.requester_department_id)
