@@ -1,4 +1,4 @@
-"""Shared abstract models: timestamps and bilingual labels."""
+"""Shared abstract models: timestamps and bilingual labels; the append-only queryset."""
 
 from django.db import models
 
@@ -54,3 +54,14 @@ class CodeTable(BilingualNamed):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Rows that can be added to, never changed: bulk update and delete are refused (history,
+    snapshots). The model refuses save() of an existing row and delete() itself."""
+
+    def update(self, **kwargs):
+        raise PermissionError(f"{self.model._meta.object_name} rows are append-only.")
+
+    def delete(self):
+        raise PermissionError(f"{self.model._meta.object_name} rows are append-only.")

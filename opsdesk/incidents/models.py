@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opsdesk.core.models import AppendOnlyQuerySet
+
 from .choices import ACTIVE_STATUSES, OPEN_STATUSES, Channel, EventKind, Status, Visibility
 from .querysets import IncidentQuerySet
 
@@ -291,16 +293,6 @@ class Attachment(models.Model):
         verbose_name_plural = _("attachments")
 
 
-class HistoryQuerySet(models.QuerySet):
-    """History can be added to, never changed: bulk update and delete are refused."""
-
-    def update(self, **kwargs):
-        raise PermissionError("Incident history is append-only.")
-
-    def delete(self):
-        raise PermissionError("Incident history is append-only.")
-
-
 class IncidentEvent(models.Model):
     """One append-only history entry: who did what to the incident, when, through which channel."""
 
@@ -324,7 +316,7 @@ class IncidentEvent(models.Model):
     is_internal = models.BooleanField(_("internal"), default=False)
     data = models.JSONField(_("details"), default=dict, blank=True)
 
-    objects = HistoryQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]

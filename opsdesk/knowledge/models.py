@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
+from opsdesk.core.models import AppendOnlyQuerySet
 from opsdesk.search.models import SearchDocument
 
 from .choices import ArticleStatus, ArticleType, FeedbackKind, Language, RevisionStatus, Visibility
@@ -121,16 +122,6 @@ class Article(models.Model):
     def in_review(self) -> bool:
         """The article, or its next revision, waits for a reviewer."""
         return ArticleStatus.REVIEW in (self.status, self.revision_status)
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    """Versions are snapshots: bulk update and delete are refused."""
-
-    def update(self, **kwargs):
-        raise PermissionError("Article versions cannot be changed.")
-
-    def delete(self):
-        raise PermissionError("Article versions cannot be deleted.")
 
 
 class ArticleVersion(models.Model):

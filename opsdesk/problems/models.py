@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opsdesk.core.models import AppendOnlyQuerySet
+
 from .choices import (OPEN_PROBLEM_STATUSES, CandidateKind, CandidateState, ProblemEventKind,
                       ProblemStatus)
 
@@ -98,16 +100,6 @@ class ProblemIncident(models.Model):
         indexes = [models.Index(fields=["incident", "problem"], name="prb_link_incident")]
 
 
-class ProblemEventQuerySet(models.QuerySet):
-    """History can be added to, never changed."""
-
-    def update(self, **kwargs):
-        raise PermissionError("Problem history is append-only.")
-
-    def delete(self):
-        raise PermissionError("Problem history is append-only.")
-
-
 class ProblemEvent(models.Model):
     """One append-only history entry of a problem."""
 
@@ -126,7 +118,7 @@ class ProblemEvent(models.Model):
     new_value = models.TextField(_("new value"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
 
-    objects = ProblemEventQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]
