@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "opsdesk.problems",
     "opsdesk.collab",
     "opsdesk.reviews",
+    "opsdesk.surveys",
+    "opsdesk.measures",
 ]
 
 MIDDLEWARE = [
@@ -233,6 +235,11 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "opsdesk.core.staticfinders.PackageFileFinder",  # plotly.js from the plotly wheel
+]
 # Attachments are stored outside the web root and only served by a permission-checked view.
 MEDIA_ROOT = DATA_DIR / "media"
 # Never served directly: the prefix below is routed nowhere (attachments go through a view).

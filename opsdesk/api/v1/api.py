@@ -23,6 +23,8 @@ from .problems import router as problems_router
 from .vendors import router as vendors_router
 from .collab import router as collab_router
 from .reviews import router as reviews_router
+from .surveys import router as surveys_router
+from .measures import router as measures_router
 
 api = NinjaAPI(
     title="opsdesk API",
@@ -47,6 +49,8 @@ api.add_router("/problems", problems_router, tags=["problems"])
 api.add_router("/vendors", vendors_router, tags=["vendors"])
 api.add_router("/", collab_router, tags=["collaboration"])
 api.add_router("/reviews", reviews_router, tags=["post-incident reviews"])
+api.add_router("/surveys", surveys_router, tags=["satisfaction surveys"])
+api.add_router("/measures", measures_router, tags=["measures"])
 
 
 LOCATION_PARTS = frozenset({"body", "payload", "query", "path", "form", "file", "header"})

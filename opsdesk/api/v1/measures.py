@@ -1,0 +1,5 @@
+"""REST API: measures."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""REST API: surveys."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,1 @@
+"""KPIs (their definitions and targets), rollups, dashboards and process analysis."""
