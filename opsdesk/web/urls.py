@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("opsdesk.web.urls_reviews")),
     path("", include("opsdesk.web.urls_surveys")),
     path("", include("opsdesk.web.urls_measures")),
+    path("", include("opsdesk.web.urls_dashboards")),
+    path("", include("opsdesk.web.urls_analysis")),
     path("", home.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -25,6 +25,7 @@ from .collab import router as collab_router
 from .reviews import router as reviews_router
 from .surveys import router as surveys_router
 from .measures import router as measures_router
+from .analysis import router as analysis_router
 
 api = NinjaAPI(
     title="opsdesk API",
@@ -51,6 +52,7 @@ api.add_router("/", collab_router, tags=["collaboration"])
 api.add_router("/reviews", reviews_router, tags=["post-incident reviews"])
 api.add_router("/surveys", surveys_router, tags=["satisfaction surveys"])
 api.add_router("/measures", measures_router, tags=["measures"])
+api.add_router("/analysis", analysis_router, tags=["process analysis"])
 
 
 LOCATION_PARTS = frozenset({"body", "payload", "query", "path", "form", "file", "header"})
