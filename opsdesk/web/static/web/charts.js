@@ -1,0 +1,165 @@
+/* opsdesk charts: draws the chart specs of web/_chart.html with the locally served plotly.js.
+   The spec comes from the page (json_script); titles and labels arrive translated. Clicking a
+   point that carries a link opens the records behind it. Charts swapped in by htmx are drawn too. */
+(function () {
+  "use strict";
+  if (window.opsdeskCharts) { return; }  // a second copy of this script does nothing
+
+  var FONT = 'system-ui, -apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
+  var INK = "#1f2933", GRID = "#e4e7eb", TARGET = "#047857";
+
+  function narrow(el) { return el.clientWidth < 560; }
+
+  function suffix(unit) { return !unit ? "" : (unit === "%" ? "%" : " " + unit); }
+
+  function hover(spec, labelFrom) {
+    // "<label>: <value><unit>", plus the series name when there are several
+    return labelFrom + ": %{" + (spec.horizontal ? "x" : "y") + "}" + suffix(spec.unit) +
+      (spec.series && spec.series.length > 1 ? "<extra>%{fullData.name}</extra>" : "<extra></extra>");
+  }
+
+  function barTraces(spec) {
+    return spec.series.map(function (s) {
+      var t = {
+        type: "bar", name: s.name, customdata: s.links, cliponaxis: false,
+        marker: { color: s.colors || s.color }, hovertemplate: hover(spec, "%{" + (spec.horizontal ? "y" : "x") + "}"),
+        texttemplate: "%{" + (spec.horizontal ? "x" : "y") + "}", textposition: spec.stacked ? "inside" : "outside",
+        insidetextanchor: "middle", textfont: { size: 12 }
+      };
+      if (spec.horizontal) { t.orientation = "h"; t.y = spec.labels; t.x = s.values; }
+      else { t.x = spec.labels; t.y = s.values; }
+      return t;
+    });
+  }
+
+  function lineTraces(spec) {
+    var traces = spec.series.map(function (s) {
+      return {
+        type: "scatter", mode: "lines+markers", name: s.name, x: spec.labels, y: s.values,
+        customdata: s.links, connectgaps: false, line: { color: s.color, width: 2.5 },
+        marker: { color: s.colors || s.color, size: 8 }, hovertemplate: hover(spec, "%{x}")
+      };
+    });
+    if (spec.target !== null && spec.target !== undefined) {
+      traces.push({
+        type: "scatter", mode: "lines", name: spec.target_label, x: spec.labels,
+        y: spec.labels.map(function () { return spec.target; }), hoverinfo: "skip",
+        line: { color: TARGET, width: 2, dash: "dash" }
+      });
+    }
+    return traces;
+  }
+
+  function pieTraces(spec) {
+    return [{
+      type: "pie", labels: spec.labels, values: spec.values, customdata: spec.links, hole: 0.45,
+      sort: false, direction: "clockwise", marker: spec.colors ? { colors: spec.colors } : {},
+      textinfo: "value", hovertemplate: "%{label}: %{value}" + suffix(spec.unit) + " (%{percent})<extra></extra>"
+    }];
+  }
+
+  function sankeyTraces(spec) {
+    var links = spec.links;
+    return [{
+      type: "sankey", arrangement: "snap",
+      node: { label: spec.nodes, pad: 18, thickness: 16, color: "#94a3b8", line: { width: 0 } },
+      link: {
+        source: links.map(function (l) { return l.source; }),
+        target: links.map(function (l) { return l.target; }),
+        value: links.map(function (l) { return l.value; }),
+        label: links.map(function (l) { return l.label; }),
+        customdata: links.map(function (l) { return l.url; }),
+        color: "rgba(29, 78, 216, 0.25)",
+        hovertemplate: "%{source.label} → %{target.label}: %{value}" + suffix(spec.unit) + "<br>%{label}<extra></extra>"
+      }
+    }];
+  }
+
+  function axis(title, unit, isValue) {
+    var a = { title: { text: title, standoff: 8 }, automargin: true, gridcolor: GRID, zeroline: false,
+              fixedrange: true, tickfont: { size: 12 } };
+    if (isValue) { a.rangemode = "tozero"; if (unit === "%") { a.ticksuffix = "%"; } }
+    else { a.type = "category"; }
+    return a;
+  }
+
+  function layout(spec, el) {
+    var small = narrow(el);
+    var l = {
+      font: { family: FONT, color: INK, size: 13 }, paper_bgcolor: "rgba(0,0,0,0)",
+      plot_bgcolor: "rgba(0,0,0,0)", margin: { l: 8, r: 16, t: 16, b: 8 },
+      showlegend: (spec.series && spec.series.length > 1) || spec.kind === "pie" ||
+        (spec.kind === "line" && spec.target !== null),
+      legend: { orientation: "h", x: 0, y: -0.18, yanchor: "top" },
+      hoverlabel: { font: { family: FONT } }, dragmode: false
+    };
+    if (spec.kind === "bar" || spec.kind === "line") {
+      var category = axis(spec.x_title, spec.unit, false), value = axis(spec.y_title, spec.unit, true);
+      if (small) { category.tickangle = spec.horizontal ? 0 : -45; }
+      if (spec.horizontal) { l.yaxis = category; l.xaxis = value; l.yaxis.autorange = "reversed"; }
+      else { l.xaxis = category; l.yaxis = value; }
+      if (spec.kind === "bar") { l.barmode = spec.stacked ? "stack" : "group"; l.bargap = 0.25; }
+    }
+    if (spec.kind === "pie") { l.legend = { orientation: small ? "h" : "v" }; }
+    return l;
+  }
+
+  function height(spec, el) {
+    if (spec.kind === "bar" && spec.horizontal) {
+      return Math.max(220, 80 + spec.labels.length * (spec.stacked ? 34 : 24 * spec.series.length + 10));
+    }
+    if (spec.kind === "sankey") { return Math.max(320, spec.nodes.length * 36); }
+    return narrow(el) ? 300 : 340;
+  }
+
+  function traces(spec) {
+    switch (spec.kind) {
+      case "bar": return barTraces(spec);
+      case "line": return lineTraces(spec);
+      case "pie": return pieTraces(spec);
+      case "sankey": return sankeyTraces(spec);
+    }
+    return [];
+  }
+
+  function linkOf(event) {
+    var point = event && event.points && event.points[0];
+    return point ? point.customdata : null;
+  }
+
+  function draw(figure) {
+    if (figure.dataset.drawn || !window.Plotly) { return; }
+    var source = document.getElementById(figure.dataset.chart);
+    var plot = figure.querySelector(".chart-plot");
+    if (!source || !plot) { return; }
+    var spec = JSON.parse(source.textContent);
+    figure.dataset.drawn = "1";
+    var l = layout(spec, plot);
+    l.height = height(spec, plot);
+    window.Plotly.newPlot(plot, traces(spec), l, {
+      responsive: true, displayModeBar: false, scrollZoom: false, doubleClick: false
+    }).then(function () {
+      figure.classList.add("chart-drawn");
+      var details = figure.querySelector("details.chart-data");
+      if (details) { details.removeAttribute("open"); }  // the chart shows it; the numbers stay one click away
+    });
+    plot.on("plotly_click", function (event) {
+      var url = linkOf(event);
+      if (url) { window.location.assign(url); }
+    });
+    plot.on("plotly_hover", function (event) { plot.classList.toggle("chart-pointing", !!linkOf(event)); });
+    plot.on("plotly_unhover", function () { plot.classList.remove("chart-pointing"); });
+  }
+
+  function drawAll(root) {
+    (root || document).querySelectorAll("figure.chart[data-chart]").forEach(draw);
+  }
+
+  window.opsdeskCharts = { drawAll: drawAll };
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
+  } else {
+    drawAll(document);
+  }
+  document.addEventListener("htmx:load", function (event) { drawAll(event.target); });
+})();
