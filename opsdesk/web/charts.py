@@ -80,6 +80,7 @@ def pie_chart(*, title, labels: Sequence, values: Sequence, links: Sequence | No
     """A pie (donut) chart: one slice per label; each slice may link to its records."""
     spec = _base("pie", title, labels, unit, "", "", chart_id)
     count = len(spec["labels"])
+    colors = colors if colors is not None else [palette_colour(i) for i in range(count)]
     spec.update(values=_numbers(values, count, "values"),
                 links=_links(links, count), colors=_colors(colors, count))
     return spec

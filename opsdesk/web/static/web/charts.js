@@ -85,28 +85,31 @@
 
   function layout(spec, el) {
     var small = narrow(el);
+    var legend = (spec.series && spec.series.length > 1) || spec.kind === "pie" ||
+      (spec.kind === "line" && spec.target !== null && spec.target !== undefined);
     var l = {
       font: { family: FONT, color: INK, size: 13 }, paper_bgcolor: "rgba(0,0,0,0)",
-      plot_bgcolor: "rgba(0,0,0,0)", margin: { l: 8, r: 16, t: 16, b: 8 },
-      showlegend: (spec.series && spec.series.length > 1) || spec.kind === "pie" ||
-        (spec.kind === "line" && spec.target !== null),
-      legend: { orientation: "h", x: 0, y: -0.18, yanchor: "top" },
-      hoverlabel: { font: { family: FONT } }, dragmode: false
+      plot_bgcolor: "rgba(0,0,0,0)", margin: { l: 8, r: 16, t: legend ? 8 : 16, b: 8 },
+      showlegend: legend,
+      // above the plot, in the series' order: never on top of an axis title
+      legend: { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom", traceorder: "normal" },
+      hoverlabel: { font: { family: FONT } }, dragmode: false,
+      uniformtext: { mode: "hide", minsize: 10 }
     };
     if (spec.kind === "bar" || spec.kind === "line") {
-      var category = axis(spec.x_title, spec.unit, false), value = axis(spec.y_title, spec.unit, true);
-      if (small) { category.tickangle = spec.horizontal ? 0 : -45; }
+      var category = axis(small && spec.horizontal ? "" : spec.x_title, spec.unit, false);
+      var value = axis(spec.y_title, spec.unit, true);
       if (spec.horizontal) { l.yaxis = category; l.xaxis = value; l.yaxis.autorange = "reversed"; }
       else { l.xaxis = category; l.yaxis = value; }
       if (spec.kind === "bar") { l.barmode = spec.stacked ? "stack" : "group"; l.bargap = 0.25; }
     }
-    if (spec.kind === "pie") { l.legend = { orientation: small ? "h" : "v" }; }
+    if (spec.kind === "pie") { l.legend = { orientation: "h", x: 0, y: -0.05, yanchor: "top" }; }
     return l;
   }
 
   function height(spec, el) {
     if (spec.kind === "bar" && spec.horizontal) {
-      return Math.max(220, 80 + spec.labels.length * (spec.stacked ? 34 : 24 * spec.series.length + 10));
+      return Math.max(220, 120 + spec.labels.length * (spec.stacked ? 34 : 24 * spec.series.length + 10));
     }
     if (spec.kind === "sankey") { return Math.max(320, spec.nodes.length * 36); }
     return narrow(el) ? 300 : 340;
