@@ -4,11 +4,30 @@ The API list and the web queues take the same parameter names with the same mean
 copied from one works in the other: status, priority, group=<code>, assignee=<username|me|none>,
 owner, requester, category=<path>, service=<code>, source, nature, created_after/before,
 updated_after/before, q, reopened=1 and stale_hours=N.
+
+The measures (KPIs, dashboards, analysis) link each number to the incidents behind it with more
+parameters, each a yes/no, a date or a choice:
+
+- responded_after/before, resolved_after/before, closed_after/before: when the first response,
+  the (last) resolution and the closure happened;
+- responded, resolved: yes/no (a first response, a resolution time);
+- response_breached, resolution_breached: yes = the clock breached (the SLA tick's flag, or the
+  response/resolution came after its due date), no = the incident has that clock and it has
+  not breached (met, or still running); with responded=yes / resolved=yes, "no" is "met";
+- first_contact: resolved at first contact by the desk; assigned: ever assigned to a group;
+  handed_back: handed back at least once; reassigned: assigned again after the first time;
+- escalated=functional|hierarchical|any|none (a move to a higher line or the vendor; incident
+  managers or management told);
+- major=yes/no (declared a major incident); complete=yes/no (COMPLETE_FIELDS filled in);
+- repeat=yes/no: the requester reported an incident of the same category or service, or on a
+  shared CI, in the REPEAT_WINDOW_DAYS before this one;
+- age_min_hours / age_max_hours: registered at least / less than N hours ago.
 """
 
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -19,6 +38,7 @@ from opsdesk.core import lookups
 from opsdesk.core.exceptions import InvalidInput
 
 from .choices import ACTIVE_STATUSES, OPEN_STATUSES, STATUS_BY_KEY
+from .models import Incident
 from .selectors import IncidentFilters
 
 STATUS_GROUPS = {"open": OPEN_STATUSES, "active": ACTIVE_STATUSES}
@@ -48,12 +68,54 @@ class FilterQuery:
     q: str | None = None
     reopened: bool = False
     stale_hours: int | None = None
+    # The measures' parameters (module docstring); None: no filter.
+    responded_after: datetime | None = None
+    responded_before: datetime | None = None
+    resolved_after: datetime | None = None
+    resolved_before: datetime | None = None
+    closed_after: datetime | None = None
+    closed_before: datetime | None = None
+    responded: bool | None = None
+    resolved: bool | None = None
+    response_breached: bool | None = None
+    resolution_breached: bool | None = None
+    first_contact: bool | None = None
+    assigned: bool | None = None
+    handed_back: bool | None = None
+    reassigned: bool | None = None
+    escalated: str | None = None
+    major: bool | None = None
+    complete: bool | None = None
+    repeat: bool | None = None
+    age_min_hours: int | None = None
+    age_max_hours: int | None = None
 
 
 # Every parameter name a list understands, in the order a link spells them.
 PARAM_NAMES = tuple(f.name for f in fields(FilterQuery))
 LIST_PARAMS = frozenset({"status", "priority", "group"})
-DATETIME_PARAMS = frozenset({"created_after", "created_before", "updated_after", "updated_before"})
+MOMENT_RANGES = {  # parameter stem -> the column its _after/_before bound
+    "created": "registered_at", "updated": "updated_at", "responded": "first_response_at",
+    "resolved": "resolved_at", "closed": "closed_at",
+}
+DATETIME_PARAMS = frozenset(f"{stem}_{end}" for stem in MOMENT_RANGES
+                            for end in ("after", "before"))
+YES_NO_PARAMS = frozenset({
+    "responded", "resolved", "response_breached", "resolution_breached", "first_contact",
+    "assigned", "handed_back", "reassigned", "major", "complete", "repeat"})
+HOURS_PARAMS = frozenset({"age_min_hours", "age_max_hours"})
+ESCALATIONS = ("functional", "hierarchical", "any", "none")
+YES, NO = ("1", "true", "yes"), ("0", "false", "no")
+
+# Record completeness (录入完整性): what the desk must record (SPEC §1, the 事件记录员's duty)
+# beyond what the system and the form always require (requester, short description, impact,
+# urgency, priority): the source, the category, the affected service, when it occurred, where,
+# and a description.
+COMPLETE_FIELDS = ("source", "category", "service", "occurred_at", "location", "description")
+# A repeat incident: the same requester reported one of the same category or service, or on a
+# shared configuration item, at most this many days before.
+REPEAT_WINDOW_DAYS = 7
+MAJOR_STATES = ("declared", "resolved", "closed")  # a candidate or a rejected one is not major
 
 
 def filters_from_query(*, query, user) -> IncidentFilters:
@@ -76,6 +138,7 @@ def filters_from_query(*, query, user) -> IncidentFilters:
         text=(query.q or "").strip(),
         reopened=bool(getattr(query, "reopened", False)),
         stale_hours=_stale_hours(getattr(query, "stale_hours", None), errors),
+        conditions=measure_conditions(query),
     )
     if (query.assignee or "").lower() == "none":
         f.unassigned = True
@@ -124,7 +187,27 @@ def _parse(name: str, raw: list[str], errors: dict):
             errors[name] = _("Give the number of hours without an update, e.g. 24.")
             return None
         return int(raw[-1])
+    if name in YES_NO_PARAMS:
+        return _yes_no(name, raw[-1], errors)
+    if name in HOURS_PARAMS:
+        if not raw[-1].isdigit() or int(raw[-1]) > MAX_STALE_HOURS:
+            errors[name] = _("Give a whole number of hours, e.g. 24.")
+            return None
+        return int(raw[-1])
+    if name == "escalated":
+        if raw[-1].lower() not in ESCALATIONS:
+            errors[name] = _("Use one of: %(choices)s.") % {"choices": ", ".join(ESCALATIONS)}
+            return None
+        return raw[-1].lower()
     return raw[-1][:200]
+
+
+def _yes_no(name: str, text: str, errors: dict) -> bool | None:
+    value = text.lower()
+    if value not in YES + NO:
+        errors[name] = _("Use %(name)s=yes or %(name)s=no.") % {"name": name}
+        return None
+    return value in YES
 
 
 def _moment(name: str, text: str, errors: dict) -> datetime | None:
@@ -140,6 +223,104 @@ def _moment(name: str, text: str, errors: dict) -> datetime | None:
         errors[name] = _("Enter a date (2026-11-25) or a date and time (2026-11-25T14:30).")
         return None
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def measure_conditions(query) -> list[Q]:
+    """The conditions of the measures' parameters that are set (attributes the query lacks,
+    such as the API's older schema, are not set)."""
+    def value(name):
+        return getattr(query, name, None)
+
+    conditions = []
+    for stem, column in MOMENT_RANGES.items():
+        if stem in ("created", "updated"):
+            continue  # IncidentFilters has their own fields
+        if value(f"{stem}_after") is not None:
+            conditions.append(Q(**{f"{column}__gte": value(f"{stem}_after")}))
+        if value(f"{stem}_before") is not None:
+            conditions.append(Q(**{f"{column}__lt": value(f"{stem}_before")}))
+    for name, q in _yes_no_conditions().items():
+        if value(name) is not None:
+            conditions.append(q if value(name) else _negate(name, q))
+    if value("escalated"):
+        conditions.append(ESCALATION_Q[value("escalated")])
+    now = timezone.now()
+    if value("age_min_hours") is not None:
+        conditions.append(Q(registered_at__lte=now - timedelta(hours=value("age_min_hours"))))
+    if value("age_max_hours") is not None:
+        conditions.append(Q(registered_at__gt=now - timedelta(hours=value("age_max_hours"))))
+    return conditions
+
+
+def response_breached_q() -> Q:
+    """The response clock breached: the tick's flag, or the first response after its due date."""
+    return Q(response_breached=True) | Q(first_response_at__gt=F("response_due_at"))
+
+
+def resolution_breached_q() -> Q:
+    """The resolution clock breached: the tick's flag, or the resolution after its due date."""
+    return Q(resolution_breached=True) | Q(resolved_at__gt=F("resolution_due_at"))
+
+
+def complete_q() -> Q:
+    """Every field of COMPLETE_FIELDS filled in."""
+    q = Q()
+    for name in COMPLETE_FIELDS:
+        q &= ~Q(description="") if name == "description" else Q(**{f"{name}__isnull": False})
+    return q
+
+
+def repeat_q() -> Q:
+    """An earlier incident of the same requester within REPEAT_WINDOW_DAYS, of the same
+    category or service, or sharing a configuration item."""
+    through = Incident.configuration_items.through
+    shared_ci = Q(configuration_items__in=through.objects.filter(
+        incident_id=OuterRef(OuterRef("pk"))).values("configurationitem_id"))
+    earlier = Incident.objects.filter(
+        Q(category_id=OuterRef("category_id")) | Q(service_id=OuterRef("service_id"))
+        | shared_ci,
+        requester_id=OuterRef("requester_id"), registered_at__lt=OuterRef("registered_at"),
+        registered_at__gte=OuterRef("registered_at") - timedelta(days=REPEAT_WINDOW_DAYS))
+    return Q(Exists(earlier))
+
+
+ESCALATION_Q = {
+    "functional": Q(escalation_count__gt=0),
+    "hierarchical": Q(hierarchical_escalation_count__gt=0),
+    "any": Q(escalation_count__gt=0) | Q(hierarchical_escalation_count__gt=0),
+    "none": Q(escalation_count=0, hierarchical_escalation_count=0),
+}
+
+
+def _yes_no_conditions() -> dict[str, Q]:
+    return {
+        "responded": Q(first_response_at__isnull=False),
+        "resolved": Q(resolved_at__isnull=False),
+        "response_breached": response_breached_q(),
+        "resolution_breached": resolution_breached_q(),
+        "first_contact": Q(first_contact_resolution=True),
+        "assigned": Q(assigned_at__isnull=False),
+        "handed_back": Q(hand_back_count__gt=0),
+        "reassigned": Q(reassignment_count__gt=0),
+        "major": Q(major__state__in=MAJOR_STATES),
+        "complete": complete_q(),
+        "repeat": repeat_q(),
+    }
+
+
+def _negate(name: str, q: Q) -> Q:
+    """The "no" of a yes/no parameter, spelt out where NULLs would make NOT(…) drop rows."""
+    if name == "response_breached":
+        return Q(response_due_at__isnull=False, response_breached=False) & (
+            Q(first_response_at__isnull=True) | Q(first_response_at__lte=F("response_due_at")))
+    if name == "resolution_breached":
+        return Q(resolution_due_at__isnull=False, resolution_breached=False) & (
+            Q(resolved_at__isnull=True) | Q(resolved_at__lte=F("resolution_due_at")))
+    if name == "major":
+        return ~Q(pk__in=Incident.objects.filter(q).values("pk"))
+    if name == "complete":
+        return ~complete_q()
+    return ~q
 
 
 def filters_narrow(*, base: IncidentFilters, extra: IncidentFilters) -> IncidentFilters:
@@ -162,6 +343,7 @@ def filters_narrow(*, base: IncidentFilters, extra: IncidentFilters) -> Incident
         setattr(merged, name, theirs if mine in (None, "") else mine)
     merged.unassigned = base.unassigned or extra.unassigned
     merged.reopened = base.reopened or extra.reopened
+    merged.conditions = [*base.conditions, *extra.conditions]
     merged.created_after = _latest(base.created_after, extra.created_after)
     merged.updated_after = _latest(base.updated_after, extra.updated_after)
     merged.created_before = _earliest(base.created_before, extra.created_before)

@@ -60,6 +60,8 @@ class IncidentFilters:
     text: str = ""
     reopened: bool = False  # reopened (rejected or reopened) at least once
     stale_hours: int | None = None  # no update for this many hours, counted from the query
+    # More conditions, all of which must hold (the measures' parameters, see filters.py).
+    conditions: list[Q] = field(default_factory=list)
 
 
 def incident_get(*, user, number: str) -> Incident:
@@ -138,6 +140,8 @@ def _filtered(qs: QuerySet, f: IncidentFilters) -> QuerySet:
                        | Q(category__path__startswith=f.category_path + "."))
     if f.text:
         qs = qs.filter(_text_q(f.text.strip()))
+    for condition in f.conditions:
+        qs = qs.filter(condition)
     return qs
 
 

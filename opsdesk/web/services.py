@@ -39,6 +39,7 @@ class Queue:
     slug: str
     label: str
     for_desk: bool
+    listed: bool = True  # a tab with a count; "all" is reached through the measures' links
 
     def filters(self, user) -> IncidentFilters:
         return QUEUE_FILTERS[self.slug](user)
@@ -52,6 +53,7 @@ QUEUES = [
     Queue("open", gettext_lazy("All open"), True),
     Queue("group", gettext_lazy("My groups"), False),
     Queue("assigned", gettext_lazy("Assigned to me"), False),
+    Queue("all", gettext_lazy("All incidents"), True, listed=False),
 ]
 QUEUE_FILTERS = {
     "unassigned": lambda u: IncidentFilters(statuses=list(OPEN_STATUSES), unassigned=True),
@@ -62,6 +64,7 @@ QUEUE_FILTERS = {
     "group": lambda u: IncidentFilters(statuses=list(ACTIVE_STATUSES),
                                        group_ids=sorted(u.support_group_ids) or [0]),
     "assigned": lambda u: IncidentFilters(statuses=list(ACTIVE_STATUSES), assignee_id=u.pk),
+    "all": lambda u: IncidentFilters(),
 }
 
 

@@ -59,7 +59,7 @@ def queue(request, queue: str = ""):
         "queue": current, "rows": rows, "next_cursor": cursor, "sort": sort, "q": text,
         "nav": "work", "errors": errors, "query": query, "params": request.GET,
         "counts": [(q, selectors.incident_count(user=request.user, filters=q.filters(request.user)))
-                   for q in available],
+                   for q in available if q.listed],
         "views": views, "view_active": any(active for _v, _c, active in views),
         "filtered": any(k in web.PARAM_NAMES and k != "q" and v for k, v in request.GET.items()),
         "columns": _columns(sort, query),
