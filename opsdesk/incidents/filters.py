@@ -14,6 +14,9 @@ parameters, each a yes/no, a date or a choice:
 - response_breached, resolution_breached: yes = the clock breached (the SLA tick's flag, or the
   response/resolution came after its due date), no = the incident has that clock and it has
   not breached (met, or still running); with responded=yes / resolved=yes, "no" is "met";
+- response_sla, resolution_sla = met|breached|decided|running|none|any: where the clock stands
+  (decided: met or breached; running: not yet either; none: no target; any: has a target);
+- ever_resolved: resolved at least once (now resolved, or reopened since);
 - first_contact: resolved at first contact by the desk; assigned: ever assigned to a group;
   handed_back: handed back at least once; reassigned: assigned again after the first time;
 - escalated=functional|hierarchical|any|none (a move to a higher line or the vendor; incident
@@ -21,7 +24,9 @@ parameters, each a yes/no, a date or a choice:
 - major=yes/no (declared a major incident); complete=yes/no (COMPLETE_FIELDS filled in);
 - repeat=yes/no: the requester reported an incident of the same category or service, or on a
   shared CI, in the REPEAT_WINDOW_DAYS before this one;
-- age_min_hours / age_max_hours: registered at least / less than N hours ago.
+- age_min_hours / age_max_hours: registered at least / less than N hours ago;
+- handled_by=<group code>: the group held it at some point (an assignment to the group in the
+  history), whoever holds it now.
 """
 
 from dataclasses import dataclass, field, fields, replace
@@ -37,8 +42,8 @@ from opsdesk.cmdb.models import Service
 from opsdesk.core import lookups
 from opsdesk.core.exceptions import InvalidInput
 
-from .choices import ACTIVE_STATUSES, OPEN_STATUSES, STATUS_BY_KEY
-from .models import Incident
+from .choices import ACTIVE_STATUSES, OPEN_STATUSES, STATUS_BY_KEY, EventKind
+from .models import Incident, IncidentEvent
 from .selectors import IncidentFilters
 
 STATUS_GROUPS = {"open": OPEN_STATUSES, "active": ACTIVE_STATUSES}
@@ -89,6 +94,10 @@ class FilterQuery:
     repeat: bool | None = None
     age_min_hours: int | None = None
     age_max_hours: int | None = None
+    response_sla: str | None = None
+    resolution_sla: str | None = None
+    ever_resolved: bool | None = None
+    handled_by: str | None = None
 
 
 # Every parameter name a list understands, in the order a link spells them.
@@ -102,9 +111,10 @@ DATETIME_PARAMS = frozenset(f"{stem}_{end}" for stem in MOMENT_RANGES
                             for end in ("after", "before"))
 YES_NO_PARAMS = frozenset({
     "responded", "resolved", "response_breached", "resolution_breached", "first_contact",
-    "assigned", "handed_back", "reassigned", "major", "complete", "repeat"})
+    "assigned", "handed_back", "reassigned", "major", "complete", "repeat", "ever_resolved"})
 HOURS_PARAMS = frozenset({"age_min_hours", "age_max_hours"})
 ESCALATIONS = ("functional", "hierarchical", "any", "none")
+CLOCK_STATES = ("met", "breached", "decided", "running", "none", "any")
 YES, NO = ("1", "true", "yes"), ("0", "false", "no")
 
 # Record completeness (录入完整性): what the desk must record (SPEC §1, the 事件记录员's duty)
@@ -140,6 +150,8 @@ def filters_from_query(*, query, user) -> IncidentFilters:
         stale_hours=_stale_hours(getattr(query, "stale_hours", None), errors),
         conditions=measure_conditions(query),
     )
+    if getattr(query, "handled_by", None):
+        _ids(SupportGroup, "code", [query.handled_by], "handled_by", errors)
     if (query.assignee or "").lower() == "none":
         f.unassigned = True
     else:
@@ -194,9 +206,10 @@ def _parse(name: str, raw: list[str], errors: dict):
             errors[name] = _("Give a whole number of hours, e.g. 24.")
             return None
         return int(raw[-1])
-    if name == "escalated":
-        if raw[-1].lower() not in ESCALATIONS:
-            errors[name] = _("Use one of: %(choices)s.") % {"choices": ", ".join(ESCALATIONS)}
+    if name in ("escalated", "response_sla", "resolution_sla"):
+        choices = ESCALATIONS if name == "escalated" else CLOCK_STATES
+        if raw[-1].lower() not in choices:
+            errors[name] = _("Use one of: %(choices)s.") % {"choices": ", ".join(choices)}
             return None
         return raw[-1].lower()
     return raw[-1][:200]
@@ -244,12 +257,23 @@ def measure_conditions(query) -> list[Q]:
             conditions.append(q if value(name) else _negate(name, q))
     if value("escalated"):
         conditions.append(ESCALATION_Q[value("escalated")])
+    for clock in ("response", "resolution"):
+        if value(f"{clock}_sla"):
+            conditions.append(clock_state_q(clock, value(f"{clock}_sla")))
     now = timezone.now()
     if value("age_min_hours") is not None:
         conditions.append(Q(registered_at__lte=now - timedelta(hours=value("age_min_hours"))))
     if value("age_max_hours") is not None:
         conditions.append(Q(registered_at__gt=now - timedelta(hours=value("age_max_hours"))))
+    if value("handled_by"):
+        conditions.append(handled_by_q(value("handled_by")))
     return conditions
+
+
+def handled_by_q(group_code: str) -> Q:
+    """The group held the incident at some point: an assignment to it in the history."""
+    return Q(Exists(IncidentEvent.objects.filter(
+        incident_id=OuterRef("pk"), kind=EventKind.ASSIGNMENT, data__to_group=group_code)))
 
 
 def response_breached_q() -> Q:
@@ -260,6 +284,21 @@ def response_breached_q() -> Q:
 def resolution_breached_q() -> Q:
     """The resolution clock breached: the tick's flag, or the resolution after its due date."""
     return Q(resolution_breached=True) | Q(resolved_at__gt=F("resolution_due_at"))
+
+
+def clock_state_q(clock: str, state: str) -> Q:
+    """Where the response or resolution clock stands (CLOCK_STATES): `met` is ended (the first
+    response, the resolution) and not breached; `running` neither ended nor breached."""
+    breached = response_breached_q() if clock == "response" else resolution_breached_q()
+    not_breached = _negate(f"{clock}_breached", breached)
+    ended = Q(**{"first_response_at__isnull" if clock == "response" else
+                 "resolved_at__isnull": False})
+    has_target = Q(**{f"{clock}_due_at__isnull": False})
+    return {
+        "met": not_breached & ended, "breached": breached, "decided": breached | (
+            not_breached & ended),
+        "running": not_breached & ~ended, "none": ~has_target, "any": has_target,
+    }[state]
 
 
 def complete_q() -> Q:
@@ -305,6 +344,7 @@ def _yes_no_conditions() -> dict[str, Q]:
         "major": Q(major__state__in=MAJOR_STATES),
         "complete": complete_q(),
         "repeat": repeat_q(),
+        "ever_resolved": Q(resolved_at__isnull=False) | Q(reopen_count__gt=0),
     }
 
 
