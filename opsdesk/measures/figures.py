@@ -1,0 +1,424 @@
+"""The KPI engine's reads: sums of the daily rollup, exact medians from the facts, the live
+backlog, satisfaction and deflection, and the workspace links behind each number.
+
+kpis.py is the interface; this module does the counting. Every query takes the period's
+registration days and the filter's dimensions; a category includes its subcategories.
+"""
+
+from datetime import date, datetime, time, timedelta
+from statistics import median as py_median
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Aggregate, Count, FloatField, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from opsdesk.accounts.models import SupportGroup
+from opsdesk.cmdb.models import Service
+from opsdesk.core import lookups
+from opsdesk.incidents.choices import OPEN_STATUSES
+from opsdesk.incidents.models import Incident
+from opsdesk.reference.models import Category, Priority, Source
+
+from .definitions import (BACKLOG, DEFLECTION, MEAN, MEDIAN, RATE, SATISFACTION, VOLUME,
+                          KpiDefinition)
+from .models import IncidentFact, KpiDaily
+
+SUM_FIELDS = tuple(f.name for f in KpiDaily._meta.fields
+                   if f.name not in ("id", "day", "group_id", "category_id", "service_id",
+                                     "priority_id", "source_id"))
+DIMENSIONS = {"group": "group_id", "category": "category_id", "service": "service_id",
+              "priority": "priority_id", "channel": "source_id"}
+PORTAL_SOURCE = "03"
+HOUR = 3600
+# Backlog age buckets: (key, lower bound in hours, upper bound or None).
+AGE_BUCKETS = (("lt1d", 0, 24), ("1-3d", 24, 72), ("3-7d", 72, 168), ("7-30d", 168, 720),
+               ("ge30d", 720, None))
+
+
+class Median(Aggregate):
+    """PostgreSQL's exact median (the mean of the two middle values for an even count)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+# --- Sums of the rollup ----------------------------------------------------------------------
+
+
+def _dimension_q(filters, prefix: str = "") -> Q:
+    """The filter's dimensions as a condition on a table with the fact's column names."""
+    q = Q()
+    for column, value in (("group_id", filters.group_id), ("service_id", filters.service_id),
+                          ("priority_id", filters.priority_level),
+                          ("source_id", filters.channel)):
+        if value not in (None, ""):
+            q &= Q(**{f"{prefix}{column}": value})
+    if filters.category_id is not None:
+        q &= Q(**{f"{prefix}category_id__in": category_subtree(filters.category_id)})
+    return q
+
+
+def category_subtree(category_id: int) -> list[int]:
+    """The category and every one below it (from memory)."""
+    root = lookups.lookup(Category, category_id)
+    if root is None:
+        return [category_id]
+    return [pk for pk, row in lookups.rows_by_pk(Category).items()
+            if row.path == root.path or row.path.startswith(root.path + ".")]
+
+
+def _daily(filters, start: date | None = None, end: date | None = None):
+    return KpiDaily.objects.filter(_dimension_q(filters), day__gte=start or filters.start,
+                                   day__lt=end or filters.end)
+
+
+def daily_sums(filters) -> dict:
+    """Every counter of the rollup, summed over the period and dimensions (one query)."""
+    row = _daily(filters).aggregate(**{name: Sum(name) for name in SUM_FIELDS})
+    return {name: row[name] or 0 for name in SUM_FIELDS}
+
+
+def value_of(d: KpiDefinition, filters, sums: dict) -> tuple:
+    """(value, numerator, denominator) of a KPI that is not a median."""
+    if d.kind == RATE:
+        numerator, denominator = (_counter(sums, name) for name in d.fields)
+        return (numerator * 100 / denominator if denominator else None, numerator,
+                denominator)
+    if d.kind == MEAN:
+        column = d.fields[0]
+        count, total = sums[f"{column}_count"], sums[f"{column}_sum"]
+        return (total / count / HOUR if count else None, total / HOUR, count)
+    if d.kind == VOLUME:
+        return sums["registered"], sums["registered"], None
+    if d.kind == BACKLOG:
+        count = _open(filters).count()
+        return count, count, None
+    if d.kind == SATISFACTION:
+        return _satisfaction(d, filters)
+    if d.kind == DEFLECTION:
+        return _deflection(filters)
+    raise ValueError(d.kind)
+
+
+def _counter(sums: dict, name: str) -> int:
+    if "-" in name:
+        first, second = name.split("-")
+        return sums[first] - sums[second]
+    return sums[name]
+
+
+# --- Medians from the facts ------------------------------------------------------------------
+
+
+def medians(filters, columns: list[str]) -> dict[str, tuple[float | None, int]]:
+    """{column: (median in hours, count)} over the period's facts (exact)."""
+    result = {}
+    facts = IncidentFact.objects.filter(_dimension_q(filters), day__gte=filters.start,
+                                        day__lt=filters.end)
+    if connection.vendor == "postgresql" and columns:
+        row = facts.aggregate(**{f"{c}_median": Median(c) for c in columns},
+                              **{f"{c}_count": Count(c) for c in columns})
+        return {c: (_hours(row[f"{c}_median"]), row[f"{c}_count"]) for c in columns}
+    for column in columns:
+        values = list(facts.filter(**{f"{column}__isnull": False})
+                      .values_list(column, flat=True))
+        result[column] = (_hours(py_median(values)) if values else None, len(values))
+    return result
+
+
+def grouped_medians(filters, column: str, key: str, start: date, end: date) -> dict:
+    """{key value: (median in hours, count)}: per month ("month") or per dimension column."""
+    facts = IncidentFact.objects.filter(_dimension_q(filters), day__gte=start, day__lt=end,
+                                        **{f"{column}__isnull": False})
+    group = TruncMonth("day") if key == "month" else key
+    if connection.vendor == "postgresql":
+        rows = facts.annotate(k=group).values("k").order_by("k").annotate(
+            m=Median(column), n=Count(column))
+        return {_month(r["k"]) if key == "month" else r["k"]: (_hours(r["m"]), r["n"])
+                for r in rows}
+    values: dict = {}
+    for day_or_key, value in facts.values_list("day" if key == "month" else key, column):
+        k = day_or_key.replace(day=1) if key == "month" else day_or_key
+        values.setdefault(k, []).append(value)
+    return {k: (_hours(py_median(v)), len(v)) for k, v in values.items()}
+
+
+def _hours(seconds) -> float | None:
+    return None if seconds is None else float(seconds) / HOUR
+
+
+def _month(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+# --- Trends and breakdowns -------------------------------------------------------------------
+
+
+def month_starts(last: date, months: int) -> list[date]:
+    """The first days of `months` calendar months ending with the one `last` is in."""
+    first, result = last.replace(day=1), []
+    for _ in range(months):
+        result.insert(0, first)
+        first = (first - timedelta(days=1)).replace(day=1)
+    return result
+
+
+def _next_month(first: date) -> date:
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def trend(d: KpiDefinition, filters, months: int) -> list:
+    """The KPI per calendar month (kpis.kpi_trend)."""
+    from .kpis import TrendPoint
+
+    firsts = month_starts(filters.end - timedelta(days=1), months)
+    start, end = firsts[0], _next_month(firsts[-1])
+    periods = {m: _with_period(filters, m, _next_month(m)) for m in firsts}
+    if d.kind == BACKLOG:
+        return []
+    if d.kind == MEDIAN:
+        found = grouped_medians(filters, d.fields[0], "month", start, end)
+        values = {m: found.get(m, (None, 0)) for m in firsts}
+        return [TrendPoint(month=m, value=values[m][0], count=values[m][1],
+                           records_url=urls(d, periods[m])[0]) for m in firsts]
+    if d.kind in (SATISFACTION, DEFLECTION):
+        rows = _monthly_other(d, filters, firsts, start, end)
+    else:
+        by_month = {_month(r["month"]): r for r in _daily(filters, start, end)
+                    .annotate(month=TruncMonth("day")).values("month").order_by("month")
+                    .annotate(**{n: Sum(n) for n in SUM_FIELDS})}
+        empty = dict.fromkeys(SUM_FIELDS, 0)
+        rows = {m: value_of(d, periods[m], {**empty, **{k: v or 0 for k, v in
+                                                      by_month.get(m, {}).items()}})
+                for m in firsts}
+    return [TrendPoint(month=m, value=rows[m][0], count=int(rows[m][2] or rows[m][1] or 0),
+                       records_url=urls(d, periods[m])[0]) for m in firsts]
+
+
+def _monthly_other(d, filters, firsts, start, end) -> dict:
+    if d.kind == DEFLECTION:
+        return {m: _deflection(_with_period(filters, m, _next_month(m))) for m in firsts}
+    from opsdesk.surveys.selectors import satisfaction_monthly
+
+    months = satisfaction_monthly(start=start, end=end, **_survey_kwargs(filters))
+    return {row.month: _satisfaction_triple(d, row.summary) for row in months}
+
+
+def breakdown(d: KpiDefinition, filters, by: str) -> list:
+    """The KPI per value of one dimension, the largest count first (kpis.kpi_breakdown)."""
+    from .kpis import BreakdownRow
+
+    column = DIMENSIONS[by]
+    if d.kind == MEDIAN:
+        found = grouped_medians(filters, d.fields[0], column, filters.start, filters.end)
+        rows = [(key, value, count) for key, (value, count) in found.items()]
+    elif d.kind == BACKLOG:
+        source = {"channel": "source_id", "group": "assignment_group_id"}.get(by, column)
+        rows = [(r[source], r["n"], r["n"]) for r in _open(filters).values(source)
+                .order_by().annotate(n=Count("id"))]
+    elif d.kind == SATISFACTION:
+        rows = _satisfaction_breakdown(d, filters, by)
+    elif d.kind == DEFLECTION:
+        return []
+    else:
+        rows = []
+        for r in _daily(filters).values(column).order_by().annotate(
+                **{n: Sum(n) for n in SUM_FIELDS}):
+            value, numerator, denominator = value_of(d, filters, r)
+            rows.append((r[column], value, denominator if d.kind != VOLUME else numerator))
+    result = []
+    for key, value, count in rows:
+        narrowed = _with_dimension(filters, by, key)
+        result.append(BreakdownRow(label=dimension_label(by, key), key=dimension_key(by, key),
+                                   value=value, count=int(count or 0),
+                                   records_url=urls(d, narrowed)[0] if narrowed else ""))
+    return sorted(result, key=lambda row: (-row.count, row.label))
+
+
+def backlog_ages(filters) -> list:
+    """Open incidents now per age bucket, youngest first."""
+    from django.utils import timezone
+
+    from .kpis import BreakdownRow
+
+    now = timezone.now()
+    counts = _open(filters).aggregate(**{key: Count("id", filter=_age_q(low, high, now))
+                                         for key, low, high in AGE_BUCKETS})
+    labels = age_labels()
+    rows = []
+    for key, low, high in AGE_BUCKETS:
+        params = {"age_min_hours": low} if low else {}
+        if high is not None:
+            params["age_max_hours"] = high
+        rows.append(BreakdownRow(label=labels[key], key=key, value=counts[key],
+                                 count=counts[key],
+                                 records_url=_url({**_dimension_params(filters),
+                                                   "status": "open", **params})))
+    return rows
+
+
+def age_labels() -> dict:
+    from django.utils.translation import gettext as _
+
+    return {"lt1d": _("under 1 day"), "1-3d": _("1–3 days"), "3-7d": _("3–7 days"),
+            "7-30d": _("7–30 days"), "ge30d": _("30 days or more")}
+
+
+def _age_q(low: int, high: int | None, now) -> Q:
+    q = Q(registered_at__lte=now - timedelta(hours=low)) if low else Q()
+    if high is not None:
+        q &= Q(registered_at__gt=now - timedelta(hours=high))
+    return q
+
+
+def _open(filters):
+    """Open incidents now within the filter's dimensions (the incidents' own columns)."""
+    q = Q(status__in=OPEN_STATUSES)
+    for column, value in (("assignment_group_id", filters.group_id),
+                          ("service_id", filters.service_id),
+                          ("priority_id", filters.priority_level),
+                          ("source_id", filters.channel)):
+        if value not in (None, ""):
+            q &= Q(**{column: value})
+    if filters.category_id is not None:
+        q &= Q(category_id__in=category_subtree(filters.category_id))
+    return Incident.objects.filter(q)
+
+
+# --- Satisfaction and deflection -------------------------------------------------------------
+
+
+def _survey_kwargs(filters) -> dict:
+    return {"group_id": filters.group_id, "category_id": filters.category_id,
+            "service_id": filters.service_id, "priority_level": filters.priority_level,
+            "channel": filters.channel or None}
+
+
+def _satisfaction(d, filters) -> tuple:
+    from opsdesk.surveys.selectors import satisfaction_summary
+
+    summary = satisfaction_summary(start=filters.start, end=filters.end,
+                                   **_survey_kwargs(filters))
+    return _satisfaction_triple(d, summary)
+
+
+def _satisfaction_triple(d, summary) -> tuple:
+    if d.code == "satisfaction_mean":
+        return summary.mean, summary.score_total, summary.responses
+    share = summary.satisfied_share
+    return (share * 100 if share is not None else None, summary.satisfied, summary.responses)
+
+
+def _satisfaction_breakdown(d, filters, by) -> list:
+    from opsdesk.surveys.selectors import satisfaction_breakdown
+
+    rows = satisfaction_breakdown(start=filters.start, end=filters.end, by=by,
+                                  **_survey_kwargs(filters))
+    return [(key, *_satisfaction_triple(d, summary)[::2]) for key, summary in rows]
+
+
+def _deflection(filters) -> tuple:
+    """(rate %, deflections, deflections + portal incidents); not measured with a dimension."""
+    from opsdesk.knowledge.models import Deflection
+
+    if filters.has_dimension:
+        return None, None, None
+    deflections = Deflection.objects.filter(created_at__gte=site_moment(filters.start),
+                                            created_at__lt=site_moment(filters.end)).count()
+    portal = _daily(filters).filter(source_id=PORTAL_SOURCE).aggregate(
+        n=Sum("registered"))["n"] or 0
+    total = deflections + portal
+    return (deflections * 100 / total if total else None, deflections, total)
+
+
+# --- Links to the records --------------------------------------------------------------------
+
+
+def site_moment(day: date) -> datetime:
+    """The start of `day` in the site's time zone."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def urls(d: KpiDefinition, filters) -> tuple[str, str]:
+    """(the incidents counted, the incidents of the numerator) as workspace links."""
+    dims = _dimension_params(filters)
+    if d.kind == BACKLOG:
+        return _url({**dims, "status": "open"}), ""
+    if d.kind == SATISFACTION:
+        params = {"start": filters.start.isoformat(), "end": filters.end.isoformat(),
+                  **{("channel" if k == "source" else k): v for k, v in dims.items()}}
+        satisfied = [("score", "4"), ("score", "5")] if d.code == "satisfaction_rate" else []
+        return (f"/surveys/?{urlencode(params)}",
+                f"/surveys/?{urlencode([*params.items(), *satisfied])}" if satisfied else "")
+    if d.kind == DEFLECTION:
+        return "", ""
+    period = {"created_after": site_moment(filters.start).isoformat(),
+              "created_before": site_moment(filters.end).isoformat()}
+    counted = _url({**period, **dims, **dict(d.counted)})
+    numerator = _url({**period, **dims, **dict(d.numerator_params)}) \
+        if d.numerator_params else ""
+    return counted, numerator
+
+
+def _url(params: dict) -> str:
+    return f"/work/all/?{urlencode(params)}"
+
+
+def _dimension_params(filters) -> dict:
+    """The filter's dimensions as list parameters (codes and paths, as links spell them)."""
+    params = {}
+    if filters.group_id and (group := lookups.lookup(SupportGroup, filters.group_id)):
+        params["group"] = group.code
+    if filters.category_id and (category := lookups.lookup(Category, filters.category_id)):
+        params["category"] = category.path
+    if filters.service_id and (service := lookups.lookup(Service, filters.service_id)):
+        params["service"] = service.code
+    if filters.priority_level:
+        params["priority"] = filters.priority_level
+    if filters.channel:
+        params["source"] = filters.channel
+    return params
+
+
+def _with_period(filters, start: date, end: date):
+    from dataclasses import replace
+
+    return replace(filters, start=start, end=end)
+
+
+def _with_dimension(filters, by: str, key):
+    """The filters narrowed to one breakdown row; None for the incidents without that field."""
+    from dataclasses import replace
+
+    if key in (None, ""):
+        return None
+    field = {"group": "group_id", "category": "category_id", "service": "service_id",
+             "priority": "priority_level", "channel": "channel"}[by]
+    return replace(filters, **{field: key})
+
+
+def dimension_label(by: str, key) -> str:
+    """The row's name in the reader's language; "—" for incidents without that field."""
+    from django.utils.translation import gettext as _
+
+    if key in (None, ""):
+        return _("(none)")
+    model = {"group": SupportGroup, "category": Category, "service": Service,
+             "priority": Priority, "channel": Source}[by]
+    row = lookups.lookup(model, key)
+    return str(row) if row is not None else str(key)
+
+
+def dimension_key(by: str, key) -> str:
+    """The row's natural key: group and service code, category path, priority, source code."""
+    if key in (None, ""):
+        return ""
+    if by in ("group", "service", "category"):
+        model = {"group": SupportGroup, "service": Service, "category": Category}[by]
+        row = lookups.lookup(model, key)
+        return (row.path if by == "category" else row.code) if row is not None else str(key)
+    return str(key)
