@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://…/opsdesk_alertbench python bench/alert_storm.py
         [--alerts 10000] [--fingerprints 300] [--per-group 5] [--clients 8] [--workers 2]
         [--url http://127.0.0.1:8000] [--grouped] [--together] [--accept-only]
-        [--app config.wsgi:application]
+        [--app config.wsgi:application] [--loadgen wrk|python]
 
 The storm: F fingerprints in groups of G (one Alertmanager groupKey each). Every fingerprint
 fires again and again (repeat notifications, as Alertmanager sends them), in shuffled order;
@@ -107,17 +107,26 @@ def integration_delete() -> None:
 
 
 def post_all(*, url: str, token: str, bodies: list[bytes], clients: int, name: str,
-             cpu_meter=None):
-    """Post every body once; with cpu_meter, the result carries the server's CPU seconds."""
+             cpu_meter=None, loadgen: str = "wrk"):
+    """Post every body once; with cpu_meter, the result carries the server's CPU seconds.
+
+    loadgen "wrk" posts with Debian's wrk (bench/wrk.py), "python" with bench/loadgen.py's
+    threads, which use about as much CPU per post as the server does.
+    """
     from contextlib import nullcontext
 
+    from bench import wrk
     from bench.loadgen import run
 
     path = f"/api/v1/intake/alerts/{token}"
     with cpu_meter() if cpu_meter else nullcontext() as meter:
-        result = run(name=name, base_url=url, headers={"Content-Type": "application/json"},
-                     make=lambda i, _rng: ("POST", path, bodies[i][0]), clients=clients,
-                     seconds=600, max_requests=len(bodies), expect=202)
+        if loadgen == "wrk":
+            result = wrk.post_bodies(url=url, path=path, bodies=[b for b, _n in bodies],
+                                     clients=clients, name=name)
+        else:
+            result = run(name=name, base_url=url, headers={"Content-Type": "application/json"},
+                         make=lambda i, _rng: ("POST", path, bodies[i][0]), clients=clients,
+                         seconds=600, max_requests=len(bodies), expect=202)
     result.server_cpu = meter.seconds if meter else None
     return result
 
@@ -183,9 +192,15 @@ def main(argv=None) -> int:
                         help="process while accepting (default: accept first, then process)")
     parser.add_argument("--accept-only", action="store_true",
                         help="measure accepting only: no processing, no checks after")
+    parser.add_argument("--loadgen", choices=["wrk", "python"], default=None,
+                        help="what posts the storm: wrk (default when installed) or Python threads")
     parser.add_argument("--app", default="config.wsgi:application",
                         help="the WSGI application gunicorn serves (to measure a candidate)")
     args = parser.parse_args(argv)
+    if args.loadgen is None:
+        from bench import wrk
+
+        args.loadgen = "wrk" if wrk.available() else "python"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -210,12 +225,12 @@ def main(argv=None) -> int:
         # Server CPU (gunicorn workers + this database's backends) while accepting; with
         # --together it includes the processing done meanwhile by the workers' queries.
         meter = server.cpu_meter if server else None
-        print(f"load average at start: {_load()}", flush=True)
+        print(f"load generator: {args.loadgen}; load average at start: {_load()}", flush=True)
         started = time.monotonic()
         results = [post_all(url=url, token=token, bodies=firing, clients=args.clients,
-                            name="accept firing", cpu_meter=meter),
+                            name="accept firing", cpu_meter=meter, loadgen=args.loadgen),
                    post_all(url=url, token=token, bodies=resolving, clients=args.clients,
-                            name="accept resolving", cpu_meter=meter)]
+                            name="accept resolving", cpu_meter=meter, loadgen=args.loadgen)]
         print(f"load average after accepting: {_load()}", flush=True)
         if args.accept_only:
             report(results, posts=posts, alerts=alert_count, seconds=0, together=False)
