@@ -27,6 +27,16 @@ parameters, each a yes/no, a date or a choice:
 - age_min_hours / age_max_hours: registered at least / less than N hours ago;
 - handled_by=<group code>: the group held it at some point (an assignment to the group in the
   history), whoever holds it now.
+
+The live dashboards add:
+
+- at_risk_minutes=N: an SLA clock still running (not met, not standing still, not breached)
+  falls due within the next N minutes, counted from the query;
+- breached_after/before: an SLA clock breached (as response_breached / resolution_breached)
+  whose due time lies in the range, i.e. the moment it breached;
+- sla_clock=response|resolution: narrows at_risk_minutes and breached_after/before to one clock
+  (both clocks without it);
+- has_assignee=yes/no: a person is assigned (assignee=none means no group and no person).
 """
 
 from dataclasses import dataclass, field, fields, replace
@@ -98,6 +108,12 @@ class FilterQuery:
     resolution_sla: str | None = None
     ever_resolved: bool | None = None
     handled_by: str | None = None
+    # The live dashboards' parameters (module docstring).
+    at_risk_minutes: int | None = None
+    breached_after: datetime | None = None
+    breached_before: datetime | None = None
+    sla_clock: str | None = None
+    has_assignee: bool | None = None
 
 
 # Every parameter name a list understands, in the order a link spells them.
@@ -108,11 +124,14 @@ MOMENT_RANGES = {  # parameter stem -> the column its _after/_before bound
     "resolved": "resolved_at", "closed": "closed_at",
 }
 DATETIME_PARAMS = frozenset(f"{stem}_{end}" for stem in MOMENT_RANGES
-                            for end in ("after", "before"))
+                            for end in ("after", "before")) | {"breached_after", "breached_before"}
 YES_NO_PARAMS = frozenset({
     "responded", "resolved", "response_breached", "resolution_breached", "first_contact",
-    "assigned", "handed_back", "reassigned", "major", "complete", "repeat", "ever_resolved"})
+    "assigned", "handed_back", "reassigned", "major", "complete", "repeat", "ever_resolved",
+    "has_assignee"})
 HOURS_PARAMS = frozenset({"age_min_hours", "age_max_hours"})
+MAX_RISK_MINUTES = 7 * 24 * 60
+SLA_CLOCKS = ("response", "resolution")
 ESCALATIONS = ("functional", "hierarchical", "any", "none")
 CLOCK_STATES = ("met", "breached", "decided", "running", "none", "any")
 YES, NO = ("1", "true", "yes"), ("0", "false", "no")
@@ -206,8 +225,14 @@ def _parse(name: str, raw: list[str], errors: dict):
             errors[name] = _("Give a whole number of hours, e.g. 24.")
             return None
         return int(raw[-1])
-    if name in ("escalated", "response_sla", "resolution_sla"):
-        choices = ESCALATIONS if name == "escalated" else CLOCK_STATES
+    if name == "at_risk_minutes":
+        if not raw[-1].isdigit() or not 1 <= int(raw[-1]) <= MAX_RISK_MINUTES:
+            errors[name] = _("Give a whole number of minutes from 1 to %(max)s, e.g. 60.") % {
+                "max": MAX_RISK_MINUTES}
+            return None
+        return int(raw[-1])
+    if name in ("escalated", "response_sla", "resolution_sla", "sla_clock"):
+        choices = {"escalated": ESCALATIONS, "sla_clock": SLA_CLOCKS}.get(name, CLOCK_STATES)
         if raw[-1].lower() not in choices:
             errors[name] = _("Use one of: %(choices)s.") % {"choices": ", ".join(choices)}
             return None
@@ -267,7 +292,37 @@ def measure_conditions(query) -> list[Q]:
         conditions.append(Q(registered_at__gt=now - timedelta(hours=value("age_max_hours"))))
     if value("handled_by"):
         conditions.append(handled_by_q(value("handled_by")))
+    clock = value("sla_clock") or "any"
+    if value("at_risk_minutes") is not None:
+        conditions.append(sla_risk_q(clock, now, now + timedelta(minutes=value("at_risk_minutes"))))
+    if value("breached_after") is not None or value("breached_before") is not None:
+        conditions.append(breached_between_q(clock, value("breached_after"),
+                                             value("breached_before")))
     return conditions
+
+
+def sla_risk_q(clock: str, start: datetime, end: datetime) -> Q:
+    """An open incident whose clock (response, resolution or any) still runs (not met, not
+    standing still, not breached) and falls due in [start, end)."""
+    response = Q(status__in=OPEN_STATUSES, first_response_at__isnull=True,
+                 response_paused_at__isnull=True, response_breached=False,
+                 response_due_at__gte=start, response_due_at__lt=end)
+    resolution = Q(status__in=OPEN_STATUSES, resolution_paused_at__isnull=True,
+                   resolution_breached=False, resolution_due_at__gte=start,
+                   resolution_due_at__lt=end)
+    return {"response": response, "resolution": resolution}.get(clock, response | resolution)
+
+
+def breached_between_q(clock: str, start: datetime | None, end: datetime | None) -> Q:
+    """A clock (response, resolution or any) breached, its due time (the moment it breached) in
+    [start, end); either end may be None."""
+    def within(column: str) -> Q:
+        q = Q(**{f"{column}__gte": start}) if start is not None else Q()
+        return q & Q(**{f"{column}__lt": end}) if end is not None else q
+
+    response = response_breached_q() & within("response_due_at")
+    resolution = resolution_breached_q() & within("resolution_due_at")
+    return {"response": response, "resolution": resolution}.get(clock, response | resolution)
 
 
 def handled_by_q(group_code: str) -> Q:
@@ -345,6 +400,7 @@ def _yes_no_conditions() -> dict[str, Q]:
         "complete": complete_q(),
         "repeat": repeat_q(),
         "ever_resolved": Q(resolved_at__isnull=False) | Q(reopen_count__gt=0),
+        "has_assignee": Q(assignee__isnull=False),
     }
 
 

@@ -54,6 +54,7 @@ QUEUES = [
     Queue("group", gettext_lazy("My groups"), False),
     Queue("assigned", gettext_lazy("Assigned to me"), False),
     Queue("all", gettext_lazy("All incidents"), True, listed=False),
+    Queue("group-all", gettext_lazy("My groups' incidents"), False, listed=False),
 ]
 QUEUE_FILTERS = {
     "unassigned": lambda u: IncidentFilters(statuses=list(OPEN_STATUSES), unassigned=True),
@@ -65,6 +66,8 @@ QUEUE_FILTERS = {
                                        group_ids=sorted(u.support_group_ids) or [0]),
     "assigned": lambda u: IncidentFilters(statuses=list(ACTIVE_STATUSES), assignee_id=u.pk),
     "all": lambda u: IncidentFilters(),
+    # Every status of my groups' incidents: the group dashboard's links for engineers.
+    "group-all": lambda u: IncidentFilters(group_ids=sorted(u.support_group_ids) or [0]),
 }
 
 
