@@ -6,3 +6,10 @@ class SurveysConfig(AppConfig):
     name = "opsdesk.surveys"
     label = "surveys"
     verbose_name = _("satisfaction surveys")
+
+    def ready(self) -> None:
+        from opsdesk.incidents import hooks
+
+        from .services import survey_after_transition
+
+        hooks.after_transition_add(survey_after_transition)

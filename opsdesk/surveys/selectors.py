@@ -11,12 +11,17 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Prefetch, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from opsdesk.core import lookups
+from opsdesk.core.exceptions import NotFound, NotPermitted
 from opsdesk.reference.models import Category
 
-from .models import SATISFIED_SCORES, SCORED_STATES, Survey
+from .models import (OPEN_FOLLOW_UP_STATUSES, OPEN_STATES, SATISFIED_SCORES, SCORED_STATES,
+                     SCORES, FollowUp, FollowUpStatus, Survey, SurveyAnswer, SurveyState)
+from .permissions import may_view_results
 
 BREAKDOWNS = {"group": "incident__assignment_group_id", "category": "incident__category_id",
               "service": "incident__service_id", "priority": "incident__priority_id",
@@ -55,15 +60,18 @@ def site_moment(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
-def scored_surveys(*, start: date, end: date, group_id: int | None = None,
+def scored_surveys(*, start: date, end: date, **narrow):
+    """Surveys with a score whose incident closed in [start, end), narrowed by its fields
+    (group_id, category_id, service_id, priority_level, channel)."""
+    return period_surveys(start=start, end=end, **narrow).filter(state__in=SCORED_STATES)
+
+
+def period_surveys(*, start: date, end: date, group_id: int | None = None,
                    category_id: int | None = None, service_id: int | None = None,
                    priority_level: int | None = None, channel: str | None = None):
-    """Surveys with a score whose incident closed in [start, end), narrowed by its fields.
-
-    A category includes its subcategories, as in the queues' category filter.
-    """
-    qs = Survey.objects.filter(state__in=SCORED_STATES, closed_at__gte=site_moment(start),
-                               closed_at__lt=site_moment(end))
+    """Every survey whose incident closed in [start, end), whatever its state, narrowed by the
+    incident's fields. A category includes its subcategories, as in the queues' filter."""
+    qs = Survey.objects.filter(closed_at__gte=site_moment(start), closed_at__lt=site_moment(end))
     if group_id is not None:
         qs = qs.filter(incident__assignment_group_id=group_id)
     if category_id is not None:
@@ -93,7 +101,7 @@ def satisfaction_summary(*, start: date, end: date, group_id: int | None = None,
     """Mean score and 满意率 of the incidents closed in [start, end), in one query."""
     qs = scored_surveys(start=start, end=end, group_id=group_id, category_id=category_id,
                         service_id=service_id, priority_level=priority_level, channel=channel)
-    row = qs.aggregate(**_aggregates("", Q()))
+    row = qs.aggregate(**_aggregates(""))
     return _summary(row, "")
 
 
@@ -132,7 +140,7 @@ def satisfaction_breakdown(*, start: date, end: date, by: str, group_id: int | N
         raise ValueError(f"by must be one of {', '.join(BREAKDOWNS)}")
     qs = scored_surveys(start=start, end=end, group_id=group_id, category_id=category_id,
                         service_id=service_id, priority_level=priority_level, channel=channel)
-    rows = (qs.values(BREAKDOWNS[by]).order_by().annotate(**_aggregates("", Q()))
+    rows = (qs.values(BREAKDOWNS[by]).order_by().annotate(**_aggregates(""))
             .order_by("-responses", BREAKDOWNS[by]))
     return [(row[BREAKDOWNS[by]], _summary(row, "")) for row in rows]
 
@@ -147,10 +155,12 @@ def month_starts(start: date, end: date) -> list[date]:
     return months
 
 
-def _aggregates(prefix: str, window: Q) -> dict:
+def _aggregates(prefix: str, window: Q | None = None) -> dict:
+    satisfied = Q(score__in=SATISFIED_SCORES)
     return {f"{prefix}responses": Count("id", filter=window),
             f"{prefix}score_total": Sum("score", filter=window),
-            f"{prefix}satisfied": Count("id", filter=window & Q(score__in=SATISFIED_SCORES))}
+            f"{prefix}satisfied": Count("id", filter=satisfied if window is None
+                                        else window & satisfied)}
 
 
 def _summary(row: dict, prefix: str) -> SatisfactionSummary:
@@ -162,3 +172,118 @@ def _summary(row: dict, prefix: str) -> SatisfactionSummary:
     return SatisfactionSummary(responses=responses, mean=total / responses,
                                satisfied_share=satisfied / responses, satisfied=satisfied,
                                score_total=total)
+
+
+# ---- the results page, the follow-up queue and the portal ------------------------------------
+
+@dataclass(frozen=True)
+class ResponseFilters:
+    """The results page's and the API's filters: the closure period and the incident's fields,
+    plus the answer's own (scores, with a comment, follow-up status)."""
+
+    start: date
+    end: date
+    group_id: int | None = None
+    category_id: int | None = None
+    service_id: int | None = None
+    priority_level: int | None = None
+    channel: str | None = None
+    scores: tuple[int, ...] = ()
+    with_comment: bool = False
+    follow_up: str = ""  # "", "open" (open or in progress), "done", "none"
+
+    def kpi_kwargs(self) -> dict:
+        return {"start": self.start, "end": self.end, "group_id": self.group_id,
+                "category_id": self.category_id, "service_id": self.service_id,
+                "priority_level": self.priority_level, "channel": self.channel}
+
+
+def survey_response_list(*, user, filters: ResponseFilters, offset: int = 0,
+                         limit: int = 50) -> tuple[list[Survey], int]:
+    """A page of answers (newest closure first) and their number; the page's question answers
+    come in one more query. Process owners and incident managers only."""
+    _require_results(user)
+    qs = scored_surveys(**filters.kpi_kwargs())
+    if filters.scores:
+        qs = qs.filter(score__in=filters.scores)
+    if filters.with_comment:
+        qs = qs.exclude(comment="")
+    if filters.follow_up == "none":
+        qs = qs.filter(follow_up__isnull=True)
+    elif filters.follow_up == "open":
+        qs = qs.filter(follow_up__status__in=OPEN_FOLLOW_UP_STATUSES)
+    elif filters.follow_up == "done":
+        qs = qs.filter(follow_up__status=FollowUpStatus.DONE)
+    total = qs.count()
+    rows = list(qs.select_related("incident", "requester", "follow_up")
+                .prefetch_related(Prefetch("answers", queryset=SurveyAnswer.objects
+                                           .select_related("question")))
+                .order_by("-closed_at", "-id")[offset:offset + limit])
+    return rows, total
+
+
+def survey_funnel(*, user, filters: ResponseFilters) -> dict:
+    """How many surveys of the period were scheduled, invited, answered and expired, the
+    response rate, and the count of each score (one query each)."""
+    _require_results(user)
+    kwargs = filters.kpi_kwargs()
+    states = dict(period_surveys(**kwargs).values_list("state").order_by()
+                  .annotate(n=Count("id")))
+    scores = dict(scored_surveys(**kwargs).values_list("score").order_by()
+                  .annotate(n=Count("id")))
+    answered = sum(states.get(s, 0) for s in SCORED_STATES)
+    asked = answered + states.get(SurveyState.INVITED, 0) + states.get(SurveyState.EXPIRED, 0)
+    return {"states": {s: states.get(s, 0) for s in SurveyState.values}, "answered": answered,
+            "asked": asked, "response_rate": answered / asked if asked else None,
+            "scores": [(s, scores.get(s, 0)) for s in SCORES]}
+
+
+def follow_up_list(*, user, status: str = "open", offset: int = 0,
+                   limit: int = 50) -> tuple[list[FollowUp], int]:
+    """The follow-up queue: open ones by due date, or the done ones, newest first."""
+    _require_results(user)
+    qs = FollowUp.objects.all()
+    if status == "done":
+        qs = qs.filter(status=FollowUpStatus.DONE).order_by("-done_at", "-id")
+    else:
+        qs = qs.filter(status__in=OPEN_FOLLOW_UP_STATUSES).order_by("due_at", "id")
+    total = qs.count()
+    rows = list(qs.select_related("survey", "incident", "survey__requester", "assignee",
+                                  "done_by")[offset:offset + limit])
+    return rows, total
+
+
+def follow_up_get(*, user, pk: int) -> FollowUp:
+    """One follow-up with its survey and answers (404 for people who may not see results)."""
+    if not may_view_results(user):
+        raise NotFound()
+    follow_up = (FollowUp.objects.select_related("survey", "incident", "survey__requester",
+                                                 "assignee", "done_by")
+                 .filter(pk=pk).first())
+    if follow_up is None:
+        raise NotFound()
+    return follow_up
+
+
+def survey_answers(*, survey: Survey) -> list[SurveyAnswer]:
+    return list(survey.answers.select_related("question"))
+
+
+def surveys_awaiting(*, user) -> list[Survey]:
+    """The requester's surveys they may answer now (one query), newest closure first."""
+    if not (user.is_authenticated and user.is_active):
+        return []
+    now = timezone.now()
+    return list(Survey.objects.filter(requester=user, state__in=OPEN_STATES, expires_at__gt=now)
+                .select_related("incident").order_by("-closed_at", "-id")[:20])
+
+
+def incident_survey(*, incident) -> Survey | None:
+    """The incident's survey with its follow-up (one query), or None."""
+    return (Survey.objects.select_related("follow_up", "requester")
+            .filter(incident_id=incident.pk).first())
+
+
+def _require_results(user) -> None:
+    if not may_view_results(user):
+        raise NotPermitted(_("Only process owners and incident managers see survey results."))

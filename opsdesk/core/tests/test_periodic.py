@@ -13,7 +13,8 @@ from opsdesk.core.periodic import PRUNE_EVERY, periodic_loop, periodic_tasks
 PATHS = {"opsdesk.sla.tasks.sla_tick", "opsdesk.notifications.tasks.deliveries_send",
          "opsdesk.intake.tasks.mailboxes_poll",
          "opsdesk.intake.tasks_alerts.alert_payloads_sweep_task",
-         "opsdesk.major.tasks.major_cadence_tick", "opsdesk.problems.tasks.problem_candidates_scan"}
+         "opsdesk.major.tasks.major_cadence_tick", "opsdesk.problems.tasks.problem_candidates_scan",
+         "opsdesk.surveys.tasks.survey_tick"}
 
 
 def test_each_round_runs_the_tick_and_a_notification_pass_and_hourly_the_pruning():
