@@ -29,8 +29,9 @@ def may_view_vendors(*, user) -> bool:
 
 
 def may_edit_vendors(*, user) -> bool:
-    """Process owners and administrators keep the vendors, contacts and contracts."""
-    return can_manage_reference(user)
+    """Process owners, incident managers and administrators keep vendors, contacts, contracts."""
+    return bool(can_manage_reference(user) or (
+        user.is_authenticated and user.is_active and user.is_incident_manager))
 
 
 def may_read_report(*, user) -> bool:
@@ -83,6 +84,20 @@ def escalation_contacts(vendor: Vendor) -> list[VendorContact]:
     """The vendor's active escalation contacts, level 1 first (from prefetched contacts)."""
     return sorted((c for c in vendor.contacts.all() if c.is_active and c.is_escalation),
                   key=lambda c: (c.escalation_level, c.sort_order, c.name))
+
+
+def escalation_addresses(*, vendor: Vendor) -> list[tuple[str, str]]:
+    """Who a functional escalation mails, as (name, address) pairs: the vendor's active
+    escalation contacts with an address, level 1 first (every level: the escalation happens
+    once per incident and vendor, so nobody further up the ladder waits for a second one); a
+    vendor without such contacts falls back to its own support address. One query."""
+    contacts = VendorContact.objects.filter(
+        vendor=vendor, is_active=True, is_escalation=True).exclude(email="").order_by(
+        "escalation_level", "sort_order", "name", "pk")
+    found = [(c.name, c.email) for c in contacts]
+    if not found and vendor.email:
+        found = [(vendor.contact_name, vendor.email)]
+    return found
 
 
 def engagements_for_incident(*, user, incident) -> list[VendorEngagement]:

@@ -1,4 +1,6 @@
-"""Read-only endpoints for reference data, the CMDB, people and support groups."""
+"""Read-only endpoints for reference data, the CMDB, people and support groups.
+
+(Vendors are listed by the vendors router, `GET /vendors`, with the same `code` and `name`.)"""
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -12,7 +14,6 @@ from opsdesk.incidents.services.relations import user_is_staff
 from opsdesk.reference.models import (Category, ClosureCode, Impact, Nature, PendingReason,
                                       Priority, PriorityMatrixCell, ResolutionCode, Source,
                                       Urgency)
-from opsdesk.vendors.models import Vendor
 
 from .schemas import ERRORS, Ref, ref
 
@@ -140,11 +141,6 @@ def organisations(request):
     """Organisations and departments; `parent` is the parent's code."""
     return [{**_code(o, o.code), "parent": o.parent.code if o.parent_id else None}
             for o in Organisation.objects.select_related("parent")]
-
-
-@router.get("vendors", response={200: list[Ref], **ERRORS})
-def vendors(request):
-    return [ref(v) for v in Vendor.objects.filter(is_active=True)]
 
 
 @router.get("groups", response={200: list[GroupOut], **ERRORS})

@@ -1,7 +1,9 @@
 """REST API: vendors with their contacts and contracts, vendor work on incidents, performance.
 
-Support staff read vendors and engagements; plain users get a 404 (vendor data does not leak).
-The performance report is for incident managers, process owners and administrators.
+Support staff read vendors and engagements; plain users get a 404 (vendor data does not leak;
+the list answers them 403). Process owners, incident managers and administrators create and
+change vendors, contacts and contracts (nothing is deleted: set `is_active` false). The
+performance report is for incident managers, process owners and administrators.
 """
 
 from datetime import date, datetime
@@ -11,10 +13,12 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
-from opsdesk.core.exceptions import InvalidInput
+from opsdesk.cmdb.models import ConfigurationItem, Service
+from opsdesk.core.exceptions import InvalidInput, NotFound
 from opsdesk.incidents import selectors as incident_selectors
 from opsdesk.incidents.choices import Channel
-from opsdesk.vendors import selectors, services
+from opsdesk.sla.models import BusinessCalendar
+from opsdesk.vendors import editing, selectors, services
 from opsdesk.vendors.models import Vendor, VendorContact, VendorContract, VendorEngagement
 
 from .schemas import ERRORS
@@ -31,6 +35,7 @@ class ContactOut(Schema):
     email: str
     is_escalation: bool
     escalation_level: int = Field(description="1 is called first when escalating")
+    sort_order: int
     is_active: bool
 
 
@@ -52,6 +57,8 @@ class ContractOut(Schema):
 
 class VendorOut(Schema):
     id: int
+    code: str = Field(description="The vendor's key where other records name it (its name), "
+                                  "as in the reference lists")
     name: str
     contact_name: str
     phone: str
@@ -65,6 +72,89 @@ class VendorDetailOut(VendorOut):
     notes: str
     contacts: list[ContactOut]
     contracts: list[ContractOut]
+
+
+class VendorIn(Schema):
+    model_config = _STRICT
+    name: str = Field(max_length=200)
+    contact_name: str = Field("", max_length=100)
+    phone: str = Field("", max_length=40)
+    email: str = Field("", max_length=254)
+    notes: str = Field("", max_length=5000)
+    is_active: bool = True
+
+
+class VendorPatchIn(Schema):
+    model_config = _STRICT
+    name: str | None = Field(None, max_length=200)
+    contact_name: str | None = Field(None, max_length=100)
+    phone: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=254)
+    notes: str | None = Field(None, max_length=5000)
+    is_active: bool | None = None
+
+
+class ContactIn(Schema):
+    model_config = _STRICT
+    name: str = Field(max_length=100)
+    role: str = Field("", max_length=100)
+    phone: str = Field("", max_length=40)
+    email: str = Field("", max_length=254)
+    is_escalation: bool = False
+    escalation_level: int = Field(0, ge=0, le=9, description="Needed (1–9) for an escalation "
+                                                           "contact; 1 is called first")
+    sort_order: int = Field(0, ge=0, le=32767)
+    is_active: bool = True
+
+
+class ContactPatchIn(Schema):
+    model_config = _STRICT
+    name: str | None = Field(None, max_length=100)
+    role: str | None = Field(None, max_length=100)
+    phone: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=254)
+    is_escalation: bool | None = None
+    escalation_level: int | None = Field(None, ge=0, le=9)
+    sort_order: int | None = Field(None, ge=0, le=32767)
+    is_active: bool | None = None
+
+
+class ContractIn(Schema):
+    model_config = _STRICT
+    number: str = Field(max_length=64)
+    title: str = Field(max_length=200)
+    starts_on: date
+    ends_on: date | None = Field(None, description="null: until further notice")
+    services: list[str] = Field([], description="Service codes it supports")
+    configuration_items: list[str] = Field([], description="Names of the CIs it supports")
+    calendar: str | None = Field(None, description="Support hours (business calendar code); "
+                                                   "null: around the clock")
+    response_seconds: int | None = Field(None, ge=60, description="Promised response, "
+                                                                  "business seconds")
+    resolution_seconds: int | None = Field(None, ge=60, description="Promised resolution, "
+                                                                    "business seconds")
+    notes: str = Field("", max_length=5000)
+    is_active: bool = True
+
+
+class ContractPatchIn(Schema):
+    model_config = _STRICT
+    number: str | None = Field(None, max_length=64)
+    title: str | None = Field(None, max_length=200)
+    starts_on: date | None = None
+    ends_on: date | None = None
+    services: list[str] | None = Field(None, description="Replaces the services")
+    configuration_items: list[str] | None = Field(None, description="Replaces the CIs")
+    calendar: str | None = None
+    response_seconds: int | None = Field(None, ge=60)
+    resolution_seconds: int | None = Field(None, ge=60)
+    notes: str | None = Field(None, max_length=5000)
+    is_active: bool | None = None
+
+
+class VendorListQuery(Schema):
+    active: bool | None = Field(None, description="true: only active vendors; false: only "
+                                                  "inactive ones; default: all")
 
 
 class EngagementOut(Schema):
@@ -155,12 +245,74 @@ class ReportQuery(Schema):
 
 # ---- vendors ---------------------------------------------------------------------------------
 
-@router.get("list", response={200: list[VendorOut], **ERRORS}, summary="List vendors")
-def vendor_list(request):
-    """Every vendor with its number of active contacts and contracts (support staff).
+@router.get("", response={200: list[VendorOut], **ERRORS}, summary="List vendors")
+def vendor_list(request, query: Query[VendorListQuery]):
+    """Every vendor (active first, by name) with its support contact and its number of active
+    contacts and contracts (support staff). `code` and `name` are the reference list's fields
+    (the name, which incidents use for their vendor)."""
+    rows = selectors.vendor_list(user=request.auth, active_only=query.active is True)
+    if query.active is False:
+        rows = [v for v in rows if not v.is_active]
+    return [_vendor(v) for v in rows]
 
-    (`GET /vendors` itself is the reference data's list of active vendor names.)"""
-    return [_vendor(v) for v in selectors.vendor_list(user=request.auth)]
+
+@router.post("", response={201: VendorDetailOut, **ERRORS}, summary="Add a vendor")
+def vendor_create(request, payload: VendorIn):
+    """A new vendor (process owners, incident managers, administrators); its name is unique."""
+    vendor = editing.vendor_create(by=request.auth, data=payload.dict())
+    return Status(201, _vendor_detail(request, vendor.pk))
+
+
+@router.patch("{int:vendor_id}", response={200: VendorDetailOut, **ERRORS},
+              summary="Change a vendor")
+def vendor_update(request, vendor_id: int, payload: VendorPatchIn):
+    """Change a vendor's name, support contact, notes; `is_active: false` retires it."""
+    vendor = _vendor_for_edit(request, vendor_id)
+    editing.vendor_update(vendor=vendor, by=request.auth, data=_changes(payload))
+    return _vendor_detail(request, vendor.pk)
+
+
+@router.post("{int:vendor_id}/contacts", response={201: ContactOut, **ERRORS},
+             summary="Add a vendor contact")
+def vendor_contact_create(request, vendor_id: int, payload: ContactIn):
+    """A person at the vendor; escalation contacts are mailed when the vendor is escalated."""
+    vendor = _vendor_for_edit(request, vendor_id)
+    contact = editing.vendor_contact_create(vendor=vendor, by=request.auth, data=payload.dict())
+    return Status(201, _contact(contact))
+
+
+@router.patch("{int:vendor_id}/contacts/{int:contact_id}", response={200: ContactOut, **ERRORS},
+              summary="Change a vendor contact")
+def vendor_contact_update(request, vendor_id: int, contact_id: int, payload: ContactPatchIn):
+    vendor = _vendor_for_edit(request, vendor_id)
+    contact = _one(VendorContact, vendor, contact_id, _("%(vendor)s has no contact %(id)s."))
+    contact = editing.vendor_contact_update(contact=contact, by=request.auth,
+                                            data=_changes(payload))
+    return _contact(contact)
+
+
+@router.post("{int:vendor_id}/contracts", response={201: ContractOut, **ERRORS},
+             summary="Add an underpinning contract")
+def vendor_contract_create(request, vendor_id: int, payload: ContractIn):
+    """Number (unique per vendor), period, supported services and CIs, support hours and the
+    promised response and resolution in business seconds on them."""
+    vendor = _vendor_for_edit(request, vendor_id)
+    data, supported = _contract_data(payload.dict())
+    contract = editing.vendor_contract_create(vendor=vendor, by=request.auth, data=data,
+                                              **supported)
+    return Status(201, _contract(_contract_loaded(contract.pk)))
+
+
+@router.patch("{int:vendor_id}/contracts/{int:contract_id}",
+              response={200: ContractOut, **ERRORS}, summary="Change an underpinning contract")
+def vendor_contract_update(request, vendor_id: int, contract_id: int, payload: ContractPatchIn):
+    """Engagements already made keep the due dates their contract gave them then."""
+    vendor = _vendor_for_edit(request, vendor_id)
+    contract = _one(VendorContract, vendor, contract_id, _("%(vendor)s has no contract %(id)s."))
+    data, supported = _contract_data(_changes(payload, nullable=(
+        "ends_on", "calendar", "response_seconds", "resolution_seconds")))
+    editing.vendor_contract_update(contract=contract, by=request.auth, data=data, **supported)
+    return _contract(_contract_loaded(contract.pk))
 
 
 @router.get("report", response={200: ReportOut, **ERRORS}, summary="Vendor performance")
@@ -178,12 +330,7 @@ def vendor_report(request, query: Query[ReportQuery]):
 @router.get("{int:vendor_id}", response={200: VendorDetailOut, **ERRORS}, summary="A vendor")
 def vendor_get(request, vendor_id: int):
     """A vendor with its contacts (escalation contacts by level) and contracts."""
-    vendor = selectors.vendor_get(user=request.auth, vendor_id=vendor_id)
-    counts = {"contact_count": sum(c.is_active for c in vendor.contacts.all()),
-              "contract_count": sum(c.is_active for c in vendor.contracts.all())}
-    return {**_vendor(vendor, **counts), "notes": vendor.notes,
-            "contacts": [_contact(c) for c in vendor.contacts.all()],
-            "contracts": [_contract(c) for c in vendor.contracts.all()]}
+    return _vendor_detail(request, vendor_id)
 
 
 # ---- engagements on an incident -------------------------------------------------------------
@@ -235,6 +382,68 @@ def vendor_engagement_update(request, number: str, engagement_id: int,
 
 # ---- helpers -----------------------------------------------------------------------------
 
+def _vendor_for_edit(request, vendor_id: int) -> Vendor:
+    """The vendor (404 for people who may not read vendors), and 403 unless they keep them."""
+    vendor = selectors.vendor_get(user=request.auth, vendor_id=vendor_id)
+    editing.check_may_edit(request.auth)
+    return vendor
+
+
+def _vendor_detail(request, vendor_id: int) -> dict:
+    vendor = selectors.vendor_get(user=request.auth, vendor_id=vendor_id)
+    counts = {"contact_count": sum(c.is_active for c in vendor.contacts.all()),
+              "contract_count": sum(c.is_active for c in vendor.contracts.all())}
+    return {**_vendor(vendor, **counts), "notes": vendor.notes,
+            "contacts": [_contact(c) for c in vendor.contacts.all()],
+            "contracts": [_contract(c) for c in vendor.contracts.all()]}
+
+
+def _one(model, vendor: Vendor, pk: int, message: str):
+    row = model.objects.filter(pk=pk, vendor=vendor).first()
+    if row is None:
+        raise NotFound(message % {"vendor": vendor.name, "id": pk})
+    return row
+
+
+def _changes(payload, *, nullable=()) -> dict:
+    """The fields sent; null only where it means something (else a 422 naming the field)."""
+    data = payload.dict(exclude_unset=True)
+    if not data:
+        raise InvalidInput(errors={"body": _("Send at least one field to change.")})
+    empty = {f: _("This field cannot be empty.") for f, v in data.items()
+             if v is None and f not in nullable}
+    if empty:
+        raise InvalidInput(errors=empty)
+    return data
+
+
+def _contract_data(data: dict) -> tuple[dict, dict]:
+    """The calendar code, service codes and CI names to records; unknown ones are a 422."""
+    supported, errors = {}, {}
+    if data.get("calendar") is not None:
+        code = data["calendar"]
+        data["calendar"] = BusinessCalendar.objects.filter(pk=code).first()
+        if data["calendar"] is None:
+            errors["calendar"] = _("There is no calendar “%(code)s”.") % {"code": code}
+    for field, model, key in (("services", Service, "code"),
+                              ("configuration_items", ConfigurationItem, "name")):
+        if field not in data:
+            continue
+        wanted = list(dict.fromkeys(data.pop(field) or []))
+        rows = {getattr(r, key): r for r in model.objects.filter(**{f"{key}__in": wanted})}
+        missing = [w for w in wanted if w not in rows]
+        if missing:
+            errors[field] = _("Unknown: %(names)s.") % {"names": ", ".join(missing)}
+        supported[field] = [rows[w] for w in wanted if w in rows]
+    if errors:
+        raise InvalidInput(errors=errors)
+    return data, supported
+
+
+def _contract_loaded(pk: int) -> VendorContract:
+    return VendorContract.objects.prefetch_related("services", "configuration_items").get(pk=pk)
+
+
 def _vendor_by_name(name: str) -> Vendor:
     vendor = Vendor.objects.filter(name=name).first()
     if vendor is None:
@@ -263,7 +472,8 @@ def _resolve(data: dict, vendor: Vendor) -> dict:
 
 
 def _vendor(vendor: Vendor, **counts) -> dict:
-    return {"id": vendor.pk, "name": vendor.name, "contact_name": vendor.contact_name,
+    return {"id": vendor.pk, "code": vendor.name, "name": vendor.name,
+            "contact_name": vendor.contact_name,
             "phone": vendor.phone, "email": vendor.email, "is_active": vendor.is_active,
             "contact_count": counts.get("contact_count", getattr(vendor, "contact_count", 0)),
             "contract_count": counts.get("contract_count", getattr(vendor, "contract_count", 0))}
@@ -272,7 +482,8 @@ def _vendor(vendor: Vendor, **counts) -> dict:
 def _contact(contact: VendorContact) -> dict:
     return {"id": contact.pk, "name": contact.name, "role": contact.role, "phone": contact.phone,
             "email": contact.email, "is_escalation": contact.is_escalation,
-            "escalation_level": contact.escalation_level, "is_active": contact.is_active}
+            "escalation_level": contact.escalation_level, "sort_order": contact.sort_order,
+            "is_active": contact.is_active}
 
 
 def _contract(contract: VendorContract) -> dict:

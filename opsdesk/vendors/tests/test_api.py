@@ -22,11 +22,18 @@ def engagements_url(vendors):
 
 
 def test_staff_list_vendors_and_read_one_with_contacts_and_contracts(api, vendors):
-    response = api.engineer.get("/vendors/list")
+    response = api.engineer.get("/vendors")
     assert response.status_code == 200
     rows = {v["name"]: v for v in response.json()}
     assert rows["Huawei"]["contact_count"] == 3 and rows["Huawei"]["contract_count"] == 2
     assert rows["Gone Ltd"]["is_active"] is False
+    # the reference list's fields stay: code (the name incidents use) and name
+    assert rows["Huawei"]["code"] == "Huawei"
+    assert [v["name"] for v in api.engineer.get("/vendors", active="true").json()] == [
+        "Huawei", "Kingdee"]
+    assert [v["name"] for v in api.engineer.get("/vendors", active="false").json()] == [
+        "Gone Ltd"]
+    assert api.engineer.get("/vendors/list").status_code == 404  # the old alias is gone
     detail = api.desk.get(f"/vendors/{vendors.huawei.pk}").json()
     assert [c["name"] for c in detail["contacts"] if c["is_escalation"]] == ["Wang", "Zhao"]
     office = next(c for c in detail["contracts"] if c["number"] == "HW-2026-01")
@@ -36,7 +43,7 @@ def test_staff_list_vendors_and_read_one_with_contacts_and_contracts(api, vendor
 
 
 def test_plain_users_never_see_vendor_data(api, vendors):
-    assert api.requester.get("/vendors/list", HTTP_ACCEPT_LANGUAGE="en").status_code == 403
+    assert api.requester.get("/vendors").status_code == 403
     assert api.requester.get(f"/vendors/{vendors.huawei.pk}").status_code == 404
     # the requester sees their incident, but not the vendor work on it
     assert api.requester.get(engagements_url(vendors)).status_code == 404
@@ -49,9 +56,9 @@ def test_the_vendor_list_costs_a_fixed_number_of_queries(api, vendors):
     for n in range(5):
         vendor = Vendor.objects.create(name=f"Extra {n}")
         VendorContact.objects.create(vendor=vendor, name="Desk")
-    api.desk.get("/vendors/list")
+    api.desk.get("/vendors")
     with CaptureQueriesContext(connection) as queries:
-        assert api.desk.get("/vendors/list").status_code == 200
+        assert api.desk.get("/vendors").status_code == 200
     assert len(queries) <= 4
 
 
