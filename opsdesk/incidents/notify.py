@@ -18,8 +18,8 @@ whichever comes first; the head is told once per incident, the incident managers
 Each step is its own history entry, so its key is its own. The requester gets a reminder with
 the confirm and reject links before an auto-close, and hears of a cancellation by staff; the
 assignee (else the group) hears of a rejected resolution. Functional escalation to the vendor
-(at a resolution breach, when the policy says so) mails the vendor's contact address in the
-site's language, with the incident, the vendor's own ticket number and the breach.
+(at a resolution breach, when the policy says so) mails the vendor's escalation contacts
+(level 1 first; else its contact address) in the site's language, with the incident, the vendor's own ticket number and the breach.
 """
 
 from contextlib import contextmanager
@@ -151,14 +151,19 @@ def notify_escalated(*, incident, event, head: User | None = None) -> None:
                "to_head": head is not None, "head": head})
 
 
-def notify_vendor_escalated(*, incident, event, vendor) -> None:
-    """A functional escalation to the vendor: its contact address, in the site's language."""
-    if not vendor.email:
-        return
-    _email(incident=incident, by=None, kind=Kind.SLA, template="vendor_escalated",
-           event_key=f"e{event.pk}", recipients=[Recipient(vendor.email, _language(""))],
-           extra={"vendor": vendor, "vendor_reference": incident.vendor_reference,
-                  "due_at": incident.resolution_due_at, "time_zone": settings.TIME_ZONE})
+def notify_vendor_escalated(*, incident, event, vendor, addressees=None) -> None:
+    """A functional escalation to the vendor, in the site's language: to each (name, address)
+    of `addressees` (its escalation contacts), else to the vendor's contact address."""
+    if addressees is None:
+        addressees = [(vendor.contact_name, vendor.email)]
+    for name, address in addressees:
+        if not address:
+            continue
+        _email(incident=incident, by=None, kind=Kind.SLA, template="vendor_escalated",
+               event_key=f"e{event.pk}", recipients=[Recipient(address, _language(""))],
+               extra={"vendor": vendor, "contact_name": name,
+                      "vendor_reference": incident.vendor_reference,
+                      "due_at": incident.resolution_due_at, "time_zone": settings.TIME_ZONE})
 
 
 def notify_closed(*, incident, by, event_key: str) -> None:

@@ -12,7 +12,8 @@ hand, whichever comes first (escalation_to_head).
 Functional escalation to the vendor (escalation_to_vendor): when the resolution clock breaches
 on an incident with an active vendor and the policy says so, one SLA history entry
 (`escalation: "functional"`, crossing "escalated_vendor"), counted in escalation_count, and a
-mail to the vendor's contact address in the site's language; once per incident and vendor.
+mail in the site's language to the vendor's escalation contacts (level 1 first), else to its
+contact address; once per incident and vendor.
 """
 
 from django.db import transaction
@@ -108,10 +109,13 @@ def escalation_to_head(*, incident: Incident, trigger: str, by=None,
 def escalation_to_vendor(*, incident: Incident, trigger: str = "breach") -> bool:
     """Escalate to the incident's vendor: history entry, count and mail; once per vendor.
 
-    Called by the tick with the row locked, after it won the resolution breach. Without an
-    active vendor nothing happens; without a contact address the entry is written and counted
-    but nobody is mailed (the desk phones the vendor)."""
+    Called by the tick with the row locked, after it won the resolution breach. The mail goes
+    to the vendor's escalation contacts, level 1 first (`vendors.selectors.
+    escalation_addresses`), else to the vendor's contact address. Without an active vendor
+    nothing happens; without any address the entry is written and counted but nobody is mailed
+    (the desk phones the vendor)."""
     from opsdesk.vendors.models import Vendor
+    from opsdesk.vendors.selectors import escalation_addresses
 
     vendor = Vendor.objects.filter(pk=incident.vendor_id, is_active=True).first() \
         if incident.vendor_id else None
@@ -120,11 +124,12 @@ def escalation_to_vendor(*, incident: Incident, trigger: str = "breach") -> bool
         return False
     Incident.objects.filter(pk=incident.pk).update(escalation_count=F("escalation_count") + 1)
     incident.escalation_count += 1
+    addressees = escalation_addresses(vendor=vendor)
     event = events.event_sla(incident=incident, data={
         "clock": trigger, "crossing": VENDOR_CROSSING, "escalation": "functional",
         "vendor": vendor.name, "vendor_reference": incident.vendor_reference,
-        "email": vendor.email})
-    notify_vendor_escalated(incident=incident, event=event, vendor=vendor)
+        "email": ", ".join(address for _name, address in addressees)})
+    notify_vendor_escalated(incident=incident, event=event, vendor=vendor, addressees=addressees)
     return True
 
 
