@@ -73,33 +73,38 @@ def surveys_tick(*, now=None) -> dict:
 
 
 def _invite_due(now) -> int:
-    due = list(Survey.objects.filter(state=SurveyState.SCHEDULED, send_after__lte=now)
+    """Invite the scheduled surveys whose time has come (those already past their expiry are
+    left to expire: a tick that was down for weeks does not mail stale surveys)."""
+    due = list(Survey.objects.filter(state=SurveyState.SCHEDULED, send_after__lte=now,
+                                     expires_at__gt=now)
                .order_by("send_after").values_list("pk", flat=True)[:TICK_BATCH])
     if not due:
         return 0
-    config = survey_settings_get()
+    enabled = survey_settings_get().is_enabled
     invited = 0
     for pk in due:
         with transaction.atomic():
-            invited += _invite_one(pk, enabled=config.is_enabled, now=now)
+            if not enabled:  # switched off since the closure: drop it
+                Survey.objects.filter(pk=pk, state=SurveyState.SCHEDULED).update(
+                    state=SurveyState.CANCELLED, updated_at=now)
+            elif survey_invite(survey_id=pk, now=now) is not None:
+                invited += 1
     return invited
 
 
-def _invite_one(pk: int, *, enabled: bool, now) -> int:
-    """Claim one scheduled survey and mail it (or drop it: surveys were switched off)."""
-    if not enabled:
-        Survey.objects.filter(pk=pk, state=SurveyState.SCHEDULED).update(
-            state=SurveyState.CANCELLED, updated_at=now)
-        return 0
+def survey_invite(*, survey_id: int, now=None) -> str | None:
+    """Claim one scheduled survey, give it a token and mail the requester; returns the token
+    (None: another worker claimed it, or it was answered in the portal meanwhile)."""
+    now = now or timezone.now()
     token = token_new()
-    claimed = Survey.objects.filter(pk=pk, state=SurveyState.SCHEDULED).update(
+    claimed = Survey.objects.filter(pk=survey_id, state=SurveyState.SCHEDULED).update(
         state=SurveyState.INVITED, invited_at=now, token_digest=token_digest(token),
         updated_at=now)
     if not claimed:
-        return 0
-    survey = Survey.objects.select_related("incident", "requester").get(pk=pk)
+        return None
+    survey = Survey.objects.select_related("incident", "requester").get(pk=survey_id)
     notify.notify_invitation(survey=survey, token=token)
-    return 1
+    return token
 
 
 def _close_scored(now) -> int:
