@@ -410,7 +410,7 @@ def dimension_label(by: str, key) -> str:
     model = {"group": SupportGroup, "category": Category, "service": Service,
              "priority": Priority, "channel": Source}[by]
     row = lookups.lookup(model, key)
-    return str(row) if row is not None else str(key)
+    return str(getattr(row, "name", row)) if row is not None else str(key)
 
 
 def dimension_key(by: str, key) -> str:
