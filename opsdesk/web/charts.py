@@ -106,7 +106,7 @@ def chart_rows(spec: dict) -> dict:
 
 
 def format_value(value, unit: str = "") -> str:
-    """A number as the table shows it: integers as they are, others to one decimal, with the unit."""
+    """A number as the table shows it: whole numbers as they are, others to one decimal."""
     if value is None:
         return "—"
     text = str(int(value)) if float(value).is_integer() else f"{value:.1f}"

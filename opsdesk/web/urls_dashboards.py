@@ -1,5 +1,13 @@
 """Pages of the dashboards part (included by web/urls.py under the app namespace "web")."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from .views import dashboards
+
+urlpatterns = [
+    path("dashboards/", dashboards.home, name="dashboards"),
+    path("dashboards/operations/", dashboards.operations, name="dashboard_operations"),
+    path("dashboards/groups/", dashboards.group, name="dashboard_groups"),
+    path("dashboards/groups/<str:code>/", dashboards.group, name="dashboard_group"),
+    path("dashboards/process/", dashboards.process, name="dashboard_process"),
+]
