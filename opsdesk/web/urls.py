@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("opsdesk.web.urls_measures")),
     path("", include("opsdesk.web.urls_dashboards")),
     path("", include("opsdesk.web.urls_analysis")),
+    path("", include("opsdesk.web.urls_reports")),
     path("", home.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

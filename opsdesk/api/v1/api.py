@@ -26,6 +26,7 @@ from .reviews import router as reviews_router
 from .surveys import router as surveys_router
 from .measures import router as measures_router
 from .analysis import router as analysis_router
+from .reports import router as reports_router
 
 api = NinjaAPI(
     title="opsdesk API",
@@ -53,6 +54,7 @@ api.add_router("/reviews", reviews_router, tags=["post-incident reviews"])
 api.add_router("/surveys", surveys_router, tags=["satisfaction surveys"])
 api.add_router("/measures", measures_router, tags=["measures"])
 api.add_router("/analysis", analysis_router, tags=["process analysis"])
+api.add_router("/reports", reports_router, tags=["reports"])
 
 
 LOCATION_PARTS = frozenset({"body", "payload", "query", "path", "form", "file", "header"})
