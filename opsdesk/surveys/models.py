@@ -12,7 +12,7 @@ from opsdesk.core.models import TimeStampedModel
 USER = settings.AUTH_USER_MODEL
 SCORES = (1, 2, 3, 4, 5)
 SATISFIED_SCORES = (4, 5)  # 满意率: the share of 4–5 answers
-SCORE_LABELS = {1: _("Very dissatisfied"), 2: _("Dissatisfied"), 3: _("Neither"),
+SCORE_LABELS = {1: _("Very dissatisfied"), 2: _("Dissatisfied"), 3: _("Neutral"),
                 4: _("Satisfied"), 5: _("Very satisfied")}
 
 
