@@ -8,10 +8,11 @@ from functools import wraps
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -21,7 +22,7 @@ from opsdesk.core.exceptions import Conflict, InvalidInput, NotFound, NotPermitt
 from opsdesk.incidents import selectors as incident_selectors
 from opsdesk.problems import selectors, services
 from opsdesk.problems.choices import CandidateState, ProblemAction, ProblemStatus
-from opsdesk.problems.models import CandidateRule
+from opsdesk.problems.models import CandidateRule, Problem
 from opsdesk.problems.permissions import (may_link_incidents, may_manage_problems,
                                           may_raise_problem, may_view_problems, may_work_problem)
 from opsdesk.reference.models import Priority
@@ -248,13 +249,34 @@ def _page(request, problem, *, edit_form=None, action_form=None, link_form=None,
                     else ActionForm(action=a, problem=problem) for a in actions]
     return _render(request, "detail.html", {
         "problem": problem, "links": selectors.problem_incidents(problem=problem),
-        "history": selectors.problem_history(problem=problem),
+        "history": _history(problem),
         "configuration_items": list(problem.configuration_items.all()),
         "may_work": may_work and not problem.is_final,
         "may_link": may_link_incidents(user, problem) and not problem.is_final,
         "edit_form": edit_form or ProblemForm.for_problem(problem),
         "action_forms": action_forms, "link_form": link_form or LinkForm(prefix="link"),
         "edit_open": edit_form is not None}, status=status)
+
+
+def _history(problem) -> list:
+    """The history with statuses and fields named in the reader's language (stored as keys)."""
+    rows = selectors.problem_history(problem=problem)
+    for event in rows:
+        event.from_label, event.to_label = (_status_label(event.from_status),
+                                            _status_label(event.to_status))
+        event.field_label = _field_label(event.field)
+    return rows
+
+
+def _status_label(value: str) -> str:
+    return ProblemStatus(value).label if value in ProblemStatus.values else value
+
+
+def _field_label(name: str) -> str:
+    try:
+        return capfirst(Problem._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
 
 
 @staff_required
