@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Aggregate, Count, FloatField, Q, Sum
+from django.db.models import Aggregate, Count, F, FloatField, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from opsdesk.accounts.models import SupportGroup
@@ -134,7 +134,7 @@ def grouped_medians(filters, column: str, key: str, start: date, end: date) -> d
     """{key value: (median in hours, count)}: per month ("month") or per dimension column."""
     facts = IncidentFact.objects.filter(_dimension_q(filters), day__gte=start, day__lt=end,
                                         **{f"{column}__isnull": False})
-    group = TruncMonth("day") if key == "month" else key
+    group = TruncMonth("day") if key == "month" else F(key)
     if connection.vendor == "postgresql":
         rows = facts.annotate(k=group).values("k").order_by("k").annotate(
             m=Median(column), n=Count(column))

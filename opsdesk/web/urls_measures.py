@@ -1,5 +1,11 @@
 """Pages of the measures part (included by web/urls.py under the app namespace "web")."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from .views import measures
+
+urlpatterns = [
+    path("measures/", measures.index, name="measures"),
+    path("measures/<slug:code>/", measures.detail, name="measure"),
+    path("measures/<slug:code>/target/", measures.target, name="measure_target"),
+]

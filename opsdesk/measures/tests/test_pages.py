@@ -1,0 +1,146 @@
+"""The KPI pages as the process owner, an incident manager, a group lead and others use them.
+
+The numbers are the hand count of test_kpis.py (the week of story.py, read on Wed 5 March).
+"""
+
+import html
+import re
+
+import pytest
+from django.test import Client
+
+from opsdesk.measures.models import KpiTarget, KpiTargetChange
+from opsdesk.measures.rollups import rollup_tick
+
+from .story import at, sh, story_build
+
+pytestmark = pytest.mark.django_db
+MARCH = "start=2025-03-01&end=2025-03-31"
+NOON = sh(2025, 3, 5, 12, 0)
+
+
+@pytest.fixture
+def story(org):
+    s = story_build(org)
+    rollup_tick()
+    return s
+
+
+def client_for(user) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+def row_of(page, code: str) -> str:
+    match = re.search(rf'<tr data-kpi="{code}">(.*?)</tr>', page.text, re.S)
+    assert match, code
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", match.group(1))).split())
+
+
+def test_the_process_owner_reads_every_kpi_against_its_target(story, org):
+    with at(NOON):
+        page = client_for(org.owner).get(f"/measures/?{MARCH}")
+    assert page.status_code == 200
+    # The 31 days before March: G, responded on time (100 %).
+    assert row_of(page, "response_on_time") == \
+        "Response on time 33.3 % 95.0 % missed ↓ down, worse 2 / 6"
+    assert row_of(page, "first_assignment_success").startswith(
+        "First-assignment success 80.0 % 90.0 % missed")
+    assert row_of(page, "response_median_wall").startswith("Median time to respond (wall "
+                                                           "time) 0.88 h —")
+    assert row_of(page, "backlog").startswith("Backlog 3")
+    assert row_of(page, "satisfaction_mean").startswith("Satisfaction (mean score) 3.50 4.50 "
+                                                        "missed")
+    # The value links to the incidents counted, the counts to the numerator and denominator.
+    assert 'href="/work/all/?created_after=2025-03-01T00%3A00%3A00%2B08%3A00' in page.text
+    assert "response_sla=decided" in page.text and "response_sla=met" in page.text
+
+
+def test_a_kpi_page_shows_formula_trend_breakdowns_and_the_records(story, org):
+    with at(NOON):
+        page = client_for(org.manager).get(f"/measures/resolution_on_time/?{MARCH}")
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert "Incidents whose resolution clock was met ÷ incidents whose resolution clock" in text
+    assert "75.0 %" in text and "Resolution on time (SLA attainment), last 12 months" in text
+    assert "2024-04" in text and "2025-03" in text  # twelve months up to the period's end
+    for title in ("By group", "By category", "By service", "By priority", "By channel"):
+        assert title in text
+    assert "Save the target" not in text  # an incident manager reads, the owner sets
+    records = client_for(org.manager).get(
+        re.search(r'<dd class="kpi-value"><a href="([^"]+)"', page.text).group(1)
+        .replace("&amp;", "&"))
+    assert records.status_code == 200
+    for letter in "ABCD":
+        assert story.numbers[letter] in records.text
+    for letter in "EFI":
+        assert story.numbers[letter] not in records.text
+
+
+def test_the_backlog_page_counts_open_incidents_by_age(story, org):
+    with at(NOON):
+        page = client_for(org.owner).get("/measures/backlog/")
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert "Open incidents by age" in text and "under 1 day" in text
+    assert "The backlog is a count of now: it has no monthly trend." in text
+
+
+def test_the_process_owner_sets_a_target_and_the_change_is_kept(story, org):
+    owner = client_for(org.owner)
+    with at(sh(2025, 3, 5, 12, 0)):
+        done = owner.post("/measures/response_on_time/target/", {"target": "30",
+                                                                 "query": MARCH})
+    assert done.status_code == 302
+    assert done["Location"] == f"/measures/response_on_time/?{MARCH}"
+    assert float(KpiTarget.objects.get(code="response_on_time").target) == 30.0
+    change = KpiTargetChange.objects.get()
+    assert (float(change.old_target), float(change.new_target), change.changed_by) == \
+        (95.0, 30.0, org.owner)
+    with at(NOON):
+        page = owner.get(f"/measures/?{MARCH}")
+        assert row_of(page, "response_on_time").startswith("Response on time 33.3 % 30.0 % met")
+        detail = owner.get("/measures/response_on_time/")
+    assert "Last changed by" in detail.text and "2025-03-05 12:00" in detail.text
+    bad = owner.post("/measures/response_on_time/target/", {"target": "130"}, follow=True)
+    assert "Enter a number from 0 to 100." in html.unescape(bad.text)
+    assert float(KpiTarget.objects.get(code="response_on_time").target) == 30.0
+
+
+def test_only_the_process_owner_and_administrators_set_targets(story, org):
+    for user in (org.manager, org.engineer, org.requester):
+        response = client_for(user).post("/measures/volume/target/", {"target": "10"})
+        assert response.status_code == 403
+    assert client_for(org.admin).post("/measures/volume/target/",
+                                      {"target": "10"}).status_code == 302
+
+
+def test_who_may_see_the_kpis(story, org):
+    for user in (org.owner, org.manager, org.admin):
+        assert client_for(user).get("/measures/").status_code == 200
+    for user in (org.requester, org.engineer, org.desk):
+        assert client_for(user).get("/measures/").status_code == 403
+        assert client_for(user).get("/measures/volume/").status_code == 403
+    assert Client().get("/measures/").status_code == 302  # to sign in
+
+
+def test_a_group_lead_sees_their_own_groups_kpis_only(story, org):
+    org.groups["APP2"].manager = org.other_engineer
+    org.groups["APP2"].save()
+    lead = client_for(org.other_engineer)
+    with at(NOON):
+        page = lead.get(f"/measures/?{MARCH}")
+    assert page.status_code == 200
+    assert row_of(page, "volume").startswith("Volume 1")  # B, APP2's only incident
+    assert "group=APP2" in page.text
+    assert lead.get(f"/measures/?{MARCH}&group=NET2").status_code == 404
+
+
+def test_bad_filters_are_explained_on_the_page(story, org):
+    page = client_for(org.owner).get("/measures/?start=yesterday&priority=9")
+    assert page.status_code == 422
+    text = html.unescape(page.text)
+    assert "Enter a date such as 2026-03-31." in text
+    assert "Priority is a number from 1 to 4." in text
+    assert client_for(org.owner).get("/measures/nonsense/").status_code == 404
