@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .labels import (duration_text, group_short, holder_from_key, path_label, percent_text,
                      reason_label, subject)
@@ -68,7 +69,9 @@ def _holder_finding(analysis: Analysis, row) -> Finding:
     if holder.kind == "work" and not holder.group:
         template = _("%(subject)s spent %(number)s of their time to resolution being worked "
                      "on at the service desk.")
-    template += " " + _("%(incidents)s incidents, %(mean)s each on average.")
+    template += " " + ngettext("%(incidents)s incident, %(mean)s.",
+                               "%(incidents)s incidents, %(mean)s each on average.",
+                               row.incidents)
     return Finding("holder", row.key, template, percent_text(row.share), {
         "subject": subject(analysis.filters.priority_level), "group": group_short(holder.group),
         "reason": reason_label(holder.reason), "incidents": row.incidents,
@@ -77,15 +80,18 @@ def _holder_finding(analysis: Analysis, row) -> Finding:
 
 def _pingpong_finding(analysis: Analysis) -> Finding:
     top = analysis.pingpong_pairs[0]
-    return Finding("pingpong", "", _(
+    return Finding("pingpong", "", ngettext(
         "%(number)s of these incidents went back and forth between groups (A → B → A), most "
-        "often between %(a)s and %(b)s (%(pair)s incidents)."),
+        "often between %(a)s and %(b)s (%(pair)s incident).",
+        "%(number)s of these incidents went back and forth between groups (A → B → A), most "
+        "often between %(a)s and %(b)s (%(pair)s incidents).", top.incidents),
         percent_text(analysis.pingpong_share),
         {"a": top.groups[0], "b": top.groups[1], "pair": top.incidents})
 
 
 def _path_finding(row: PathRow) -> Finding:
-    return Finding("status_path", row.key, _(
+    return Finding("status_path", row.key, ngettext(
+        "The slowest path, %(path)s, took %(number)s to resolution (%(incidents)s incident).",
         "The slowest path, %(path)s, took %(number)s to resolution (median of %(incidents)s "
-        "incidents)."), duration_text(row.business.median),
+        "incidents).", row.business.count), duration_text(row.business.median),
         {"path": path_label("status", row.steps), "incidents": row.business.count})

@@ -112,3 +112,33 @@ def duration_text(seconds: int | None) -> str:
     if minutes and not days or not parts:
         parts.append(_("%(n)s min") % {"n": minutes})
     return " ".join(parts)
+
+
+def figure_label(figure: str, key: str) -> str:
+    """What one number of the analysis counts, as the records page's heading says it."""
+    if figure == "open":
+        return _("Time to resolution")
+    if figure == "status":
+        return _("Time in status: %(status)s") % {"status": status_label(key)}
+    if figure == "group":
+        return _("Time with %(group)s") % {"group": group_label(key)}
+    if figure == "line":
+        return _("Time with %(line)s") % {"line": line_label(key)}
+    if figure == "holder":
+        return holder_label(holder_from_key(key))
+    if figure == "handoffs":
+        return _("Hand-offs: %(n)s") % {"n": key} if key else _("Hand-offs")
+    if figure == "pingpong":
+        if "|" in key:
+            a, b = key.split("|", 1)
+            return _("Back and forth between %(a)s and %(b)s") % {"a": a, "b": b}
+        return _("Back and forth between groups")
+    if figure in ("status_path", "group_path"):
+        kind = figure.removesuffix("_path")
+        return _("Path: %(path)s") % {"path": path_label(kind, key.split(">"))}
+    step, _sep, rest = key.partition(":")
+    source, _sep, target = rest.partition(":")
+    label = status_label if figure == "status_flow" else group_short
+    return _("Step %(step)s: %(source)s → %(target)s") % {
+        "step": int(step) + 1 if step.isdigit() else step, "source": label(source),
+        "target": label(target)}

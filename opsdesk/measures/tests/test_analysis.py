@@ -185,13 +185,13 @@ def test_the_findings_name_the_biggest_contributors_first(story, org):
         "P2 incidents spent 25.5 % of their time to resolution being worked on by NET2. "
         "3 incidents, 1 h 40 min each on average.",
         "P2 incidents spent 20.4 % of their time to resolution waiting for a vendor. "
-        "1 incidents, 4 h each on average.",
+        "1 incident, 4 h.",
         "P2 incidents spent 17.9 % of their time to resolution waiting in NET2's queue before "
         "anyone accepted them. 4 incidents, 52 min each on average.",
         "P2 incidents spent 10.6 % of their time to resolution unassigned at the service desk. "
         "5 incidents, 25 min each on average.",
         "20 % of these incidents went back and forth between groups (A → B → A), most often "
-        "between APP2 and NET2 (1 incidents).",
+        "between APP2 and NET2 (1 incident).",
         "The slowest path, Logged → Assigned → In progress → Resolved, took 3 h 22 min to "
         "resolution (median of 2 incidents).",
     ]
