@@ -142,3 +142,20 @@ def test_the_api_refuses_others_and_names_bad_filters(org, story):
     response = owner.get("/analysis/summary", group="NOPE")
     assert response.status_code == 422 and "group" in response.json()["errors"]
     assert owner.get("/analysis/records", figure="nonsense").status_code == 422
+
+
+def test_the_demo_company_has_p2s_that_bounce(org):
+    from opsdesk.demo.analysis import analysis_seed
+    from opsdesk.demo.services import demo_company_create
+    from opsdesk.measures.analysis import analysis_build, analysis_filters
+
+    demo_company_create(incidents=0, password="demo demo demo")
+    assert analysis_seed() == 8
+    assert analysis_seed() == 0  # once only
+    owner = type(org.owner).objects.get(username="owner")
+    result = analysis_build(user=owner, filters=analysis_filters(priority="2"))
+    pairs = {pair.key: pair.incidents for pair in result.pingpong_pairs}
+    assert pairs["APP|DBA"] == 2 and pairs["NET|SYS"] == 2
+    holders = {row.key: row for row in result.holders}
+    assert holders["queue:NET"].business.total >= (210 + 180 + 260 + 190 + 240 + 150) * MIN
+    assert holders["vendor"].business.total >= 300 * MIN
