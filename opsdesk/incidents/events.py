@@ -19,10 +19,12 @@ def event_created(*, incident: Incident, by, channel: str) -> IncidentEvent:
 
 
 def event_field_changed(*, incident, by, channel, field: str, old, new,
-                        internal: bool = False) -> IncidentEvent:
-    """A field went from old to new (values are stored as their display text)."""
+                        internal: bool = False, reason: str = "") -> IncidentEvent:
+    """A field went from old to new (values are stored as their display text); `reason` says
+    why, when the system changed it (data["reason"])."""
     return _event(incident=incident, kind=EventKind.FIELD, by=by, channel=channel, field=field,
-                  old_value=_text(old), new_value=_text(new), is_internal=internal)
+                  old_value=_text(old), new_value=_text(new), is_internal=internal,
+                  data={"reason": reason} if reason else {})
 
 
 def event_transition(*, incident, by, channel, action: str, from_status: int,

@@ -11,14 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opsdesk.core.exceptions import Conflict, NotFound, NotPermitted
+from opsdesk.core import lookups
 from opsdesk.incidents import events
 from opsdesk.incidents.choices import OPEN_STATUSES, Channel
 from opsdesk.incidents.models import Incident
 from opsdesk.incidents.services.relations import user_is_staff
-from opsdesk.reference.selectors import priority_from_matrix
-from opsdesk.sla import engine as sla
+from opsdesk.reference.models import Impact
 
-from .criteria import criteria_apply, criteria_evaluate, criteria_list
+from .criteria import criteria_apply, criteria_list
 from .models import AffectedPerson, MajorIncident, MajorState, RuleAction, RuleKind
 
 
@@ -66,9 +66,8 @@ def _thresholds(*, incident: Incident, count: int) -> None:
              if r.kind == RuleKind.AFFECTED and r.count == count]
     for rule in rules:
         if rule.impact_id and rule.impact_id < incident.impact_id:
-            incident = impact_raise(incident=incident, impact_id=rule.impact_id,
-                                    reason=_("%(count)s people affected") % {"count": count})
-            criteria_evaluate(incident=incident)  # a higher priority may match a rule
+            incident = impact_raise(incident=incident, impact_id=rule.impact_id, reason=_(
+                "%(count)s people said the outage affects them.") % {"count": count})
         if rule.action != RuleAction.NONE and incident.parent_id is None:
             criteria_apply(incident=incident, rule=rule,
                            reason=_("%(count)s people said the outage affects them.") % {
@@ -76,28 +75,13 @@ def _thresholds(*, incident: Incident, count: int) -> None:
 
 
 def impact_raise(*, incident: Incident, impact_id: int, reason: str) -> Incident:
-    """The system raises the impact; the priority follows the matrix unless overridden.
+    """The system raises the impact, through incident_update (by=None, with the reason): the
+    priority follows the matrix unless overridden, the SLA policy with it, and the history
+    says the system did it and why. The major rules look at it again (hooks.on_update)."""
+    from opsdesk.incidents.services import incident_update
 
-    A system change (no person): incidents.incident_update needs an editor, so this mirrors
-    its impact/priority path (lock, matrix, SLA policy, one history entry per field).
-    """
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
-    old_impact, old_priority = incident.impact, incident.priority
-    incident.impact_id = impact_id
-    if not incident.priority_overridden:
-        incident.priority_id = priority_from_matrix(impact_id=impact_id,
-                                                    urgency_id=incident.urgency_id)
-    if incident.priority_id != old_priority.pk:
-        sla.sla_on_priority_change(incident=incident, old_priority_id=old_priority.pk,
-                                   now=timezone.now(), by=None, channel=Channel.SYSTEM)
-    incident.save()
-    incident.refresh_from_db(fields=["impact", "priority"])
-    events.event_field_changed(incident=incident, by=None, channel=Channel.SYSTEM,
-                               field="impact", old=old_impact, new=incident.impact)
-    if incident.priority_id != old_priority.pk:
-        events.event_field_changed(incident=incident, by=None, channel=Channel.SYSTEM,
-                                   field="priority", old=old_priority, new=incident.priority)
-    return incident
+    return incident_update(incident=incident, by=None, channel=Channel.SYSTEM, reason=reason,
+                           data={"impact": lookups.lookup(Impact, impact_id)})
 
 
 def affected_summary(*, incident: Incident) -> dict:

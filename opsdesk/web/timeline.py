@@ -25,7 +25,7 @@ from opsdesk.incidents.refs import CACHED_MODELS, MULTI_REFS, SINGLE_REFS
 
 # Fields whose history values are usernames.
 PERSON_FIELDS = frozenset({"requester", "owner", "assignee", "created_by", "collaborators",
-                           "watchers"})
+                           "watchers", "affected_people"})
 # Fields whose history values are datetimes (stored as str(datetime)).
 TIME_FIELDS = frozenset({"occurred_at"})
 
@@ -115,6 +115,8 @@ class Labels:
             return self.person(raw)
         if field in TIME_FIELDS:
             return _local_time(raw)
+        if field in EXTRA_FIELD_VALUES:
+            return EXTRA_FIELD_VALUES[field](raw)
         ref = SINGLE_REFS.get(field) or MULTI_REFS.get(field)
         if ref is not None and ref[0] in CACHED_MODELS:
             return _code_label(ref, raw)
@@ -222,10 +224,11 @@ def _describe_transition(event, labels, incident):
 
 
 def _describe_field(event, labels, incident):
+    reason = (event.data or {}).get("reason")  # why the system changed it
     return _("%(field)s changed") % {"field": _field_label(event.field)}, \
         _("from “%(old)s” to “%(new)s”") % {
             "old": labels.value(event.field, event.old_value) or "—",
-            "new": labels.value(event.field, event.new_value) or "—"}
+            "new": labels.value(event.field, event.new_value) or "—"}, [reason]
 
 
 def _describe_assignment(event, labels, incident):
@@ -373,6 +376,19 @@ EXTRA_FIELD_LABELS = {
     "affected_people": lambda: _("Affected people"),  # major: "affects me too"
     "task": lambda: _("Task"),  # collab: a task for another group
 }
+
+
+def _major_state_label(raw) -> str:
+    from opsdesk.major.models import MajorState
+
+    try:
+        return str(MajorState(raw).label)
+    except ValueError:
+        return str(raw)
+
+
+# History values of those fields that are codes of their own: their label.
+EXTRA_FIELD_VALUES = {"major_incident": _major_state_label}
 
 
 def _field_label(name: str) -> str:

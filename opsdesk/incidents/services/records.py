@@ -233,14 +233,29 @@ def _apply_priority(*, incident: Incident, data: dict, by_roles: frozenset) -> l
 INTERNAL_FIELDS = frozenset({"vendor", "vendor_reference"})
 
 
-def incident_update(*, incident: Incident, by, data: dict, channel: str = Channel.WEB) -> Incident:
-    """Change fields of an incident; each changed field is one history entry."""
+# Cross-references the system keeps current even on a finished incident (a problem links the
+# closed incidents that recur); every other field of a finished incident stays as it ended.
+SYSTEM_FIELDS_WHEN_FINISHED = frozenset({"related_problem", "related_change"})
+
+
+def incident_update(*, incident: Incident, by, data: dict, channel: str = Channel.WEB,
+                    reason: str = "") -> Incident:
+    """Change fields of an incident; each changed field is one history entry.
+
+    `by=None` is the system itself (like incident_transition's): it needs no relation to the
+    incident, and must say why (`reason`, kept on each history entry). The system may change
+    only the cross-references of a finished incident (SYSTEM_FIELDS_WHEN_FINISHED).
+    """
+    if by is None and not (reason or "").strip():
+        raise ValueError("incident_update(by=None) needs the reason for the history.")
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
-        relations = actor_relations(user=by, incident=incident)
-        if not can_edit(user=by, incident=incident):
+        relations = actor_relations(user=by, incident=incident) if by is not None \
+            else PRIORITY_OVERRIDERS
+        if by is not None and not can_edit(user=by, incident=incident):
             raise NotPermitted(_("You may not edit this incident."))
-        if incident.status in FINAL_STATUSES:
+        if incident.status in FINAL_STATUSES and (
+                by is not None or set(data) - SYSTEM_FIELDS_WHEN_FINISHED):
             raise Conflict(_("This incident is finished and can no longer be changed. Report a "
                              "new incident if the problem is back."))
         before = {f: getattr(incident, f) for f in SCALAR_FIELDS + ("priority", "owner")}
@@ -252,7 +267,8 @@ def incident_update(*, incident: Incident, by, data: dict, channel: str = Channe
         if "requester" in data and incident.requester_id is None:
             raise InvalidInput(errors={"requester": _("An incident needs a requester.")})
         _validate(incident)
-        _apply_priority(incident=incident, data=data, by_roles=relations)
+        if incident.status not in FINAL_STATUSES:  # a finished one keeps the priority it had
+            _apply_priority(incident=incident, data=data, by_roles=relations)
         if "requester" in data:
             incident.requester_department_id = incident.requester.department_id
         _claim_ownership(incident=incident, by=by)
@@ -265,7 +281,7 @@ def incident_update(*, incident: Incident, by, data: dict, channel: str = Channe
             if old != new:
                 events.event_field_changed(incident=incident, by=by, channel=channel,
                                            field=field, old=old, new=new,
-                                           internal=field in INTERNAL_FIELDS)
+                                           internal=field in INTERNAL_FIELDS, reason=reason)
         if any(before[f] != getattr(incident, f) for f in ("short_description", "description")):
             incident_index(incident)
         _update_m2m(incident=incident, by=by, data=data, channel=channel)
@@ -297,5 +313,5 @@ def _update_m2m(*, incident, by, data, channel) -> None:
 
 def _claim_ownership(*, incident: Incident, by) -> None:
     """The first service-desk agent to handle an incident reported elsewhere becomes its owner."""
-    if incident.owner_id is None and by.is_service_desk:
+    if incident.owner_id is None and by is not None and by.is_service_desk:
         incident.owner = by

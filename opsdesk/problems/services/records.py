@@ -165,8 +165,10 @@ def _link(*, problem, incident, by, channel) -> ProblemIncident:
     link = ProblemIncident.objects.create(problem=problem, incident=incident, linked_by=by)
     events.problem_event_link(problem=problem, by=by, channel=channel, incident=incident,
                               linked=True)
-    _incident_related_problem_set(incident=incident, number=problem.number, by=by,
-                                  channel=channel)
+    _incident_related_problem_set(
+        incident=incident, number=problem.number, channel=channel,
+        reason=_("%(person)s linked it to the problem %(number)s.") % {
+            "person": by.label, "number": problem.number})
     return link
 
 
@@ -187,23 +189,23 @@ def problem_incident_unlink(*, problem: Problem, by, incident: Incident,
         remaining = (ProblemIncident.objects.filter(incident=incident)
                      .order_by("-linked_at", "-id").values_list("problem__number", flat=True)
                      .first())
-        _incident_related_problem_set(incident=incident, number=remaining or "", by=by,
-                                      channel=channel)
+        _incident_related_problem_set(
+            incident=incident, number=remaining or "", channel=channel,
+            reason=_("%(person)s unlinked it from the problem %(number)s.") % {
+                "person": by.label, "number": problem.number})
 
 
-def _incident_related_problem_set(*, incident, number: str, by, channel) -> None:
+def _incident_related_problem_set(*, incident, number: str, channel, reason: str) -> None:
     """Keep the incident's `related_problem` item (SPEC §2) on its newest linked problem.
 
-    No incident service sets this one field for someone who need not be allowed to edit the
-    incident (a process owner, an engineer of another group), nor on a closed incident, which
-    is where recurring incidents are found: the row is locked and written here, with the same
-    history entry incident_update writes.
+    The system sets it through incident_update (by=None), naming who linked and why: the
+    person linking need not be allowed to edit the incident (a process owner, an engineer of
+    another group), and closed incidents, where recurring ones are found, take it too.
     """
-    current = (Incident.objects.select_for_update().filter(pk=incident.pk)
-               .values_list("related_problem", flat=True).first())
-    if current == number:
+    from opsdesk.incidents.services import incident_update
+
+    if Incident.objects.filter(pk=incident.pk, related_problem=number).exists():
         return
-    Incident.objects.filter(pk=incident.pk).update(related_problem=number)
-    incident_events.event_field_changed(incident=incident, by=by, channel=channel,
-                                        field="related_problem", old=current, new=number)
+    incident_update(incident=incident, by=None, data={"related_problem": number},
+                    channel=channel, reason=reason)
     incident.related_problem = number
