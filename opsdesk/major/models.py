@@ -171,3 +171,25 @@ class AffectedPerson(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class ResolvedWithMaster(models.Model):
+    """A child that its master's resolution resolved, for as long as it stays that way.
+
+    Reopening the master reopens these children and closing it closes them (children.py). A
+    child that moves on by itself (its requester confirms or rejects, the desk reopens, closes
+    or cancels it) is forgotten here at that transition, so the master leaves it alone.
+    """
+
+    master = models.ForeignKey("incidents.Incident", verbose_name=_("master incident"),
+                               on_delete=models.CASCADE, related_name="+")
+    child = models.OneToOneField("incidents.Incident", verbose_name=_("child incident"),
+                                 on_delete=models.CASCADE, related_name="+")
+    resolved_at = models.DateTimeField(_("resolved at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("child resolved with its master")
+        verbose_name_plural = _("children resolved with their master")
+
+    def __str__(self) -> str:
+        return f"{self.child_id} → {self.master_id}"
