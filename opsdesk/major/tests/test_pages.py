@@ -122,3 +122,13 @@ def test_panel_costs_nothing_for_requesters(org, django_assert_max_num_queries):
     major_propose(incident=incident, by=org.desk, reason="ERP")
     page = client_for(org.requester).get(f"/incidents/{incident.number}/").content.decode()
     assert "major-panel" not in page
+
+
+def test_the_timeline_reads_states_and_people_not_codes(org):
+    from opsdesk.major.affected import affected_attach
+
+    major = declared(org)
+    affected_attach(incident=major.incident, user=org.outsider)
+    page = client_for(org.desk).get(f"/major/{major.incident.number}/").content.decode()
+    assert "from “—” to “Declared”" in page and "“declared”" not in page
+    assert "added: Outsider" in page and "added: outsider" not in page

@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from opsdesk.accounts.models import User
@@ -49,29 +49,29 @@ def staff_required(view):
 
 
 class UpdateForm(forms.Form):
-    text = forms.CharField(label=_lazy("Update"), widget=forms.Textarea(attrs={"rows": 3}),
+    text = forms.CharField(label=gettext_lazy("Update"), widget=forms.Textarea(attrs={"rows": 3}),
                            max_length=5000)
-    is_public = forms.BooleanField(label=_lazy("Public (copied to every child as a reply)"),
+    is_public = forms.BooleanField(label=gettext_lazy("Public (copied to every child as a reply)"),
                                    required=False, initial=True)
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_lazy("Reason"), max_length=500)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500)
 
 
 class DeclareForm(forms.Form):
     manager = forms.ModelChoiceField(
-        label=_lazy("Major-incident manager"), required=False,
+        label=gettext_lazy("Major-incident manager"), required=False,
         queryset=User.objects.filter(is_incident_manager=True, is_active=True).order_by(
             "username"))
-    cadence_minutes = forms.IntegerField(label=_lazy("Update every (minutes)"), required=False,
-                                         min_value=5, max_value=24 * 60)
-    reason = forms.CharField(label=_lazy("Reason"), max_length=500, required=False)
+    cadence_minutes = forms.IntegerField(label=gettext_lazy("Update every (minutes)"),
+                                         required=False, min_value=5, max_value=24 * 60)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500, required=False)
 
 
 class ChildrenForm(forms.Form):
-    numbers = forms.CharField(label=_lazy("Incident numbers"), max_length=2000,
-                              help_text=_lazy("Separated by spaces or commas."))
+    numbers = forms.CharField(label=gettext_lazy("Incident numbers"), max_length=2000,
+                              help_text=gettext_lazy("Separated by spaces or commas."))
 
 
 def _major_or_404(request, number):
@@ -280,21 +280,21 @@ def major_affected(request, number):
 # ---- the process owner's rules ---------------------------------------------------------
 
 class RuleForm(forms.Form):
-    kind = forms.ChoiceField(label=_lazy("Kind"), choices=[("", "—")] + RuleKind.choices,
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=[("", "—")] + RuleKind.choices,
                              required=False)
-    action = forms.ChoiceField(label=_lazy("Then"), choices=RuleAction.choices)
-    priority = forms.ModelChoiceField(label=_lazy("Priority"), required=False,
+    action = forms.ChoiceField(label=gettext_lazy("Then"), choices=RuleAction.choices)
+    priority = forms.ModelChoiceField(label=gettext_lazy("Priority"), required=False,
                                       queryset=Priority.objects.all())
-    impact = forms.ModelChoiceField(label=_lazy("Impact"), required=False,
+    impact = forms.ModelChoiceField(label=gettext_lazy("Impact"), required=False,
                                     queryset=Impact.objects.all())
-    service = forms.ModelChoiceField(label=_lazy("Service"), required=False,
+    service = forms.ModelChoiceField(label=gettext_lazy("Service"), required=False,
                                      queryset=None)
-    count = forms.IntegerField(label=_lazy("Count"), required=False, min_value=0)
-    window_minutes = forms.IntegerField(label=_lazy("Within (minutes)"), required=False,
+    count = forms.IntegerField(label=gettext_lazy("Count"), required=False, min_value=0)
+    window_minutes = forms.IntegerField(label=gettext_lazy("Within (minutes)"), required=False,
                                         min_value=0)
-    cadence_minutes = forms.IntegerField(label=_lazy("Update every (minutes)"), initial=30,
+    cadence_minutes = forms.IntegerField(label=gettext_lazy("Update every (minutes)"), initial=30,
                                          min_value=1)
-    is_active = forms.BooleanField(label=_lazy("Active"), required=False, initial=True)
+    is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
 
     def __init__(self, *args, **kwargs):
         from opsdesk.cmdb.models import Service
