@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "opsdesk.reviews",
     "opsdesk.surveys",
     "opsdesk.measures",
+    "opsdesk.reporting",
 ]
 
 MIDDLEWARE = [
