@@ -5,6 +5,12 @@ server; `settle` marks, deletes or moves them, and the caller calls it only afte
 committed. TLS certificates are checked against the system's CAs; a private CA can be given
 with the standard SSL_CERT_FILE environment variable. Plain IMAP is refused unless the host
 is this machine, where the password never crosses a network.
+
+A mailbox signs in with its password (LOGIN) or with OAuth2 (AUTHENTICATE XOAUTH2, imap-tools'
+`xoauth2`) using an access token from oauth.py. A kept token the server turns down (revoked, or
+expired early) is replaced by a fresh one once; a fresh token turned down is an OAuthError.
+Nothing is fetched before the sign-in succeeds, so a refused sign-in leaves every message
+unseen on the server for the next poll.
 """
 
 import imaplib
@@ -14,11 +20,12 @@ from contextlib import contextmanager, suppress
 
 from django.utils.translation import gettext as _
 from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage, MailMessageFlags
-from imap_tools.errors import MailboxFlagError
+from imap_tools.errors import MailboxFlagError, MailboxLoginError, MailboxLogoutError
 from imap_tools.mailbox import BaseMailBox
 from imap_tools.utils import check_command_status
 
 from .models import Mailbox
+from .oauth import OAuthError, access_token, token_kept, token_url_error
 
 PLAIN_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 FETCH_BATCH = 20          # messages per UID FETCH: bounded memory, few round trips
@@ -26,7 +33,14 @@ TIMEOUT_SECONDS = 30
 
 
 class ImapSettingsError(ValueError):
-    """A mailbox setting that can never work, such as plain IMAP to another machine."""
+    """A mailbox setting that can never work, such as plain IMAP to another machine.
+
+    `field` names the setting to correct.
+    """
+
+    def __init__(self, message: str, *, field: str = "security"):
+        super().__init__(message)
+        self.field = field
 
 
 class RawMessage(MailMessage):
@@ -39,14 +53,36 @@ class RawMessage(MailMessage):
 
 def settings_check(mailbox: Mailbox) -> None:
     """Refuse plain IMAP to any host but this machine (the password would travel in clear),
-    and a move after storing without a folder to move to."""
+    a move after storing without a folder to move to, and OAuth2 without what it needs."""
     host = mailbox.host.strip().strip("[]").lower()
     if mailbox.security == Mailbox.Security.PLAIN and host not in PLAIN_HOSTS:
         raise ImapSettingsError(_(
             "Plain IMAP sends the password unencrypted, so it is only allowed to localhost "
             "(127.0.0.1, ::1). Choose TLS or STARTTLS for %(host)s.") % {"host": mailbox.host})
     if mailbox.after_store == Mailbox.AfterStore.MOVE and not mailbox.move_to_folder.strip():
-        raise ImapSettingsError(_("Name the folder stored mail is moved to."))
+        raise ImapSettingsError(_("Name the folder stored mail is moved to."),
+                                field="move_to_folder")
+    if mailbox.auth_method == Mailbox.AuthMethod.OAUTH2:
+        _oauth_settings_check(mailbox)
+
+
+def _oauth_settings_check(mailbox: Mailbox) -> None:
+    if message := token_url_error(mailbox.oauth_token_url):
+        raise ImapSettingsError(message, field="oauth_token_url")
+    if not mailbox.oauth_client_id.strip():
+        raise ImapSettingsError(_("OAuth2 needs the client ID the app was registered with."),
+                                field="oauth_client_id")
+    grant = mailbox.oauth_grant
+    if grant == Mailbox.OAuthGrant.CLIENT_CREDENTIALS and not mailbox.oauth_client_secret:
+        raise ImapSettingsError(_("The client-credentials grant needs the client secret."),
+                                field="oauth_client_secret")
+    if grant == Mailbox.OAuthGrant.CLIENT_CREDENTIALS and not mailbox.oauth_scope.strip():
+        raise ImapSettingsError(_("The client-credentials grant needs a scope, for Microsoft "
+                                  "365 https://outlook.office365.com/.default."),
+                                field="oauth_scope")
+    if grant == Mailbox.OAuthGrant.REFRESH_TOKEN and not mailbox.oauth_refresh_token:
+        raise ImapSettingsError(_("The refresh-token grant needs a refresh token."),
+                                field="oauth_refresh_token")
 
 
 @contextmanager
@@ -55,12 +91,44 @@ def imap_open(mailbox: Mailbox) -> Iterator[BaseMailBox]:
     settings_check(mailbox)
     box = _client(mailbox)
     box.email_message_class = RawMessage
-    box.login(mailbox.username, mailbox.password, initial_folder=mailbox.folder or "INBOX")
     try:
+        _sign_in(box, mailbox)
+        box.folder.set(mailbox.folder or "INBOX")
         yield box
     finally:
-        with suppress(OSError, imaplib.IMAP4.error):  # the server may have hung up already
+        # The server may have hung up already, or refused the sign-in.
+        with suppress(OSError, imaplib.IMAP4.error, MailboxLogoutError):
             box.logout()
+
+
+def _sign_in(box: BaseMailBox, mailbox: Mailbox) -> None:
+    if mailbox.auth_method != Mailbox.AuthMethod.OAUTH2:
+        box.login(mailbox.username, mailbox.password, initial_folder=None)
+        return
+    kept = token_kept(mailbox)
+    token = access_token(mailbox=mailbox)
+    try:
+        box.xoauth2(mailbox.username, token, initial_folder=None)
+    except (imaplib.IMAP4.error, MailboxLoginError) as exc:
+        if not kept:  # a token fresh from the endpoint: another one would fare no better
+            raise _token_refused(mailbox, exc) from None
+        token = access_token(mailbox=mailbox, refused=token)
+        try:
+            box.xoauth2(mailbox.username, token, initial_folder=None)
+        except (imaplib.IMAP4.error, MailboxLoginError) as again:
+            raise _token_refused(mailbox, again) from None
+
+
+def _token_refused(mailbox: Mailbox, exc: Exception) -> OAuthError:
+    return OAuthError(_(
+        "OAuth2: the IMAP server %(host)s refused the access token for %(user)s: %(answer)s. "
+        "Check that the app may read this mailbox and that the user name is the mailbox's "
+        "address.") % {"host": mailbox.host, "user": mailbox.username,
+                       "answer": _server_answer(exc)})
+
+
+def _server_answer(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
 
 
 def _client(mailbox: Mailbox) -> BaseMailBox:

@@ -8,6 +8,7 @@ and a failed payload keeps its error until someone retries it.
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from opsdesk.core.fields import EncryptedTextField
 from opsdesk.core.models import TimeStampedModel
+
+from .recurrence import PERIODS, occurrence_at
 
 USER = settings.AUTH_USER_MODEL
 
@@ -37,12 +40,26 @@ class IntakeDefaults(models.Model):
 
 
 class Mailbox(IntakeDefaults, TimeStampedModel):
-    """An IMAP mailbox polled for new mail; `address` is ours, so mail from it is a loop."""
+    """An IMAP mailbox polled for new mail; `address` is ours, so mail from it is a loop.
+
+    It signs in with a password, or with OAuth2 (XOAUTH2) for Microsoft 365 and Gmail: an access
+    token from the token endpoint (intake/oauth.py), kept encrypted in the row until shortly
+    before it expires so every worker shares it.
+    """
 
     class Security(models.TextChoices):
         TLS = "tls", _("TLS (IMAPS, port 993)")
         STARTTLS = "starttls", _("STARTTLS (port 143)")
         PLAIN = "plain", _("plain (localhost only)")
+
+    class AuthMethod(models.TextChoices):
+        PASSWORD = "password", _("password")
+        OAUTH2 = "oauth2", _("OAuth2 (XOAUTH2)")
+
+    class OAuthGrant(models.TextChoices):
+        CLIENT_CREDENTIALS = "client_credentials", _(
+            "client credentials (Microsoft 365 app-only access)")
+        REFRESH_TOKEN = "refresh_token", _("refresh token (Gmail, delegated Microsoft 365)")
 
     class AfterStore(models.TextChoices):
         SEEN = "seen", _("mark as seen")
@@ -56,7 +73,29 @@ class Mailbox(IntakeDefaults, TimeStampedModel):
     security = models.CharField(_("security"), max_length=10, choices=Security.choices,
                                 default=Security.TLS)
     username = models.CharField(_("user name"), max_length=255)
+    auth_method = models.CharField(_("sign in with"), max_length=10, choices=AuthMethod.choices,
+                                   default=AuthMethod.PASSWORD)
     password = EncryptedTextField(_("password"), blank=True)
+    oauth_token_url = models.URLField(
+        _("token endpoint"), max_length=500, blank=True,
+        help_text=_("e.g. https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token or "
+                    "https://oauth2.googleapis.com/token"))
+    oauth_client_id = models.CharField(_("client ID"), max_length=255, blank=True)
+    oauth_client_secret = EncryptedTextField(_("client secret"), blank=True)
+    oauth_scope = models.CharField(
+        _("scope"), max_length=500, blank=True,
+        help_text=_("Microsoft 365: https://outlook.office365.com/.default (app-only) or "
+                    "https://outlook.office365.com/IMAP.AccessAsUser.All offline_access; "
+                    "Gmail: https://mail.google.com/"))
+    oauth_grant = models.CharField(_("OAuth2 grant"), max_length=20, choices=OAuthGrant.choices,
+                                   default=OAuthGrant.CLIENT_CREDENTIALS)
+    oauth_refresh_token = EncryptedTextField(
+        _("refresh token"), blank=True,
+        help_text=_("Refresh-token grant only. When the server sends a new one, it replaces "
+                    "this one."))
+    oauth_access_token = EncryptedTextField(_("access token"), blank=True, editable=False)
+    oauth_access_expires_at = models.DateTimeField(_("access token expires at"), null=True,
+                                                   blank=True, editable=False)
     folder = models.CharField(_("folder"), max_length=255, default="INBOX")
     after_store = models.CharField(_("after storing a mail"), max_length=10,
                                    choices=AfterStore.choices, default=AfterStore.SEEN)
@@ -392,10 +431,15 @@ class Silence(TimeStampedModel):
     ends_at = models.DateTimeField(_("ends at"))
     repeat = models.CharField(
         _("repeats"), max_length=6, choices=Repeat.choices, default=Repeat.ONCE, blank=True,
-        help_text=_("A repeating window recurs every 24 hours or every 7 days from its first "
-                    "start, for as long as its first occurrence lasts."))
+        help_text=_("A repeating window recurs every day or every week at the local times of "
+                    "its first occurrence, in its time zone, also across daylight saving "
+                    "changes."))
     repeat_until = models.DateTimeField(_("repeats until"), null=True, blank=True,
                                         help_text=_("Blank: for ever."))
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True,
+        help_text=_("The zone whose local times a repeating window keeps (the zone of whoever "
+                    "saved it). Blank: the site's time zone."))
     comment = models.CharField(_("comment"), max_length=500, blank=True)
     created_by = models.ForeignKey(USER, verbose_name=_("created by"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -408,19 +452,21 @@ class Silence(TimeStampedModel):
 
     @property
     def period(self) -> timedelta | None:
-        return {"daily": timedelta(days=1), "weekly": timedelta(days=7)}.get(self.repeat)
+        return PERIODS.get(self.repeat)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The window's time zone; an unknown name (a removed zone) falls back to the site's."""
+        try:
+            return ZoneInfo(self.time_zone or settings.TIME_ZONE)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo(settings.TIME_ZONE)
 
     def occurrence_end(self, at) -> datetime | None:
-        """The end of the occurrence in force at `at`, or None if none is."""
-        if at < self.starts_at:
-            return None
-        if not self.period:
-            return self.ends_at if at < self.ends_at else None
-        start = self.starts_at + (at - self.starts_at) // self.period * self.period
-        if self.repeat_until and start >= self.repeat_until:
-            return None
-        end = start + (self.ends_at - self.starts_at)
-        return end if at < end else None
+        """The end of the occurrence in force at `at`, or None if none is (recurrence.py)."""
+        found = occurrence_at(starts_at=self.starts_at, ends_at=self.ends_at, repeat=self.repeat,
+                              zone=self.zone, at=at, until=self.repeat_until)
+        return found[1] if found else None
 
     @classmethod
     def candidates_q(cls, at) -> models.Q:

@@ -24,19 +24,31 @@ def _role(user, *flags: str) -> bool:
 
 
 def alert_console_allowed(*, user) -> bool:
-    """The desk, incident managers, engineers and administrators see the alert console."""
+    """The desk, incident managers, engineers, process owners (who set the filter rules and
+    maintenance windows) and administrators see the alert console."""
     return _role(user, "is_service_desk", "is_incident_manager", "is_engineer",
-                 "is_administrator")
+                 "is_process_owner", "is_administrator")
 
 
 def alert_act_allowed(*, user) -> bool:
-    """Acknowledging, silencing, linking and opening incidents is the desk's (or a manager's)."""
+    """Acknowledging an alert, linking it and opening an incident for it is the desk's work
+    (or a manager's): it decides what becomes of the alert on the desk."""
     return _role(user, "is_service_desk", "is_incident_manager")
 
 
+def alert_silence_allowed(*, user) -> bool:
+    """Silencing alerts, and ending or extending a silence, from the console: the desk and the
+    managers, and those who keep silences and maintenance windows under Settings anyway
+    (process owners and administrators)."""
+    return _role(user, "is_service_desk", "is_incident_manager", "is_process_owner",
+                 "is_administrator")
+
+
 def payload_retry_allowed(*, user) -> bool:
-    """A failed payload may be retried by the desk, a manager or an administrator."""
-    return _role(user, "is_service_desk", "is_incident_manager", "is_administrator")
+    """A failed payload may be retried by the desk, a manager, or whoever fixes the
+    integration's settings that made it fail (a process owner or an administrator)."""
+    return _role(user, "is_service_desk", "is_incident_manager", "is_process_owner",
+                 "is_administrator")
 
 
 @dataclass(frozen=True)
@@ -73,8 +85,8 @@ def _filtered(filters: AlertFilters) -> QuerySet:
     return rows
 
 
-def alert_list(*, filters: AlertFilters, cursor: str = "",
-               limit: int = CONSOLE_PAGE_SIZE) -> tuple[list[Alert], str]:
+def alert_list(*, filters: AlertFilters, cursor: str = "", limit: int = CONSOLE_PAGE_SIZE,
+               silences: list[Silence] | None = None) -> tuple[list[Alert], str]:
     """One page of alerts, last seen first (the alert_last_seen index), and the next cursor.
 
     The cursor is the last row's "last_seen_at|id", so new alerts arriving while someone
@@ -87,7 +99,7 @@ def alert_list(*, filters: AlertFilters, cursor: str = "",
         rows = rows.filter(Q(last_seen_at__lt=seen) | Q(last_seen_at=seen, id__lt=pk))
     page = list(rows[:limit + 1])
     more, page = len(page) > limit, page[:limit]
-    alerts_mark_silenced(page)
+    alerts_mark_silenced(page, silences=silences)
     return page, _cursor_of(page[-1]) if more else ""
 
 
@@ -105,21 +117,38 @@ def _cursor_parse(cursor: str) -> tuple[datetime, int] | None:
 
 
 def silences_active(*, at=None) -> list[Silence]:
-    """Silences and maintenance windows in force now (or at `at`), ending soonest first."""
+    """Silences and maintenance windows in force now (or at `at`), ending soonest first, with
+    their integration and author."""
     at = at or timezone.now()
-    rows = [s for s in Silence.objects.filter(Silence.candidates_q(at)) if s.occurrence_end(at)]
+    rows = [s for s in Silence.objects.filter(Silence.candidates_q(at))
+            .select_related("integration", "created_by") if s.occurrence_end(at)]
     for row in rows:
         row.current_end = row.occurrence_end(at)
-    return sorted(rows, key=lambda s: s.current_end)
+    return sorted(rows, key=lambda s: (s.current_end, s.pk))
 
 
-def alerts_mark_silenced(alerts: list[Alert], *, at=None) -> None:
-    """Set `active_silence` on each alert: the silence covering it now, or None (one query)."""
-    silences = silences_active(at=at) if alerts else []
+def alerts_mark_silenced(alerts: list[Alert], *, at=None,
+                         silences: list[Silence] | None = None) -> None:
+    """Set `active_silence` on each alert: the silence covering it now, or None.
+
+    One query, or none when the caller passes the silences in force (silences_active).
+    """
+    if silences is None:
+        silences = silences_active(at=at) if alerts else []
     for alert in alerts:
         alert.active_silence = next(
             (s for s in silences if s.integration_id in (None, alert.integration_id)
              and alert_matches(s.matchers, alert)), None)
+
+
+def alerts_held_firing(*, silence: Silence, limit: int = 1000) -> int:
+    """How many alerts this silence holds that are still firing (up to `limit`): when it ends,
+    each opens an incident at its next delivery."""
+    rows = Alert.objects.filter(status=Alert.Status.FIRING, handling=Alert.Handling.SILENCED)
+    if silence.integration_id:
+        rows = rows.filter(integration_id=silence.integration_id)
+    return sum(1 for alert in rows.only("labels", "severity", "summary")[:limit]
+               if alert_matches(silence.matchers, alert))
 
 
 def alert_get(*, alert_id: int) -> Alert | None:

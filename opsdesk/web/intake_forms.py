@@ -30,6 +30,13 @@ class AlertSilenceForm(forms.Form):
     comment = forms.CharField(label=_("Why"), max_length=500, required=False)
 
 
+class SilenceExtendForm(forms.Form):
+    """Let a silence in force last some hours longer."""
+
+    hours = forms.IntegerField(label=_("Extend by (hours)"), min_value=1, max_value=24 * 30,
+                               initial=1)
+
+
 class AlertLinkForm(forms.Form):
     """Put the alert on an incident the desk names by its number."""
 
@@ -193,12 +200,28 @@ class SilenceForm(forms.ModelForm):
                   "repeat_until", "comment")
 
 
-class MailboxForm(forms.ModelForm):
-    """A mailbox; the password is write-only: typed in, never shown; blank keeps the saved one."""
-
-    password = forms.CharField(
-        label=_("Password"), required=False, strip=False,
+def _secret_field(label) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=False, strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}))
+
+
+class MailboxForm(forms.ModelForm):
+    """A mailbox. Its secrets (password, OAuth2 client secret and refresh token) are
+    write-only: typed in, never shown; blank keeps the saved one."""
+
+    SECRETS: ClassVar[dict] = {
+        "password": _("A password is saved. Leave this empty to keep it."),
+        "oauth_client_secret": _("A client secret is saved. Leave this empty to keep it."),
+        "oauth_refresh_token": _("A refresh token is saved. Leave this empty to keep it; a "
+                                 "new one the server sends replaces it by itself."),
+    }
+    password = _secret_field(_("Password"))
+    oauth_token_url = forms.URLField(
+        label=_("Token endpoint"), required=False, max_length=500, assume_scheme="https",
+        help_text=Mailbox._meta.get_field("oauth_token_url").help_text)
+    oauth_client_secret = _secret_field(_("Client secret"))
+    oauth_refresh_token = _secret_field(_("Refresh token"))
     alert_integration = forms.ModelChoiceField(
         label=_("Monitoring mails go to"), required=False,
         queryset=AlertIntegration.objects.filter(kind=AlertIntegration.Kind.ICINGA_MAIL),
@@ -206,8 +229,10 @@ class MailboxForm(forms.ModelForm):
 
     class Meta:
         model = Mailbox
-        fields = ("name", "address", "host", "port", "security", "username", "password",
-                  "folder", "after_store", "move_to_folder", "poll_seconds", "is_active",
+        fields = ("name", "address", "host", "port", "security", "username", "auth_method",
+                  "password", "oauth_grant", "oauth_token_url", "oauth_client_id",
+                  "oauth_client_secret", "oauth_scope", "oauth_refresh_token", "folder",
+                  "after_store", "move_to_folder", "poll_seconds", "is_active",
                   "create_contacts", "default_group", "default_category", "default_service",
                   "alert_integration")
 
@@ -215,9 +240,14 @@ class MailboxForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields.update(_defaults_fields())
         _at_least(self.fields["poll_seconds"], 10)
-        if self.instance.pk and self.instance.password:
-            self.fields["password"].help_text = _("A password is saved. Leave this empty to "
-                                                  "keep it.")
+        for name, saved in self.SECRETS.items():
+            if self.instance.pk and getattr(self.instance, name):
+                self.fields[name].help_text = saved
+            elif name == "oauth_refresh_token":
+                self.fields[name].help_text = Mailbox._meta.get_field(name).help_text
 
-    def clean_password(self) -> str:
-        return self.cleaned_data["password"] or self.instance.password
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.SECRETS:  # blank keeps the saved secret
+            cleaned[name] = cleaned.get(name) or getattr(self.instance, name)
+        return cleaned

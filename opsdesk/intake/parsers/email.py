@@ -8,10 +8,13 @@ are decoded by parsers.email_charset, quoted text is cut by parsers.email_quotes
 
 - "loop": From is one of `own_addresses`; an X-Opsdesk-Loop header (our own outgoing mail sets
   it); an X-Loop header (the procmail and list-manager convention) naming one of our addresses.
-- "bounce": a delivery status notification: multipart/report with report-type=delivery-status
-  (RFC 3464, RFC 6522); an X-Failed-Recipients header (Exim); or a failure subject
-  ("Undeliverable", "Returned mail", "退信" …) from MAILER-DAEMON or postmaster (RFC 5321 §4.5.1)
-  or with the null reverse path Return-Path: <> that RFC 5321 §4.5.5 requires of notifications.
+- "bounce", "delayed" or "delivery-report": a delivery status notification, told apart by the
+  Action of its recipients (parsers.email_dsn): multipart/report with
+  report-type=delivery-status (RFC 3464, RFC 6522). Without one: an X-Failed-Recipients header
+  (Exim) is a bounce; from MAILER-DAEMON or postmaster (RFC 5321 §4.5.1), or with the null
+  reverse path Return-Path: <> that RFC 5321 §4.5.5 requires of notifications, a delay subject
+  ("Warning: could not send message for past 4 hours", "Delivery delayed" …) is "delayed" and a
+  failure subject ("Undeliverable", "Returned mail", "退信" …) a bounce.
 - "auto-reply": Auto-Submitted other than "no" (RFC 3834 §5; RFC 5436 adds auto-notified);
   the null Return-Path <> that RFC 3834 §3.3 asks responders to use; a read receipt
   (multipart/report; report-type=disposition-notification, RFC 8098); X-Autoreply or
@@ -51,6 +54,7 @@ from .email_charset import (
     one_line,
     parameter_text,
 )
+from .email_dsn import DELAY_SUBJECT, dsn_kind, dsn_recipients
 from .email_quotes import html_text, html_too_deep, reply_text, tags_removed
 from .types import MailAttachment, ParsedMail, ParseError
 
@@ -208,7 +212,9 @@ def _parsed(message: Message, own_addresses: set[str]) -> ParsedMail:
     body_html, html_text = _html_body(found, need_text=not found.text)
     text = "\n".join(found.text).strip() if found.text else html_text
     return_path = header_return_path(message)
-    auto_kind = _auto_kind(message, from_address, subject, return_path, own_addresses)
+    recipients = dsn_recipients(message) if _report_type(message) == "delivery-status" else ()
+    auto_kind = _auto_kind(message, from_address, subject, return_path, own_addresses,
+                           recipients)
     return ParsedMail(
         message_id=next(iter(message_ids(message.get("message-id") or "")), ""),
         subject=subject, from_address=from_address, from_name=from_name,
@@ -219,7 +225,7 @@ def _parsed(message: Message, own_addresses: set[str]) -> ParsedMail:
         body_text=text,
         reply_text=reply_text(text, forwarded=bool(_FORWARD_SUBJECT.match(subject))),
         body_html=body_html, attachments=tuple(found.attachments),
-        auto_kind=auto_kind,
+        auto_kind=auto_kind, dsn_recipients=recipients,
         auto_response_suppressed=bool(auto_kind) or _asks_no_auto_response(message),
         return_path=return_path, defects=tuple(dict.fromkeys(found.defects)),
     )
@@ -337,12 +343,12 @@ def _fallback_filename(content_type: str, content_id: str, number: int) -> str:
 # --- automatic mail (rules in the module docstring) -----------------------------------------
 
 def _auto_kind(message: Message, sender: str, subject: str, return_path: str | None,
-               own_addresses: set[str]) -> str:
+               own_addresses: set[str], recipients: tuple) -> str:
     """Why the mail must never be answered, or "" for a person's mail."""
     if _is_loop(message, sender, own_addresses):
         return "loop"
-    if _is_bounce(message, sender, subject, return_path):
-        return "bounce"
+    if kind := _delivery_notice(message, sender, subject, return_path, recipients):
+        return kind
     if _is_auto_reply(message, subject, return_path):
         return "auto-reply"
     return ""
@@ -355,12 +361,19 @@ def _is_loop(message: Message, sender: str, own_addresses: set[str]) -> bool:
         or any(address in loop_marks for address in own_addresses)
 
 
-def _is_bounce(message: Message, sender: str, subject: str, return_path: str | None) -> bool:
-    """True for a delivery status notification, declared or plainly one."""
-    if _report_type(message) == "delivery-status" or "x-failed-recipients" in message:
-        return True
-    from_daemon = sender.split("@")[0] in _DAEMONS or return_path == ""
-    return from_daemon and bool(_FAILURE_SUBJECT.search(subject))
+def _delivery_notice(message: Message, sender: str, subject: str, return_path: str | None,
+                     recipients: tuple) -> str:
+    """"bounce", "delayed" or "delivery-report" for a delivery status notification, declared
+    or plainly one; "" for any other mail."""
+    if _report_type(message) == "delivery-status":
+        return dsn_kind(recipients)
+    if "x-failed-recipients" in message:
+        return "bounce"
+    if not (sender.split("@")[0] in _DAEMONS or return_path == ""):
+        return ""
+    if DELAY_SUBJECT.match(subject):
+        return "delayed"
+    return "bounce" if _FAILURE_SUBJECT.search(subject) else ""
 
 
 def _is_auto_reply(message: Message, subject: str, return_path: str | None) -> bool:

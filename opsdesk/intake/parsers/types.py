@@ -52,7 +52,9 @@ class ParsedMail:
     """A mail read into what intake needs; the raw bytes are kept separately, untouched.
 
     `auto_kind` is empty for a mail written by a person, else why it must never be answered:
-    "auto-reply", "bounce", "loop" (see parsers.email).
+    "auto-reply", "loop", or a delivery notice: "bounce" (delivery failed), "delayed" (still
+    being retried) or "delivery-report" (delivered) (see parsers.email and email_dsn).
+    `dsn_recipients` lists a DSN's (action, recipient address) pairs.
     `body_text` is the whole text (from the HTML part when there is no text part);
     `reply_text` is the same with quoted text and signature removed, for display.
     `body_html` is sanitised HTML, or empty.
@@ -72,6 +74,7 @@ class ParsedMail:
     body_html: str = ""
     attachments: tuple[MailAttachment, ...] = ()
     auto_kind: str = ""
+    dsn_recipients: tuple[tuple[str, str], ...] = ()
     auto_response_suppressed: bool = False  # send no automatic acknowledgement (see parsers.email)
     return_path: str | None = None   # None: no Return-Path header; "": the null path <>
     defects: tuple[str, ...] = ()    # what was wrong with the MIME but could be read anyway

@@ -4,11 +4,14 @@ Every service checks all fields before it writes and raises InvalidInput with a 
 field, so a refused change leaves nothing half-saved.
 """
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opsdesk.core.exceptions import InvalidInput
+from opsdesk.core.exceptions import Conflict, InvalidInput
 from opsdesk.reference.models import Impact, Urgency
 
 from ..imap import ImapSettingsError, settings_check
@@ -24,10 +27,17 @@ INTEGRATION_FIELDS = [
 RULE_FIELDS = ["integration", "position", "action", "matchers", "is_active"]
 SILENCE_FIELDS = ["kind", "integration", "matchers", "starts_at", "ends_at", "repeat",
                   "repeat_until", "comment"]
+SILENCE_LONGEST = timedelta(days=30)
 MAILBOX_FIELDS = [
-    "name", "address", "host", "port", "security", "username", "password", "folder",
-    "after_store", "move_to_folder", "create_contacts", "alert_integration", "is_active",
-    "poll_seconds", "default_group", "default_category", "default_service"]
+    "name", "address", "host", "port", "security", "username", "auth_method", "password",
+    "oauth_token_url", "oauth_client_id", "oauth_client_secret", "oauth_scope", "oauth_grant",
+    "oauth_refresh_token", "folder", "after_store", "move_to_folder", "create_contacts",
+    "alert_integration", "is_active", "poll_seconds", "default_group", "default_category",
+    "default_service"]
+MAILBOX_SECRETS = ("password", "oauth_client_secret", "oauth_refresh_token")
+# A change to any of these makes the kept access token someone else's: it is dropped.
+SIGN_IN_FIELDS = ("host", "username", "auth_method", "oauth_token_url", "oauth_client_id",
+                  "oauth_client_secret", "oauth_scope", "oauth_grant", "oauth_refresh_token")
 
 
 # ---- alert integrations ------------------------------------------------------------------
@@ -143,6 +153,9 @@ def _silence_errors(data: dict) -> dict:
                              "week).")
     if data.get("repeat_until") and starts and data["repeat_until"] <= starts:
         errors["repeat_until"] = _("The repetition must end after the first start.")
+    if data.get("time_zone") and not _zone_known(data["time_zone"]):
+        errors["time_zone"] = _("“%(zone)s” is not a time zone name such as Asia/Shanghai.") % {
+            "zone": data["time_zone"]}
     if not data.get("matchers") and not data.get("integration"):
         errors["matchers"] = _("This would silence every alert of every integration: add a "
                                "matcher or choose an integration.")
@@ -150,7 +163,11 @@ def _silence_errors(data: dict) -> dict:
 
 
 def silence_save(*, silence: Silence | None, data: dict, by) -> Silence:
-    """Add a silence or maintenance window (silence=None), or change one."""
+    """Add a silence or maintenance window (silence=None), or change one.
+
+    A repeating window keeps the local times of `time_zone`: the one given, else the zone the
+    times were entered in (the active time zone: the reader's own on the web).
+    """
     if errors := _silence_errors(data):
         raise InvalidInput(errors=errors)
     if silence is None:
@@ -158,6 +175,7 @@ def silence_save(*, silence: Silence | None, data: dict, by) -> Silence:
     for field in SILENCE_FIELDS:
         if field in data:
             setattr(silence, field, data[field])
+    silence.time_zone = data.get("time_zone") or timezone.get_current_timezone_name()
     silence.save()
     return silence
 
@@ -177,6 +195,49 @@ def silence_expire(*, silence: Silence) -> bool:
         ends_at=max(now, silence.starts_at), updated_at=now))
 
 
+def _zone_known(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def silence_end(*, silence: Silence) -> bool:
+    """End a one-off silence now, from the alert console; False if it had ended already.
+
+    A repeating maintenance window is planned under Settings, where ending it ends every later
+    occurrence too; the console refuses it rather than do that by surprise.
+    """
+    if silence.repeat:
+        raise Conflict(_("This maintenance window repeats: change or end it under Settings → "
+                         "Silences and maintenance."))
+    return silence_expire(silence=silence)
+
+
+@transaction.atomic
+def silence_extend(*, silence: Silence, hours: int) -> Silence:
+    """Make a one-off silence in force last `hours` longer than its current end.
+
+    Refused for a repeating window (see silence_end), a silence that has ended, and an end
+    more than 30 days from now.
+    """
+    row = Silence.objects.select_for_update().get(pk=silence.pk)
+    now = timezone.now()
+    if row.repeat:
+        raise Conflict(_("This maintenance window repeats: change it under Settings → "
+                         "Silences and maintenance."))
+    if row.ends_at <= now:
+        raise Conflict(_("This silence has ended; silence the alert again instead."))
+    new_end = row.ends_at + timedelta(hours=hours)
+    if hours < 1 or new_end - now > SILENCE_LONGEST:
+        raise InvalidInput(errors={"hours": _("A silence can last at most 30 days from now: "
+                                              "extend it by fewer hours.")})
+    row.ends_at = new_end
+    row.save(update_fields=["ends_at", "updated_at"])
+    return row
+
+
 def silence_delete(*, silence: Silence) -> None:
     """Remove a silence from the list altogether."""
     silence.delete()
@@ -185,19 +246,24 @@ def silence_delete(*, silence: Silence) -> None:
 # ---- mailboxes ---------------------------------------------------------------------------
 
 def mailbox_save(*, mailbox: Mailbox | None, data: dict) -> Mailbox:
-    """Add a mailbox (mailbox=None) or change one; a blank password keeps the saved one."""
+    """Add a mailbox (mailbox=None) or change one.
+
+    Secrets (password, client secret, refresh token) are write-only: a blank one keeps the
+    saved one. Changing how the mailbox signs in drops its kept OAuth2 access token.
+    """
     mailbox = mailbox or Mailbox()
-    data = dict(data)
-    if not data.get("password"):
-        data.pop("password", None)
+    data = {k: v for k, v in data.items() if k not in MAILBOX_SECRETS or v}
+    # From the row: a bound form has already written its values into the instance.
+    before = list(Mailbox.objects.filter(pk=mailbox.pk).values_list(*SIGN_IN_FIELDS).first()
+                  or ()) if mailbox.pk else []
     for field in MAILBOX_FIELDS:
         if field in data:
             setattr(mailbox, field, data[field])
     try:
         settings_check(mailbox)
     except ImapSettingsError as error:
-        field = "move_to_folder" if mailbox.after_store == Mailbox.AfterStore.MOVE \
-            and not mailbox.move_to_folder.strip() else "security"
-        raise InvalidInput(errors={field: str(error)}) from None
+        raise InvalidInput(errors={error.field: str(error)}) from None
+    if before != [getattr(mailbox, field) for field in SIGN_IN_FIELDS]:
+        mailbox.oauth_access_token, mailbox.oauth_access_expires_at = "", None
     mailbox.save()
     return mailbox

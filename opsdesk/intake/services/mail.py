@@ -21,6 +21,7 @@ from opsdesk.core.exceptions import Conflict, DomainError
 
 from .. import imap
 from ..models import InboundMail, Mailbox
+from ..oauth import OAuthError
 from ..parsers.email import dedup_key, mail_parse
 from .mail_incidents import MailRun, mail_handle
 
@@ -66,6 +67,23 @@ def mailbox_poll(*, mailbox: Mailbox) -> int:
     Mailbox.objects.filter(pk=mailbox.pk).update(last_polled_at=mailbox.last_polled_at,
                                                  last_error=error)
     return new
+
+
+def mailbox_connection_test(*, mailbox: Mailbox) -> tuple[int, str]:
+    """Sign in and open the folder, fetching nothing: (unseen messages, "") or (0, error).
+
+    The outcome replaces the mailbox's last error: a failure is what the next poll would meet,
+    and a success means the cause of an earlier one is fixed.
+    """
+    try:
+        with imap.imap_open(mailbox) as box:
+            unseen, error = len(imap.unseen_uids(box)), ""
+    except Exception as exc:
+        logger.info("Testing mailbox %s failed", mailbox.name, exc_info=True)
+        unseen, error = 0, error_text(exc)
+    mailbox.last_error = error
+    Mailbox.objects.filter(pk=mailbox.pk).update(last_error=error)
+    return unseen, error
 
 
 def _poll(mailbox: Mailbox) -> tuple[int, str]:
@@ -215,6 +233,8 @@ def inbound_mail_retry(*, mail: InboundMail) -> InboundMail:
 
 def error_text(exc: BaseException) -> str:
     """A readable one-paragraph reason, for the quarantine and the mailbox's last error."""
+    if isinstance(exc, OAuthError | imap.ImapSettingsError):
+        return str(exc)
     if isinstance(exc, DomainError):
         details = "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
         return f"{exc.message} {details}".strip()

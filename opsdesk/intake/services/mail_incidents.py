@@ -3,7 +3,10 @@
 Called by `mail.inbound_mail_process` inside its transaction; every function here may raise,
 and then everything rolls back and the mail goes to the quarantine.
 
-- Automatic mail (auto-replies, bounces, loops; see parsers.email) is ignored, never answered.
+- Automatic mail (auto-replies, loops, and delivery notices: bounces, delays, delivery
+  reports; see parsers.email) is ignored, never answered. Its note says which, and for a
+  delivery notice to whom delivery failed or is delayed. No address is flagged as bouncing:
+  opsdesk keeps no such mark, so a delay notice cannot set one either.
 - A mail from a sender of the mailbox's Icinga/Nagios integration becomes an alert.
 - A reply (In-Reply-To/References naming one of our notification mails, or an incident number
   in the subject) becomes a public comment by the sender, with its quoted text removed. When
@@ -85,6 +88,23 @@ def _ignore(run: MailRun) -> None:
     run.mail.state = InboundMail.State.IGNORED
     run.mail.note = _("Automatic mail (%(kind)s): never answered, nothing created.") % {
         "kind": run.parsed.auto_kind}
+    if detail := _delivery_detail(run.parsed):
+        run.mail.note += " " + detail
+
+
+def _delivery_detail(parsed: ParsedMail) -> str:
+    """Whose delivery failed or is delayed, as the notice's Action fields say (RFC 3464)."""
+    by_action = {}
+    for action, address in parsed.dsn_recipients:
+        if address:
+            by_action.setdefault(action, []).append(address)
+    lines = []
+    if failed := by_action.get("failed"):
+        lines.append(_("Delivery failed to: %(addresses)s.") % {"addresses": ", ".join(failed)})
+    if delayed := by_action.get("delayed"):
+        lines.append(_("Delivery is delayed, and still being retried, to: %(addresses)s.")
+                     % {"addresses": ", ".join(delayed)})
+    return " ".join(lines)
 
 
 def _own() -> list[str]:

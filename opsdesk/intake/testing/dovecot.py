@@ -6,6 +6,12 @@ password), Maildir under the directory, log in `dovecot.log`. Each pytest-xdist 
 its own instance, and each test gets its own folder (`folder_new`), so tests never see each
 other's mail.
 
+Given an `oauth2_introspection_url`, the server also signs in with XOAUTH2 and OAUTHBEARER:
+Dovecot 2.3's oauth2 passdb posts each bearer token to that RFC 7662 introspection endpoint
+(introspection_mode = post) and lets the user in when the answer says `"active": true` for
+that user name (testing/oauth_server.py is such an endpoint). Plain and LOGIN still check the
+passwd-file, so tests deliver mail with the password as before.
+
 Dovecot refuses mail access as root (CI runs as root): there the mail processes run as the
 unprivileged `dovecot` user, which owns the Maildir; as any other user they run as that user.
 """
@@ -45,8 +51,9 @@ def dovecot_binary() -> str | None:
 class Dovecot:
     """One running Dovecot; `start()` and `stop()` it, `append()` mail, `folder_new()` per test."""
 
-    def __init__(self, binary: str | None = None):
+    def __init__(self, binary: str | None = None, *, oauth2_introspection_url: str = ""):
         self.binary = binary or dovecot_binary()
+        self.oauth2_introspection_url = oauth2_introspection_url
         self.directory = Path(tempfile.mkdtemp(prefix="opsdesk-dovecot-"))
         self.port, self.tls_port = free_port(), free_port()
         self.user, self.password = USER, PASSWORD
@@ -98,6 +105,9 @@ class Dovecot:
         (self.directory / "passwd").write_text(f"{self.user}:{{PLAIN}}{self.password}::::::\n")
         _self_signed_write(self.cert_path, self.directory / "key.pem")
         (self.directory / "dovecot.conf").write_text(self._config(account))
+        if self.oauth2_introspection_url:
+            (self.directory / "oauth2.conf.ext").write_text(
+                OAUTH2_CONFIG.format(url=self.oauth2_introspection_url))
 
     def _config(self, account: pwd.struct_passwd) -> str:
         d = self.directory
@@ -105,12 +115,19 @@ class Dovecot:
         internal = "" if os.geteuid() == 0 else (
             f"default_internal_user = {account.pw_name}\n"
             f"default_internal_group = {_group_name(account.pw_gid)}\n"
-            f"default_login_user = {account.pw_name}\n"
-            "service anvil {\n  chroot =\n}\n")
+            f"default_login_user = {account.pw_name}\n")
+        oauth2 = bool(self.oauth2_introspection_url)
+        anvil = ("" if os.geteuid() == 0 else "  chroot =\n") + (
+            # Tests refuse tokens on purpose; without this, each refusal from 127.0.0.1
+            # would delay the next login up to 15 s (Dovecot's authentication penalty).
+            "  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n" if oauth2 else "")
+        internal += f"service anvil {{\n{anvil}}}\n" if anvil else ""
         return CONFIG.format(
             dir=d, port=self.port, tls_port=self.tls_port, uid=account.pw_uid,
             gid=account.pw_gid, internal=internal,
-            login_chroot="" if os.geteuid() == 0 else "  chroot =\n")
+            login_chroot="" if os.geteuid() == 0 else "  chroot =\n",
+            mechanisms="plain login xoauth2 oauthbearer" if oauth2 else "plain login",
+            oauth2_passdb=OAUTH2_PASSDB.format(dir=d) if oauth2 else "")
 
     def _wait_listening(self) -> None:
         deadline = time.monotonic() + START_SECONDS
@@ -217,7 +234,7 @@ log_path = {dir}/dovecot.log
 ssl_cert = <{dir}/cert.pem
 ssl_key = <{dir}/key.pem
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 auth_failure_delay = 0
 first_valid_uid = {uid}
 first_valid_gid = {gid}
@@ -226,9 +243,10 @@ mail_gid = {gid}
 mail_location = maildir:{dir}/home/%u/Maildir
 passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u {dir}/passwd
 }}
-userdb {{
+{oauth2_passdb}userdb {{
   driver = static
   args = home={dir}/home/%u
 }}
@@ -243,4 +261,23 @@ service imap-login {{
     ssl = yes
   }}
 }}
+"""
+
+OAUTH2_PASSDB = """\
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {dir}/oauth2.conf.ext
+}}
+"""
+
+# The oauth2 passdb's own file (Dovecot 2.3): every token is introspected, none is cached.
+OAUTH2_CONFIG = """\
+introspection_mode = post
+introspection_url = {url}
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 5000
 """

@@ -10,6 +10,7 @@ import pytest
 
 from opsdesk.intake.models import Mailbox
 from opsdesk.intake.testing.dovecot import Dovecot
+from opsdesk.intake.testing.oauth_server import OAuthServer
 
 DESK_ADDRESS = "desk@opsdesk.example"
 
@@ -20,6 +21,40 @@ def dovecot():
     server = Dovecot().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def oauth_session():
+    """Our OAuth2 authorization server (testing/oauth_server.py) on 127.0.0.1."""
+    server = OAuthServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot_oauth(oauth_session):
+    """A Dovecot whose oauth2 passdb introspects bearer tokens at `oauth_session`."""
+    server = Dovecot(oauth2_introspection_url=oauth_session.introspection_url).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def oauth(oauth_session) -> OAuthServer:
+    """The authorization server, reset for this test: default client, no tokens issued."""
+    oauth_session.reset()
+    return oauth_session
+
+
+@pytest.fixture
+def oauth_mailbox(db, dovecot_oauth, oauth, media) -> Mailbox:
+    """A mailbox signing in with XOAUTH2 (client-credentials grant) to its own folder."""
+    return Mailbox.objects.create(
+        name="m365", address=DESK_ADDRESS, host="127.0.0.1", port=dovecot_oauth.port,
+        security=Mailbox.Security.PLAIN, username=dovecot_oauth.user,
+        auth_method=Mailbox.AuthMethod.OAUTH2, oauth_token_url=oauth.token_url,
+        oauth_client_id=oauth.client_id, oauth_client_secret=oauth.client_secret,
+        oauth_scope=oauth.scope, folder=dovecot_oauth.folder_new("O"))
 
 
 @pytest.fixture

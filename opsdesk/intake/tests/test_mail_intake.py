@@ -60,7 +60,7 @@ NEW_INCIDENTS = {
 }
 
 
-AUTOMATIC = {"10": "auto-reply", "11": "auto-reply", "12": "bounce", "13": "bounce"}
+AUTOMATIC = {"10": "auto-reply", "11": "auto-reply", "12": "bounce", "13": "delayed"}
 REPLIES = {"07"}  # threads onto an incident: see its own test below
 
 
@@ -102,6 +102,18 @@ def test_auto_replies_and_bounces_are_ignored_and_never_answered(intake, name, k
     assert Incident.objects.count() == 0 and Comment.objects.count() == 0
     assert User.objects.count() == users_before
     assert Delivery.objects.count() == 0  # nothing goes back to the sender
+
+
+def test_a_bounce_and_a_delay_notice_say_whose_delivery_failed_or_waits(intake):
+    [bounce] = intake(fixture("12"))
+    [delay] = intake(fixture("13"))
+    assert bounce.note == ("Automatic mail (bounce): never answered, nothing created. "
+                           "Delivery failed to: edwin@zzzzzzz.com.")
+    assert delay.note == ("Automatic mail (delayed): never answered, nothing created. "
+                          "Delivery is delayed, and still being retried, to: "
+                          "fraser@oooooooo.com.au.")
+    assert {bounce.state, delay.state} == {InboundMail.State.IGNORED}
+    assert Delivery.objects.count() == 0
 
 
 def test_mail_from_our_own_address_is_a_loop(intake, mailbox):

@@ -177,7 +177,7 @@ def _parts(path: Path):
     ("10_auto_reply_auto_submitted.eml", "auto-reply"),
     ("11_auto_reply_exchange_x_auto_response_suppress.eml", "auto-reply"),
     ("12_bounce_dsn_failed_multipart_report.eml", "bounce"),
-    ("13_bounce_dsn_delayed_multipart_report.eml", "bounce"),
+    ("13_bounce_dsn_delayed_multipart_report.eml", "delayed"),
 ])
 def test_automatic_mail_is_recognised(name, kind):
     parsed = shared(name)
@@ -356,6 +356,11 @@ def test_single_byte_labels(label, data, text):
     ({"Return-Path": "<>", "Subject": "Undeliverable: VPN"}, "bounce", True),
     ({"From": "postmaster@example.net", "Subject": "系统退信"}, "bounce", True),
     ({"X-Failed-Recipients": "bob@example.com"}, "bounce", True),
+    ({"From": "MAILER-DAEMON@example.net", "Subject": "Warning: could not send message for "
+      "past 4 hours"}, "delayed", True),
+    ({"Return-Path": "<>", "Subject": "Delivery delayed: VPN"}, "delayed", True),
+    ({"From": "postmaster@example.net", "Subject": "Undeliverable: delayed VPN rollout"},
+     "bounce", True),
     ({"Content-Type": "multipart/report; report-type=disposition-notification; boundary=x"},
      "auto-reply", True),
     ({"X-Opsdesk-Loop": "desk.example.com"}, "loop", True),

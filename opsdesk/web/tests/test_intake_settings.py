@@ -61,7 +61,8 @@ def made_integration(name="prom") -> AlertIntegration:
 
 def mailbox_post(**values) -> dict:
     data = {"name": "help", "address": "help@example.com", "host": "imap.example.com",
-            "port": "993", "security": "tls", "username": "help", "password": "s3cret",
+            "port": "993", "security": "tls", "username": "help", "auth_method": "password",
+            "oauth_grant": "client_credentials", "password": "s3cret",
             "folder": "INBOX", "after_store": "seen", "move_to_folder": "", "poll_seconds": "60",
             "is_active": "on", "create_contacts": "on"}
     data.update(values)
@@ -102,6 +103,7 @@ def test_denied_people_cannot_post_or_download_either(org, media):
                                              "matchers": "a = b", "is_active": "on"},
              "/settings/intake/mailboxes/new/": mailbox_post(),
              f"/settings/intake/mailboxes/{mailbox.pk}/poll/": {},
+             f"/settings/intake/mailboxes/{mailbox.pk}/test/": {},
              f"/settings/intake/mails/{mail.pk}/retry/": {}}
     for url, data in posts.items():
         assert manager.post(url, data).status_code == 403, url
@@ -270,6 +272,19 @@ def test_bad_silences_are_form_errors(org, values, field):
     assert not Silence.objects.exists()
 
 
+def test_a_repeating_window_keeps_the_time_zone_of_whoever_saved_it(org):
+    org.owner.time_zone = "Europe/Berlin"
+    org.owner.save(update_fields=["time_zone"])
+    response = browser(org.owner).post("/settings/intake/silences/new/", {
+        "kind": "maintenance", "matchers": "host = db1", "starts_at": "2030-01-06T02:00",
+        "ends_at": "2030-01-06T04:00", "repeat": "daily"})
+    assert response.status_code == 302
+    window = Silence.objects.get()
+    assert window.time_zone == "Europe/Berlin"
+    summer = datetime(2030, 7, 1, 0, 30, tzinfo=UTC)  # 02:30 in Berlin, summer time
+    assert window.occurrence_end(summer) == datetime(2030, 7, 1, 2, 0, tzinfo=UTC)
+
+
 def test_a_weekly_window_is_listed_with_its_repetition_and_in_force_when_it_recurs(org):
     now = timezone.now()
     first = now - timedelta(weeks=2, minutes=30)
@@ -328,6 +343,76 @@ def test_bad_mailbox_settings_are_form_errors(org, values, field):
     response = browser(org.owner).post("/settings/intake/mailboxes/new/", mailbox_post(**values))
     assert response.status_code == 422 and field_errors(response.content.decode(), field)
     assert not Mailbox.objects.exists()
+
+
+def oauth_post(**values) -> dict:
+    return mailbox_post(**{
+        "host": "outlook.office365.com", "username": "help@example.com", "password": "",
+        "auth_method": "oauth2", "oauth_grant": "client_credentials",
+        "oauth_token_url": "https://login.microsoftonline.com/contoso/oauth2/v2.0/token",
+        "oauth_client_id": "8d2c-app", "oauth_client_secret": "app-s3cret",
+        "oauth_scope": "https://outlook.office365.com/.default", "oauth_refresh_token": "",
+        **values})
+
+
+def raw_column(mailbox: Mailbox, column: str) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM intake_mailbox WHERE id = %s", [mailbox.pk])
+        return cursor.fetchone()[0]
+
+
+def test_an_oauth2_mailbox_keeps_its_secrets_write_only_and_encrypted(org):
+    owner = browser(org.owner)
+    assert owner.post("/settings/intake/mailboxes/new/", oauth_post()).status_code == 302
+    mailbox = Mailbox.objects.get()
+    assert (mailbox.auth_method, mailbox.oauth_client_id, mailbox.oauth_client_secret) == (
+        "oauth2", "8d2c-app", "app-s3cret")
+    assert "app-s3cret" not in raw_column(mailbox, "oauth_client_secret")
+    edit = owner.get(f"/settings/intake/mailboxes/{mailbox.pk}/").content.decode()
+    assert "app-s3cret" not in edit and "A client secret is saved" in edit
+    assert 'value="https://login.microsoftonline.com/contoso/oauth2/v2.0/token"' in edit
+    listing = owner.get("/settings/intake/mailboxes/").content.decode()
+    assert "OAuth2 (XOAUTH2)" in listing
+    owner.post(f"/settings/intake/mailboxes/{mailbox.pk}/", oauth_post(
+        oauth_client_secret="", oauth_grant="refresh_token", oauth_refresh_token="1//rt-gmail",
+        oauth_scope="https://mail.google.com/"))
+    mailbox.refresh_from_db()
+    assert mailbox.oauth_client_secret == "app-s3cret"  # blank kept it
+    assert (mailbox.oauth_grant, mailbox.oauth_refresh_token) == ("refresh_token",
+                                                                  "1//rt-gmail")
+    assert "1//rt-gmail" not in raw_column(mailbox, "oauth_refresh_token")
+    edit = owner.get(f"/settings/intake/mailboxes/{mailbox.pk}/").content.decode()
+    assert "1//rt-gmail" not in edit and "A refresh token is saved" in edit
+
+
+@pytest.mark.parametrize("values, field", [
+    ({"oauth_token_url": "http://login.example.com/token"}, "oauth_token_url"),
+    ({"oauth_token_url": "not a url"}, "oauth_token_url"),
+    ({"oauth_client_id": ""}, "oauth_client_id"),
+    ({"oauth_client_secret": ""}, "oauth_client_secret"),
+    ({"oauth_grant": "refresh_token"}, "oauth_refresh_token"),
+    ({"auth_method": "kerberos"}, "auth_method")])
+def test_bad_oauth2_settings_are_form_errors(org, values, field):
+    response = browser(org.owner).post("/settings/intake/mailboxes/new/", oauth_post(**values))
+    assert response.status_code == 422 and field_errors(response.content.decode(), field)
+    assert not Mailbox.objects.exists()
+
+
+def test_test_the_connection_says_why_it_failed_and_records_it(org):
+    from opsdesk.intake.testing.dovecot import free_port
+
+    mailbox = Mailbox.objects.create(name="local", address="help@example.com", host="127.0.0.1",
+                                     port=free_port(), security="plain", username="u",
+                                     password="p")
+    response = browser(org.owner).post(f"/settings/intake/mailboxes/{mailbox.pk}/test/",
+                                       follow=True)
+    assert response.redirect_chain[-1][0] == f"/settings/intake/mailboxes/{mailbox.pk}/"
+    page = response.content.decode()
+    assert "The connection to local failed: ConnectionRefusedError" in page
+    mailbox.refresh_from_db()
+    assert "ConnectionRefusedError" in mailbox.last_error and mailbox.last_polled_at is None
 
 
 def test_poll_now_reports_a_failure_and_records_it(org):

@@ -1,8 +1,12 @@
 """The alert console of the service desk: incoming alerts, their state and the incident each went
-to; acknowledge, silence, link or open an incident by hand; retry payloads that failed.
+to; acknowledge, silence, link or open an incident by hand; end or extend a silence; retry
+payloads that failed.
 
-The desk, incident managers, engineers and administrators may look; only the desk and incident
-managers act on alerts, and the desk, managers and administrators retry failed payloads.
+Who may do what (intake.selectors): the desk, incident managers, engineers, process owners and
+administrators look. Acknowledging, linking and opening incidents is the desk's and the
+managers' work. Silences (create, end, extend) are also open to process owners and
+administrators, who keep them under Settings anyway, and so is retrying a failed payload, which
+follows a fix of the integration's settings. Engineers only look.
 """
 
 from functools import wraps
@@ -20,21 +24,23 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from opsdesk.core.exceptions import DomainError, InvalidInput, NotFound
 from opsdesk.incidents import selectors as incident_selectors
 from opsdesk.intake import selectors
-from opsdesk.intake.models import Alert, AlertPayload
+from opsdesk.intake.models import Alert, AlertPayload, Silence
 from opsdesk.intake.services.alerts import (
     alert_acknowledge,
     alert_incident_create,
     alert_link,
     alert_silence_create,
 )
+from opsdesk.intake.services.console import silence_end, silence_extend
 from opsdesk.intake.services.payloads import payload_retry
 
-from ..intake_forms import AlertLinkForm, AlertSilenceForm
+from ..intake_forms import AlertLinkForm, AlertSilenceForm, SilenceExtendForm
 from .incidents import _add_errors
 
 CONSOLE = "web/alerts/console.html"
@@ -59,21 +65,26 @@ def _role_required(allowed):
 
 console_required = _role_required(selectors.alert_console_allowed)
 act_required = _role_required(selectors.alert_act_allowed)
+silence_required = _role_required(selectors.alert_silence_allowed)
 
 
 @console_required
 def console(request):
     """The live list (it refreshes itself every 10 s with the same filters) and failed payloads."""
     filters = selectors.AlertFilters.from_params(request.GET)
-    rows, cursor = selectors.alert_list(filters=filters, cursor=request.GET.get("cursor", ""))
+    silences = selectors.silences_active()
+    rows, cursor = selectors.alert_list(filters=filters, cursor=request.GET.get("cursor", ""),
+                                        silences=silences)
     failed, failed_count = selectors.payloads_failed()
     context = {
         "rows": rows, "filters": filters, "nav": "alerts", **_page_urls(request.GET, cursor),
         "filtered": filters != selectors.AlertFilters(),
         "integrations": selectors.integration_choices(),
         "statuses": Alert.Status.choices, "handlings": Alert.Handling.choices,
-        "failed": failed, "failed_count": failed_count,
+        "failed": failed, "failed_count": failed_count, "silences": silences,
+        "extend_form": SilenceExtendForm(),
         "may_act": selectors.alert_act_allowed(user=request.user),
+        "may_silence": selectors.alert_silence_allowed(user=request.user),
         "may_retry": selectors.payload_retry_allowed(user=request.user),
     }
     template = f"{CONSOLE}#live" if _partial(request) else CONSOLE
@@ -113,7 +124,9 @@ def _detail_page(request, alert: Alert, *, status: int = 200, **forms):
         "alert": alert, "events": selectors.alert_events(alert=alert), "nav": "alerts",
         "source_url": source_link(alert.generator_url),
         "may_act": selectors.alert_act_allowed(user=request.user),
+        "may_silence": selectors.alert_silence_allowed(user=request.user),
         "silence_form": forms.get("silence_form") or AlertSilenceForm(),
+        "extend_form": forms.get("extend_form") or SilenceExtendForm(),
         "link_form": forms.get("link_form") or AlertLinkForm(),
     }
     template = f"{DETAIL}#detail" if _partial(request) else DETAIL
@@ -169,7 +182,7 @@ def acknowledge(request, pk: int):
     return _after(request, pk)
 
 
-@act_required
+@silence_required
 @require_POST
 def silence(request, pk: int):
     """Silence alerts with this alert's labels for some hours, with a comment."""
@@ -217,6 +230,76 @@ def incident_create(request, pk: int):
     messages.success(request, _incident_message(_("%(number)s is opened for this alert."),
                                                 incident))
     return _after(request, pk)
+
+
+# ---- silences in force: end or extend them -------------------------------------------------
+
+@silence_required
+@require_POST
+def silence_end_view(request, pk: int):
+    """End a one-off silence now: alerts it held open incidents again at their next delivery."""
+    silence = get_object_or_404(Silence, pk=pk)
+    try:
+        ended = silence_end(silence=silence)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return _after_silence(request, status=422)
+    if ended:
+        messages.success(request, _silence_ended_message(silence))
+    else:
+        messages.info(request, _("This silence had already ended."))
+    return _after_silence(request)
+
+
+def _silence_ended_message(silence: Silence) -> str:
+    held = selectors.alerts_held_firing(silence=silence)
+    text = _("The silence has ended.")
+    if held:
+        text += " " + ngettext(
+            "%(count)d alert it held is still firing: it opens an incident at its next "
+            "delivery, or open one by hand.",
+            "%(count)d alerts it held are still firing: they open incidents at their next "
+            "delivery, or open one by hand.", held) % {"count": held}
+    return text
+
+
+@silence_required
+@require_POST
+def silence_extend_view(request, pk: int):
+    """Let a one-off silence in force last some hours longer."""
+    silence = get_object_or_404(Silence, pk=pk)
+    form = SilenceExtendForm(request.POST)
+
+    def apply():
+        made = silence_extend(silence=silence, hours=form.cleaned_data["hours"])
+        messages.success(request, _("The silence now lasts until %(end)s.")
+                         % {"end": _local(made.ends_at)})
+
+    if _submit(form, apply):
+        return _after_silence(request)
+    if alert := _alert_of(request):
+        return _detail_page(request, alert, status=422, extend_form=form)
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return _after_silence(request, status=422)
+
+
+def _alert_of(request) -> Alert | None:
+    """The alert whose page the silence form was on, if any."""
+    pk = request.POST.get("alert", "")
+    return selectors.alert_get(alert_id=int(pk)) if pk.isdigit() else None
+
+
+def _after_silence(request, *, status: int = 200):
+    """The alert's main part for htmx from its page; else back where the person came from."""
+    alert = _alert_of(request)
+    if request.htmx and alert is not None:
+        return _detail_page(request, alert, status=status)
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    if alert is not None:
+        return redirect("web:alert", pk=alert.pk)
+    return redirect(reverse("web:alerts") + "#silences")
 
 
 @login_required

@@ -13,7 +13,11 @@ from opsdesk.core.exceptions import DomainError, InvalidInput
 from opsdesk.intake import selectors
 from opsdesk.intake.models import InboundMail, Mailbox
 from opsdesk.intake.services import console as services
-from opsdesk.intake.services.mail import inbound_mail_retry, mailbox_poll
+from opsdesk.intake.services.mail import (
+    inbound_mail_retry,
+    mailbox_connection_test,
+    mailbox_poll,
+)
 
 from ..intake_forms import MailboxForm
 from .incidents import _add_errors
@@ -31,7 +35,7 @@ def mailboxes(request):
 
 @configurator_required
 def mailbox_edit(request, pk: int | None = None):
-    """Add a mailbox, or change one; the password is never shown, and blank keeps it."""
+    """Add a mailbox, or change one; its secrets are never shown, and blank keeps them."""
     mailbox = get_object_or_404(Mailbox, pk=pk) if pk is not None else None
     form = MailboxForm(request.POST or None, instance=mailbox)
     if request.method == "POST" and form.is_valid():
@@ -60,6 +64,26 @@ def mailbox_poll_view(request, pk: int):
                                            "%(name)s: %(count)d new mails.", new) % {
             "name": mailbox.name, "count": new})
     return redirect("web:settings-mailboxes")
+
+
+@configurator_required
+@require_POST
+def mailbox_test_view(request, pk: int):
+    """Sign in and open the folder now, fetching nothing: do the settings work?"""
+    mailbox = get_object_or_404(Mailbox, pk=pk)
+    unseen, error = mailbox_connection_test(mailbox=mailbox)
+    if error:
+        messages.error(request, _("The connection to %(name)s failed: %(error)s") % {
+            "name": mailbox.name, "error": error})
+    else:
+        messages.success(request, ngettext(
+            "The connection to %(name)s works: signed in as %(user)s with %(method)s; "
+            "%(folder)s has %(count)d unread mail.",
+            "The connection to %(name)s works: signed in as %(user)s with %(method)s; "
+            "%(folder)s has %(count)d unread mails.", unseen) % {
+            "name": mailbox.name, "user": mailbox.username, "count": unseen,
+            "method": mailbox.get_auth_method_display(), "folder": mailbox.folder})
+    return redirect("web:settings-mailbox-edit", pk=mailbox.pk)
 
 
 @configurator_required
