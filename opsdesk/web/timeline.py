@@ -375,6 +375,7 @@ EXTRA_FIELD_LABELS = {
     "major_incident": lambda: _("Major incident"),  # major: candidate, declared, rejected…
     "affected_people": lambda: _("Affected people"),  # major: "affects me too"
     "task": lambda: _("Task"),  # collab: a task for another group
+    "satisfaction_follow_up": lambda: _("Satisfaction follow-up"),  # surveys: a low score
 }
 
 
