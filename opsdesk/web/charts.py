@@ -120,7 +120,8 @@ def format_value(value, unit: str = "") -> str:
 def _base(kind, title, labels, unit, x_title, y_title, chart_id) -> dict:
     return {"kind": kind, "id": chart_id or f"chart-{next(_ids)}", "title": _text(title),
             "labels": [_text(label) for label in labels], "unit": _text(unit),
-            "x_title": _text(x_title), "y_title": _text(y_title)}
+            "x_title": _text(x_title), "y_title": _text(y_title),
+            "empty_text": _("Nothing to show.")}
 
 
 def _series(series: Sequence[dict], count: int) -> list[dict]:

@@ -2,12 +2,12 @@
 
 from django.urls import path
 
-from .views import dashboards
+from .views import dashboards, dashboards_process
 
 urlpatterns = [
     path("dashboards/", dashboards.home, name="dashboards"),
     path("dashboards/operations/", dashboards.operations, name="dashboard_operations"),
     path("dashboards/groups/", dashboards.group, name="dashboard_groups"),
     path("dashboards/groups/<str:code>/", dashboards.group, name="dashboard_group"),
-    path("dashboards/process/", dashboards.process, name="dashboard_process"),
+    path("dashboards/process/", dashboards_process.process, name="dashboard_process"),
 ]

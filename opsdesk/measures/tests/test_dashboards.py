@@ -336,3 +336,90 @@ def test_group_queries_do_not_grow_with_rows(story, org):
         assert _queries(client, "/dashboards/groups/NET2/") == before
     assert before <= 10  # session, user, my groups, watched, collaborating, open, week, members,
     # and the approvals badge of the navigation
+
+
+# -- the process dashboard, on the KPI engine's hand-counted week (story.py, test_kpis.py) ----------
+
+@pytest.fixture
+def week(org):
+    from opsdesk.measures.rollups import rollup_tick
+
+    from .story import story_build
+
+    built = story_build(org)
+    rollup_tick()
+    return built
+
+
+MARCH = "/dashboards/process/?start=2025-03-01&end=2025-03-31"
+NOON = datetime(2025, 3, 5, 12, 0, tzinfo=SHANGHAI)
+
+
+def test_process_dashboard_shows_the_kpis_against_targets_with_their_incidents(week, org):
+    client = browser(org.owner)
+    with time_machine.travel(NOON, tick=False):
+        page = client.get(MARCH).content.decode()
+        rates = table_cells(page, "Rates against their targets (green: met, red: missed)")
+        response = rates["Response on time (target ≥ 95.0 %)"]
+        assert response[0][0] == "33.3%"  # 2 of 6 decided: A and C met
+        assert listed(client, response[0][1]) == {week.numbers[x] for x in "ABCDEI"}
+        resolution = rates["Resolution on time (SLA attainment) (target ≥ 90.0 %)"]
+        assert resolution[0][0] == "75%"  # A, C and D of A B C D
+        assert listed(client, resolution[0][1]) == {week.numbers[x] for x in "ABCD"}
+        assert rates["Reopen rate (target ≤ 5.0 %)"][0][0] == "33.3%"  # C of A C D
+        spec = json_spec(page, "Rates against their targets")
+        colours = dict(zip(spec["labels"], spec["series"][0]["colors"]))
+        assert colours["First-assignment success (target ≥ 90.0 %)"] == "#b91c1c"  # 80 % missed
+        assert colours["Functional escalation rate (target ≤ 20.0 %)"] == "#047857"  # 14.3 % met
+        cards = dict(re.findall(r'<a class="dash-n" href="[^"]+">([^<]+)</a>\s*'
+                                r'<a class="dash-what" href="[^"]+">([^<]+)</a>', page))
+        assert {name: value for value, name in cards.items()} == {
+            "Mean time to resolve (business time)": "3.83 h",  # 13800 s
+            "Median time to resolve (business time)": "3.00 h",
+            "Mean time to respond (business time)": "1.06 h",  # 3825 s
+            "Satisfaction (mean score)": "3.50", "Volume": "7", "Backlog": "3"}
+        volume = table_cells(page, "Volume, last 12 months")
+        assert volume["2025-03"][0][0] == "7" and volume["2025-02"][0][0] == "1"  # G in Feb
+        assert listed(client, volume["2025-03"][0][1]) == {week.numbers[x] for x in "ABCDEFI"}
+        channels = table_cells(page, "Volume by channel")
+        assert {label: cells[0][0] for label, cells in channels.items()} == {
+            "Phone": "3", "Email": "1", "Self-service portal": "2",
+            "Instant messaging (WeCom/DingTalk/Feishu)": "1"}
+        assert listed(client, channels["Phone"][0][1]) == {week.numbers[x] for x in "ADF"}
+        by_priority = table_cells(page, "Mean time to resolve (business time) by priority")
+        assert list(by_priority)[0].startswith("P1")  # in priority order, P1 first
+
+
+def test_process_dashboard_filters_and_bad_filters(week, org):
+    client = browser(org.owner)
+    with time_machine.travel(NOON, tick=False):
+        page = client.get(MARCH + "&group=NET2").content.decode()
+        volume = table_cells(page, "Volume, last 12 months")
+        assert volume["2025-03"][0][0] == "1"  # D only: C moved on to NET3
+        bad = client.get("/dashboards/process/?start=yesterday&priority=9")
+    assert bad.status_code == 422
+    assert "Enter a date such as 2026-03-31." in bad.content.decode()
+
+
+def test_process_dashboard_queries_do_not_grow_with_rows(week, org):
+    from opsdesk.measures.rollups import rollup_tick
+
+    client = browser(org.owner)
+    with time_machine.travel(NOON, tick=False):
+        before = _queries(client, MARCH)
+        for n in range(4):
+            log(org, datetime(2025, 3, 4, 9, n, tzinfo=SHANGHAI), 2)
+        rollup_tick()
+        assert _queries(client, MARCH) == before
+    assert before <= 32  # session, user, approvals; the KPIs (targets, sums, a median per column,
+    # surveys, deflection, backlog); per trend and per breakdown the targets and one GROUP BY
+
+
+def json_spec(page: str, title_start: str) -> dict:
+    import json
+
+    for body in re.findall(r'<script id="[^"]+" type="application/json">(.*?)</script>', page, re.S):
+        spec = json.loads(body)
+        if spec["title"].startswith(title_start):
+            return spec
+    raise AssertionError(title_start)

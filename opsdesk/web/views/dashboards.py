@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from opsdesk.accounts.models import SupportGroup
 from opsdesk.core import lookups
@@ -21,6 +21,8 @@ from opsdesk.web import charts
 # The labels of dashboards.AGE_BUCKETS, in the same order.
 AGE_LABELS = [gettext_lazy("under 1 day"), gettext_lazy("1–3 days"), gettext_lazy("3–7 days"),
               gettext_lazy("7–30 days"), gettext_lazy("over 30 days")]
+CLOCK_NAMES = {"response": pgettext_lazy("SLA clock", "Response"),
+               "resolution": pgettext_lazy("SLA clock", "Resolution")}
 CLOCK_COLOURS = {"risk": {"response": "#f59e0b", "resolution": "#b45309"},
                  "breach": {"response": "#f87171", "resolution": "#b91c1c"}}
 
@@ -114,7 +116,7 @@ def _clock_chart(live, links, kind: str) -> dict:
     figures = live.risk_by_priority if kind == "risk" else live.breaches_by_priority
     priorities = live.priorities
     series = []
-    for clock, name in (("response", _("Response")), ("resolution", _("Resolution"))):
+    for clock, name in CLOCK_NAMES.items():
         series.append({
             "name": name, "color": CLOCK_COLOURS[kind][clock],
             "values": [figures.get(p.level, {}).get(clock, 0) for p in priorities],
@@ -134,11 +136,10 @@ def _clock_link(live, links, kind, clock, level) -> str:
 
 
 def _at_risk_rows(live) -> list[dict]:
-    clocks = {"response": _("Response"), "resolution": _("Resolution")}
     return [{"number": r.number, "short_description": r.short_description,
              "priority": lookups.lookup(Priority, r.priority),
              "group": lookups.lookup(SupportGroup, r.group_id) if r.group_id else None,
-             "clock": clocks[r.clock], "due_at": r.due_at,
+             "clock": CLOCK_NAMES[r.clock], "due_at": r.due_at,
              "minutes": max(0, int((r.due_at - live.now).total_seconds() // 60))}
             for r in live.at_risk]
 
@@ -160,7 +161,7 @@ def group(request, code: str = ""):
         raise Http404
     queue = dashboards.group_queue(user=request.user, group=current)
     links = Links(request.user, group=current)
-    context = {"queue": queue, "groups": allowed, "current": current, "nav": "dashboards",
+    context = {"queue": queue, "groups": allowed, "dash_group": current, "nav": "dashboards",
                "figures": _group_figures(queue, links),
                "charts": {"status_age": _status_age_chart(queue, links),
                           "members": _members_chart(queue, links)}}
@@ -249,13 +250,3 @@ def _priority_label(priority) -> str:
     return f"P{priority.level} {priority.name}"
 
 
-
-# -- the process -----------------------------------------------------------------------------------
-
-@login_required
-def process(request):
-    """KPIs against targets, trends and breakdowns (built on opsdesk.measures.kpis)."""
-    if not dashboards.process_allowed(user=request.user):
-        raise Http404
-    return TemplateResponse(request, "web/dashboards/home.html",
-                            {"choices": _dashboards_for(request.user), "nav": "dashboards"})

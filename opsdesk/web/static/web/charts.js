@@ -12,9 +12,24 @@
 
   function suffix(unit) { return !unit ? "" : (unit === "%" ? "%" : " " + unit); }
 
+  function allValues(spec) {
+    if (spec.kind === "pie") { return spec.values; }
+    if (spec.kind === "sankey") { return spec.links.map(function (l) { return l.value; }); }
+    return [].concat.apply([], spec.series.map(function (s) { return s.values; }));
+  }
+
+  function wholeNumbers(spec) {
+    return allValues(spec).every(function (v) { return v === null || Number.isInteger(v); });
+  }
+
+  // "%{y:,d}" for counts, "%{y:.1f}" for rates and hours, with the unit
+  function shown(spec, axisLetter) {
+    return "%{" + axisLetter + ":" + (wholeNumbers(spec) ? ",d" : ".1f") + "}" + suffix(spec.unit);
+  }
+
   function hover(spec, labelFrom) {
     // "<label>: <value><unit>", plus the series name when there are several
-    return labelFrom + ": %{" + (spec.horizontal ? "x" : "y") + "}" + suffix(spec.unit) +
+    return labelFrom + ": " + shown(spec, spec.horizontal ? "x" : "y") +
       (spec.series && spec.series.length > 1 ? "<extra>%{fullData.name}</extra>" : "<extra></extra>");
   }
 
@@ -23,7 +38,7 @@
       var t = {
         type: "bar", name: s.name, customdata: s.links, cliponaxis: false,
         marker: { color: s.colors || s.color }, hovertemplate: hover(spec, "%{" + (spec.horizontal ? "y" : "x") + "}"),
-        texttemplate: "%{" + (spec.horizontal ? "x" : "y") + "}", textposition: spec.stacked ? "inside" : "outside",
+        texttemplate: shown(spec, spec.horizontal ? "x" : "y"), textposition: spec.stacked ? "inside" : "outside",
         insidetextanchor: "middle", textfont: { size: 12 }
       };
       if (spec.horizontal) { t.orientation = "h"; t.y = spec.labels; t.x = s.values; }
@@ -75,11 +90,20 @@
     }];
   }
 
-  function axis(title, unit, isValue) {
+  function axis(title, spec, isValue) {
     var a = { title: { text: title, standoff: 8 }, automargin: true, gridcolor: GRID, zeroline: false,
               fixedrange: true, tickfont: { size: 12 } };
-    if (isValue) { a.rangemode = "tozero"; if (unit === "%") { a.ticksuffix = "%"; } }
-    else { a.type = "category"; }
+    if (!isValue) { a.type = "category"; return a; }
+    a.rangemode = "tozero";
+    if (spec.unit === "%") { a.ticksuffix = "%"; }
+    var values = allValues(spec).filter(function (v) { return v !== null; });
+    var top = Math.max.apply(null, values.concat([0]));
+    if (!values.length) { a.range = [0, 1]; a.showticklabels = false; return a; }
+    if (wholeNumbers(spec)) {  // counts: no 0.5 of an incident on the axis
+      a.tickformat = ",d";
+      if (top <= 5) { a.dtick = 1; }
+    }
+    if (spec.kind === "bar" && !spec.stacked && top > 0) { a.range = [0, top * 1.15]; }  // room for the labels
     return a;
   }
 
@@ -97,13 +121,17 @@
       uniformtext: { mode: "hide", minsize: 10 }
     };
     if (spec.kind === "bar" || spec.kind === "line") {
-      var category = axis(small && spec.horizontal ? "" : spec.x_title, spec.unit, false);
-      var value = axis(spec.y_title, spec.unit, true);
+      var category = axis(small && spec.horizontal ? "" : spec.x_title, spec, false);
+      var value = axis(spec.y_title, spec, true);
       if (spec.horizontal) { l.yaxis = category; l.xaxis = value; l.yaxis.autorange = "reversed"; }
       else { l.xaxis = category; l.yaxis = value; }
       if (spec.kind === "bar") { l.barmode = spec.stacked ? "stack" : "group"; l.bargap = 0.25; }
     }
     if (spec.kind === "pie") { l.legend = { orientation: "h", x: 0, y: -0.05, yanchor: "top" }; }
+    if (!allValues(spec).some(function (v) { return v !== null && v !== 0; })) {
+      l.annotations = [{ text: spec.empty_text, showarrow: false, xref: "paper", yref: "paper",
+                         x: 0.5, y: 0.5, font: { size: 14, color: "#52606d" } }];
+    }
     return l;
   }
 
