@@ -98,3 +98,24 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.recipient}: {self.subject}"
+
+
+class DeliveryAttachment(models.Model):
+    """A file sent with an email delivery (a scheduled report), kept with it until it is sent.
+
+    The bytes live in the database so that they commit or roll back with the delivery; callers
+    keep them small (ATTACHMENTS_MAX_BYTES in services.py).
+    """
+
+    delivery = models.ForeignKey(Delivery, models.CASCADE, related_name="attachments",
+                                 verbose_name=_("delivery"))
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    content = models.BinaryField(_("content"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename

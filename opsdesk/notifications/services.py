@@ -17,24 +17,29 @@ from opsdesk.core.exceptions import Conflict, InvalidInput
 
 from .choices import Channel, DeliveryStatus
 from .message_ids import delivery_message_id, thread_message_id, thread_root_digest
-from .models import Delivery, Endpoint
+from .models import Delivery, DeliveryAttachment, Endpoint
 from .sending import SendReport, deliveries_send_due
 
 __all__ = ["SendReport", "deliveries_send_due", "delivery_enqueue", "delivery_retry"]
 
 SUBJECT_MAX = Delivery._meta.get_field("subject").max_length
 KEY_MAX = Delivery._meta.get_field("idempotency_key").max_length
+# Mail relays commonly refuse messages over 10-25 MB; base64 adds a third.
+ATTACHMENTS_MAX_BYTES = 10 * 1024 * 1024
 
 
 def delivery_enqueue(
     *, key: str, channel: str, recipient: str | Endpoint, subject: str, text: str,
     html: str = "", payload: dict | None = None, thread_key: str = "", language: str = "",
+    attachments: tuple | list = (),
 ) -> Delivery:
     """Record one message to one recipient, once per key; it is sent after the caller commits.
 
     `key` is the idempotency key, e.g. f"{event_key}:{channel}:{recipient}": a second call with
     the same key returns the first delivery and sends nothing more, also when both calls race
     (the unique index decides; the loser waits for the winner's commit and reads its row).
+    `attachments` (email only): (filename, bytes, content type) triples, at most
+    ATTACHMENTS_MAX_BYTES together, stored with the delivery and attached to the mail.
     `recipient` is an email address for Channel.EMAIL, else an Endpoint of that kind. `language`
     (default LANGUAGE_CODE) lays out the email in the recipient's language; `thread_key` groups
     the emails of one subject into one thread; `payload` is the webhook's extra JSON, or a robot
@@ -44,8 +49,13 @@ def delivery_enqueue(
     fields = _delivery_fields(key=_checked_key(key), channel=channel, recipient=recipient,
                               subject=subject, text=text, html=html, payload=payload,
                               thread_key=thread_key, language=language)
+    _check_attachments(channel, attachments)
     delivery, created = Delivery.objects.get_or_create(idempotency_key=key, defaults=fields)
     if created:
+        DeliveryAttachment.objects.bulk_create(
+            DeliveryAttachment(delivery=delivery, filename=name, content=content,
+                               content_type=content_type)
+            for name, content, content_type in attachments)
         _thread_root_claim(delivery)
         transaction.on_commit(_schedule_send, robust=True)
     return delivery
@@ -61,6 +71,17 @@ def delivery_retry(*, delivery: Delivery) -> Delivery:
     transaction.on_commit(_schedule_send, robust=True)
     delivery.refresh_from_db()
     return delivery
+
+
+def _check_attachments(channel: str, attachments) -> None:
+    if not attachments:
+        return
+    if channel != Channel.EMAIL:
+        raise InvalidInput(errors={"attachments": _("Only email carries attachments.")})
+    if sum(len(content) for _name, content, _type in attachments) > ATTACHMENTS_MAX_BYTES:
+        raise InvalidInput(errors={"attachments": _(
+            "Attachments may be at most %(mb)d MB together.") % {
+                "mb": ATTACHMENTS_MAX_BYTES // (1024 * 1024)}})
 
 
 def _checked_key(key: str) -> str:

@@ -1,4 +1,5 @@
-"""Email over SMTP with Django's mail API: text and HTML parts, threading headers, auto-submitted.
+"""Email over SMTP with Django's mail API: text and HTML parts, attachments, threading headers,
+auto-submitted.
 
 The caller's subject and bodies are already in the recipient's language; the layout around them
 (templates/notifications/email/message.txt and .html) is rendered in that language too. The
@@ -57,6 +58,8 @@ def build(delivery) -> EmailMultiAlternatives:
         subject=delivery.subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
         to=[delivery.email], headers=headers(delivery))
     message.attach_alternative(html, "text/html")
+    for attachment in delivery.attachments.all():
+        message.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
     return message
 
 
