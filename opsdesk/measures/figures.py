@@ -24,11 +24,10 @@ from opsdesk.reference.models import Category, Priority, Source
 
 from .definitions import (BACKLOG, DEFLECTION, MEAN, MEDIAN, RATE, SATISFACTION, VOLUME,
                           KpiDefinition)
-from .models import IncidentFact, KpiDaily
+from .models import ClockState, IncidentFact, KpiDaily
 
 SUM_FIELDS = tuple(f.name for f in KpiDaily._meta.fields
-                   if f.name not in ("id", "day", "group_id", "category_id", "service_id",
-                                     "priority_id", "source_id"))
+                   if f.name not in ("id", "day", "dimension", "key"))
 DIMENSIONS = {"group": "group_id", "category": "category_id", "service": "service_id",
               "priority": "priority_id", "channel": "source_id"}
 PORTAL_SOURCE = "03"
@@ -71,15 +70,78 @@ def category_subtree(category_id: int) -> list[int]:
             if row.path == root.path or row.path.startswith(root.path + ".")]
 
 
-def _daily(filters, start: date | None = None, end: date | None = None):
-    return KpiDaily.objects.filter(_dimension_q(filters), day__gte=start or filters.start,
-                                   day__lt=end or filters.end)
+def _dimensions(filters) -> dict[str, list[str]]:
+    """The filter's dimensions that are set, each with its rollup keys."""
+    keys = {"group": filters.group_id, "service": filters.service_id,
+            "priority": filters.priority_level, "channel": filters.channel or None}
+    found = {name: [str(value)] for name, value in keys.items() if value is not None}
+    if filters.category_id is not None:
+        found["category"] = [str(pk) for pk in category_subtree(filters.category_id)]
+    return found
+
+
+def _sums_by(filters, start: date, end: date, by: str | None = None) -> dict:
+    """{group key: counters} of the period: by None (one row, key None), "month" or a
+    dimension. The rollup answers when at most one dimension is filtered and the breakdown is
+    by nothing else; otherwise the facts are summed with the same counters (exact either way).
+    """
+    dims = _dimensions(filters)
+    if len(dims) <= 1 and (by in (None, "month") or not dims):
+        dimension, keys = next(iter(dims.items()), ("all", [""]))
+        if by not in (None, "month"):
+            dimension, keys = by, None
+        qs = KpiDaily.objects.filter(dimension=dimension, day__gte=start, day__lt=end)
+        if keys is not None:
+            qs = qs.filter(key__in=keys)
+        aggregates, group = {n: Sum(n) for n in SUM_FIELDS}, "key"
+    else:
+        qs = IncidentFact.objects.filter(_dimension_q(filters), day__gte=start, day__lt=end)
+        aggregates, group = FACT_AGGREGATES, DIMENSIONS.get(by)
+    if by is None:
+        return {None: _zeros(qs.aggregate(**aggregates))}
+    group_expression = TruncMonth("day") if by == "month" else F(group)
+    rows = qs.annotate(g=group_expression).values("g").order_by().annotate(**aggregates)
+    return {(_month(r["g"]) if by == "month" else _key_of(by, r["g"])): _zeros(r)
+            for r in rows}
+
+
+def _zeros(row: dict) -> dict:
+    return {name: row.get(name) or 0 for name in SUM_FIELDS}
+
+
+def _key_of(by: str, key):
+    """A rollup key (text) or a fact's column value as the dimension's own key."""
+    if key in (None, ""):
+        return None
+    return key if by == "channel" else int(key)
+
+
+def _fact_aggregates() -> dict:
+    """The rollup's counters computed from the facts themselves (see rollups._count)."""
+    decided = (ClockState.MET, ClockState.BREACHED)
+    aggregates = {"registered": Count("incident_id")}
+    for clock in ("response", "resolution"):
+        aggregates[f"{clock}_decided"] = Count(
+            "incident_id", filter=Q(**{f"{clock}_state__in": decided}))
+        aggregates[f"{clock}_met"] = Count(
+            "incident_id", filter=Q(**{f"{clock}_state": ClockState.MET}))
+        for basis in ("wall", "business"):
+            aggregates[f"{clock}_{basis}_count"] = Count(f"{clock}_{basis}")
+            aggregates[f"{clock}_{basis}_sum"] = Sum(f"{clock}_{basis}")
+    for name in ("assignments", "hand_backs"):
+        aggregates[name] = Sum(name)
+    for name in ("resolved", "ever_resolved", "first_contact", "reopened",
+                 "escalated_functional", "escalated_hierarchical", "complete", "repeat"):
+        aggregates[name] = Count("incident_id", filter=Q(**{name: True}))
+    return aggregates
+
+
+FACT_AGGREGATES = _fact_aggregates()
 
 
 def daily_sums(filters) -> dict:
-    """Every counter of the rollup, summed over the period and dimensions (one query)."""
-    row = _daily(filters).aggregate(**{name: Sum(name) for name in SUM_FIELDS})
-    return {name: row[name] or 0 for name in SUM_FIELDS}
+    """Every counter summed over the period and dimensions (one query)."""
+    return _sums_by(filters, filters.start, filters.end)[None]
 
 
 def value_of(d: KpiDefinition, filters, sums: dict) -> tuple:
@@ -188,13 +250,9 @@ def trend(d: KpiDefinition, filters, months: int) -> list:
     if d.kind in (SATISFACTION, DEFLECTION):
         rows = _monthly_other(d, filters, firsts, start, end)
     else:
-        by_month = {_month(r["month"]): r for r in _daily(filters, start, end)
-                    .annotate(month=TruncMonth("day")).values("month").order_by("month")
-                    .annotate(**{n: Sum(n) for n in SUM_FIELDS})}
+        by_month = _sums_by(filters, start, end, "month")
         empty = dict.fromkeys(SUM_FIELDS, 0)
-        rows = {m: value_of(d, periods[m], {**empty, **{k: v or 0 for k, v in
-                                                      by_month.get(m, {}).items()}})
-                for m in firsts}
+        rows = {m: value_of(d, periods[m], by_month.get(m, empty)) for m in firsts}
     return [TrendPoint(month=m, value=rows[m][0], count=int(rows[m][2] or rows[m][1] or 0),
                        records_url=urls(d, periods[m])[0]) for m in firsts]
 
@@ -226,10 +284,9 @@ def breakdown(d: KpiDefinition, filters, by: str) -> list:
         return []
     else:
         rows = []
-        for r in _daily(filters).values(column).order_by().annotate(
-                **{n: Sum(n) for n in SUM_FIELDS}):
-            value, numerator, denominator = value_of(d, filters, r)
-            rows.append((r[column], value, denominator if d.kind != VOLUME else numerator))
+        for key, sums in _sums_by(filters, filters.start, filters.end, by).items():
+            value, numerator, denominator = value_of(d, filters, sums)
+            rows.append((key, value, denominator if d.kind != VOLUME else numerator))
     result = []
     for key, value, count in rows:
         narrowed = _with_dimension(filters, by, key)
@@ -329,8 +386,9 @@ def _deflection(filters) -> tuple:
         return None, None, None
     deflections = Deflection.objects.filter(created_at__gte=site_moment(filters.start),
                                             created_at__lt=site_moment(filters.end)).count()
-    portal = _daily(filters).filter(source_id=PORTAL_SOURCE).aggregate(
-        n=Sum("registered"))["n"] or 0
+    portal = KpiDaily.objects.filter(
+        dimension="channel", key=PORTAL_SOURCE, day__gte=filters.start,
+        day__lt=filters.end).aggregate(n=Sum("registered"))["n"] or 0
     total = deflections + portal
     return (deflections * 100 / total if total else None, deflections, total)
 

@@ -2,8 +2,8 @@
 daily rollup of those facts, and the days the rollup must count again.
 
 See README.md: the facts hold what each incident counts for (its clocks, durations in wall and
-business time, flags); the rollup sums them per day × group × category × service × priority ×
-channel, so a dashboard over a year reads a few thousand rows, not a million incidents.
+business time, flags); the rollup sums them per day, in total and per value of each dimension,
+so a dashboard over a year reads a few thousand rows, not a million incidents.
 """
 
 from django.conf import settings
@@ -101,14 +101,14 @@ class IncidentFact(models.Model):
 
 
 class KpiDaily(models.Model):
-    """The facts of one day and one combination of dimensions, summed (rollups.day_refresh)."""
+    """The facts of one registration day summed: over all incidents (dimension "all"), and per
+    group, category, service, priority and channel (one row per value, `key` the id or the
+    source code, "" for none). A filter on one dimension reads that dimension's rows; about 60
+    rows a day, so a year is a few thousand rows (rollups.day_refresh)."""
 
     day = models.DateField()
-    group_id = models.IntegerField(null=True)
-    category_id = models.IntegerField(null=True)
-    service_id = models.IntegerField(null=True)
-    priority_id = models.IntegerField(null=True)
-    source_id = models.CharField(max_length=10, blank=True)
+    dimension = models.CharField(max_length=10)
+    key = models.CharField(max_length=32, blank=True)
     registered = models.PositiveIntegerField(default=0)
     response_decided = models.PositiveIntegerField(default=0)
     response_met = models.PositiveIntegerField(default=0)
@@ -134,7 +134,7 @@ class KpiDaily(models.Model):
     repeat = models.PositiveIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["day"], name="kpi_daily_day")]
+        indexes = [models.Index(fields=["dimension", "day", "key"], name="kpi_daily_dim_day")]
 
 
 class RollupDirtyDay(models.Model):

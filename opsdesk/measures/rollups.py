@@ -35,7 +35,9 @@ from opsdesk.sla.engine import sla_terms
 
 from .models import ClockState, IncidentFact, KpiDaily, RollupDirtyDay, RollupState
 
-DIMENSIONS = ("group_id", "category_id", "service_id", "priority_id", "source_id")
+# The rollup's dimensions and the fact's column of each.
+DIMENSIONS = {"group": "group_id", "category": "category_id", "service": "service_id",
+              "priority": "priority_id", "channel": "source_id"}
 # History that changes what an incident counts for without passing an incident hook.
 SCANNED_KINDS = (EventKind.SLA, EventKind.COLLABORATOR)
 REPEAT_FIELDS = frozenset({"category", "service", "configuration_items"})
@@ -246,24 +248,34 @@ def _business(calendar, start, end, paused_seconds: int, paused_at) -> int | Non
     return max(business_seconds(calendar, start, end) - paused_seconds - still, 0)
 
 
+COUNTED_FLAGS = ("resolved", "ever_resolved", "first_contact", "assignments", "hand_backs",
+                 "reopened", "escalated_functional", "escalated_hierarchical", "complete",
+                 "repeat")
+
+
 def _sum(day: date, facts: list[IncidentFact]) -> list[KpiDaily]:
-    """The day's rollup rows: the facts summed per combination of dimensions."""
+    """The day's rollup rows: the facts summed in total and per value of each dimension."""
     rows: dict = defaultdict(lambda: defaultdict(int))
     for fact in facts:
-        counters = rows[tuple(getattr(fact, d) for d in DIMENSIONS)]
-        counters["registered"] += 1
-        for clock in ("response", "resolution"):
-            clock_state = getattr(fact, f"{clock}_state")
-            counters[f"{clock}_decided"] += clock_state in (ClockState.MET, ClockState.BREACHED)
-            counters[f"{clock}_met"] += clock_state == ClockState.MET
-            for basis in ("wall", "business"):
-                seconds = getattr(fact, f"{clock}_{basis}")
-                if seconds is not None:
-                    counters[f"{clock}_{basis}_count"] += 1
-                    counters[f"{clock}_{basis}_sum"] += seconds
-        for name in ("resolved", "ever_resolved", "first_contact", "assignments", "hand_backs",
-                     "reopened", "escalated_functional", "escalated_hierarchical", "complete",
-                     "repeat"):
-            counters[name] += int(getattr(fact, name))
-    return [KpiDaily(day=day, **dict(zip(DIMENSIONS, key, strict=True)), **counters)
-            for key, counters in rows.items()]
+        keys = [("all", "")] + [(dimension, "" if getattr(fact, column) is None
+                                 else str(getattr(fact, column)))
+                                for dimension, column in DIMENSIONS.items()]
+        for key in keys:
+            _count(rows[key], fact)
+    return [KpiDaily(day=day, dimension=dimension, key=key, **counters)
+            for (dimension, key), counters in rows.items()]
+
+
+def _count(counters, fact: IncidentFact) -> None:
+    counters["registered"] += 1
+    for clock in ("response", "resolution"):
+        clock_state = getattr(fact, f"{clock}_state")
+        counters[f"{clock}_decided"] += clock_state in (ClockState.MET, ClockState.BREACHED)
+        counters[f"{clock}_met"] += clock_state == ClockState.MET
+        for basis in ("wall", "business"):
+            seconds = getattr(fact, f"{clock}_{basis}")
+            if seconds is not None:
+                counters[f"{clock}_{basis}_count"] += 1
+                counters[f"{clock}_{basis}_sum"] += seconds
+    for name in COUNTED_FLAGS:
+        counters[name] += int(getattr(fact, name))

@@ -236,3 +236,18 @@ def test_the_sla_ticks_breaches_reach_the_rollup_through_the_history(story):
         rollup_tick()
     assert values()["response_on_time"] == pytest.approx(2 / 7 * 100)
     assert values()["escalation_hierarchical"] == pytest.approx(3 / 8 * 100)  # + J (P2)
+
+
+def test_the_rollup_and_the_facts_give_the_same_sums(story):
+    """A filter on one dimension reads the rollup, two sum the facts: both count alike."""
+    from opsdesk.measures import figures
+    from opsdesk.measures.models import IncidentFact
+
+    facts = IncidentFact.objects.filter(day__gte=MARCH.start, day__lt=MARCH.end)
+    assert figures.daily_sums(MARCH) == figures._zeros(
+        facts.aggregate(**figures.FACT_AGGREGATES))
+    for by, column in figures.DIMENSIONS.items():
+        from_rollup = figures._sums_by(MARCH, MARCH.start, MARCH.end, by)
+        from_facts = {figures._key_of(by, row[column]): figures._zeros(row) for row in
+                      facts.values(column).order_by().annotate(**figures.FACT_AGGREGATES)}
+        assert from_rollup == from_facts, by
