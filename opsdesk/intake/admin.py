@@ -1,5 +1,7 @@
-"""Admin for mail intake: the mailboxes (password never shown again) and every inbound mail,
+"""Admin for mail intake: the mailboxes (secrets never shown again) and every inbound mail,
 with the quarantine, a "retry" action and the original message as a download."""
+
+from typing import ClassVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -16,39 +18,60 @@ from opsdesk.core.admin_site import ActiveToggleMixin, AdministrationAdmin, admi
 
 from .imap import ImapSettingsError, settings_check
 from .models import InboundMail, Mailbox
+from .services.console import mailbox_save
 from .services.mail import inbound_mail_retry
 
 
-class MailboxForm(forms.ModelForm):
-    """The password is write-only: typed in, never shown back; empty keeps the saved one."""
-
-    password = forms.CharField(
-        label=_("password"), required=False, strip=False,
+def _secret_field(label) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=False, strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}))
+
+
+class MailboxForm(forms.ModelForm):
+    """Secrets (password, OAuth2 client secret and refresh token) are write-only: typed in,
+    never shown back; empty keeps the saved one."""
+
+    SECRETS: ClassVar[dict] = {"password": _("A password is saved. Leave this empty to keep it."),
+               "oauth_client_secret": _("A client secret is saved. Leave this empty to keep "
+                                        "it."),
+               "oauth_refresh_token": _("A refresh token is saved. Leave this empty to keep "
+                                        "it; a new one the server sends replaces it by "
+                                        "itself.")}
+    password = _secret_field(_("password"))
+    oauth_client_secret = _secret_field(_("client secret"))
+    oauth_refresh_token = _secret_field(_("refresh token"))
+    oauth_token_url = forms.URLField(
+        label=_("token endpoint"), required=False, max_length=500, assume_scheme="https",
+        help_text=Mailbox._meta.get_field("oauth_token_url").help_text)
 
     class Meta:
         model = Mailbox
-        fields = ("name", "address", "host", "port", "security", "username", "password",
-                  "folder", "after_store", "move_to_folder", "poll_seconds", "is_active",
+        fields = ("name", "address", "host", "port", "security", "username", "auth_method",
+                  "password", "oauth_grant", "oauth_token_url", "oauth_client_id",
+                  "oauth_client_secret", "oauth_scope", "oauth_refresh_token", "folder",
+                  "after_store", "move_to_folder", "poll_seconds", "is_active",
                   "create_contacts", "default_group", "default_category", "default_service",
                   "alert_integration")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk and self.instance.password:
-            self.fields["password"].help_text = _("A password is saved. Leave this empty to "
-                                                  "keep it.")
+        for name, saved in self.SECRETS.items():
+            if self.instance.pk and getattr(self.instance, name):
+                self.fields[name].help_text = saved
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("password"):
-            cleaned["password"] = self.instance.password
+        for name in self.SECRETS:
+            cleaned[name] = cleaned.get(name) or getattr(self.instance, name)
         probe = Mailbox(**{f: cleaned.get(f) or "" for f in (
-            "host", "security", "after_store", "move_to_folder")})
+            "host", "security", "after_store", "move_to_folder", "auth_method",
+            "oauth_token_url", "oauth_client_id", "oauth_client_secret", "oauth_scope",
+            "oauth_grant", "oauth_refresh_token")})
         try:
             settings_check(probe)
         except ImapSettingsError as error:
-            raise ValidationError(str(error)) from None
+            raise ValidationError({error.field: str(error)}) from None
         return cleaned
 
 
@@ -60,6 +83,10 @@ class MailboxAdmin(ActiveToggleMixin, AdministrationAdmin):
     list_filter = ("is_active", "security")
     search_fields = ("name", "address", "host")
     readonly_fields = ("last_polled_at", "last_error")
+
+    def save_model(self, request, obj, form, change):
+        """Through the service, which also drops a kept OAuth2 token the change made stale."""
+        mailbox_save(mailbox=obj, data=form.cleaned_data)
 
     @admin.display(description=_("last error"))
     def last_error_short(self, obj):

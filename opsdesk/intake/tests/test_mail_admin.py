@@ -1,5 +1,5 @@
-"""Mail intake in the admin: mailboxes (password write-only, plain IMAP only to localhost), the
-quarantine with its "retry" action, and the original message as a download."""
+"""Mail intake in the admin: mailboxes (secrets write-only, plain IMAP only to localhost, OAuth2
+settings checked), the quarantine with its "retry" action, and the original message as a download."""
 
 import pytest
 from django.urls import reverse
@@ -19,8 +19,8 @@ def admin_client(client, org, media):
 
 def form(**overrides) -> dict:
     return {"name": "desk", "address": "desk@opsdesk.example", "host": "imap.example.com",
-            "port": "993", "security": "tls", "username": "desk", "password": "s3cret-pass",
-            "folder": "INBOX", "after_store": "seen", "poll_seconds": "60", "is_active": "on",
+            "port": "993", "security": "tls", "username": "desk", "auth_method": "password",
+            "password": "s3cret-pass", "oauth_grant": "client_credentials", "folder": "INBOX", "after_store": "seen", "poll_seconds": "60", "is_active": "on",
             "create_contacts": "on", **overrides}
 
 
@@ -42,6 +42,39 @@ def test_the_password_is_saved_never_shown_and_kept_when_left_empty(admin_client
 def test_settings_that_cannot_work_are_refused(admin_client, overrides, message):
     response = admin_client.post(reverse("admin:intake_mailbox_add"), form(**overrides))
     assert response.status_code == 200 and message in response.content.decode()
+    assert not Mailbox.objects.exists()
+
+
+def test_oauth2_secrets_are_write_only_and_a_changed_client_drops_the_kept_token(
+        admin_client):
+    from django.utils import timezone
+
+    oauth = form(auth_method="oauth2", password="", oauth_client_id="app",
+                 oauth_client_secret="app-s3cret", oauth_scope="https://outlook.office365.com/"
+                 ".default", oauth_token_url="https://login.example.com/token")
+    assert admin_client.post(reverse("admin:intake_mailbox_add"), oauth).status_code == 302
+    mailbox = Mailbox.objects.get()
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        oauth_access_token="at-kept", oauth_access_expires_at=timezone.now())
+    url = reverse("admin:intake_mailbox_change", args=[mailbox.pk])
+    page = admin_client.get(url).content.decode()
+    assert "app-s3cret" not in page and "at-kept" not in page
+    assert "A client secret is saved" in page
+    admin_client.post(url, {**oauth, "oauth_client_secret": "", "folder": "Support"})
+    mailbox.refresh_from_db()
+    assert (mailbox.oauth_client_secret, mailbox.folder) == ("app-s3cret", "Support")
+    assert mailbox.oauth_access_token == "at-kept"  # the sign-in did not change
+    admin_client.post(url, {**oauth, "oauth_client_id": "other-app"})
+    mailbox.refresh_from_db()
+    assert mailbox.oauth_client_id == "other-app" and mailbox.oauth_access_token == ""
+
+
+def test_oauth2_without_a_secure_token_endpoint_is_refused(admin_client):
+    oauth = form(auth_method="oauth2", oauth_client_id="app", oauth_client_secret="x",
+                 oauth_scope="s", oauth_token_url="http://login.example.com/token")
+    response = admin_client.post(reverse("admin:intake_mailbox_add"), oauth)
+    assert response.status_code == 200 and "must be an https:// address" in \
+        response.content.decode()
     assert not Mailbox.objects.exists()
 
 
