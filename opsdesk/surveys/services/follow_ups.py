@@ -33,8 +33,7 @@ def follow_up_create(*, survey, now=None) -> FollowUp:
         survey=survey, defaults={"incident_id": survey.incident_id, "due_at": due_at})
     if created:
         events.event_field_changed(incident=survey.incident, by=None, channel=Channel.SYSTEM,
-                                   field=HISTORY_FIELD, old="",
-                                   new=_history_text("opened", score=survey.score),
+                                   field=HISTORY_FIELD, old="", new=_score_text(survey.score),
                                    internal=True)
         notify.notify_low_score(follow_up=follow_up, survey=survey)
     return follow_up
@@ -75,19 +74,17 @@ def follow_up_done(*, follow_up: FollowUp, by, outcome: str) -> FollowUp:
         follow_up.assignee = follow_up.assignee or by
         follow_up.save()
         events.event_field_changed(incident=follow_up.incident, by=by, channel=Channel.WEB,
-                                   field=HISTORY_FIELD, old=_history_text("opened"),
-                                   new=_history_text("done", outcome=outcome), internal=True)
+                                   field=HISTORY_FIELD,
+                                   old=_score_text(follow_up.survey.score),
+                                   new=outcome[:1000], internal=True)
     return follow_up
 
 
 def _locked(follow_up: FollowUp) -> FollowUp:
-    return FollowUp.objects.select_for_update().select_related("incident").get(pk=follow_up.pk)
+    return FollowUp.objects.select_for_update().get(pk=follow_up.pk)
 
 
-def _history_text(step: str, *, score=None, outcome: str = "") -> str:
-    """The history's value, kept in the site's words once written (history is a record)."""
-    if step == "opened":
-        if score is None:
-            return "follow-up open"
-        return f"follow-up open (score {score}/5)"
-    return f"done: {outcome}"[:1000]
+def _score_text(score) -> str:
+    """The history's values read in any language: the score when it opens ("2/5"), then what
+    was done."""
+    return f"{score}/5" if score is not None else ""

@@ -215,3 +215,17 @@ def test_the_incident_page_shows_staff_the_answer(client, org, survey_settings, 
     assert "Satisfaction" in page and "&lt;b&gt;slow&lt;/b&gt;" in page
     assert f"/surveys/follow-ups/{FollowUp.objects.get().pk}/" in page
     assert Incident.objects.get(pk=incident.pk).satisfaction_score == 1
+
+
+@pytest.mark.parametrize(("chosen", "browser"), [("zh-hans", "en"), ("en", "zh-hans")])
+def test_the_mail_link_speaks_the_requesters_language(client, org, survey_settings, chosen,
+                                                      browser):
+    org.requester.language = chosen
+    org.requester.save()
+    closed_incident(org)
+    with time_machine.travel(timezone.now() + timedelta(minutes=61)):
+        surveys_tick()
+    token = token_from(invitations_to(org.requester.email)[0])
+    for path in (f"/survey/{token}/", f"/survey/{token}/4/"):
+        page = client.get(path, HTTP_ACCEPT_LANGUAGE=browser)
+        assert f'<html lang="{chosen}">' in text(page)

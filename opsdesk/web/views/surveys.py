@@ -43,8 +43,10 @@ DEFAULT_DAYS = 90
 
 
 def _page(request, template: str, context: dict, *, status: int = 200, nav: str = ""):
+    """The page, rendered now: in the language active here (the requester's, for the mail's
+    links), not the request's."""
     return TemplateResponse(request, f"web/surveys/{template}", {**context, "nav": nav},
-                            status=status)
+                            status=status).render()
 
 
 # ---- answering ------------------------------------------------------------------------------
@@ -72,7 +74,7 @@ def _refused(request, refused: services.TokenRefused):
     return _page(request, "refused.html", {"message": str(refused)}, status=refused.status)
 
 
-def _survey_language(request, survey) -> str:
+def _survey_language(survey) -> str:
     """The requester's language if they chose one, else the browser's."""
     return survey.language or survey.requester.language or translation.get_language()
 
@@ -84,7 +86,7 @@ def answer(request, token: str):
         survey = services.survey_by_token(token=token)
     except services.TokenRefused as refused:
         return _refused(request, refused)
-    with translation.override(_survey_language(request, survey)):
+    with translation.override(_survey_language(survey)):
         if request.method == "GET":
             return _page(request, "answer.html", {**_answer_context(survey),
                                                   "action": request.path})
@@ -98,7 +100,8 @@ def answer(request, token: str):
                 **_answer_context(survey, score=data.score, errors=error.errors,
                                   values=data.answers, comment=data.comment),
                 "action": request.path}, status=422)
-        return _page(request, "done.html", {"survey": survey, "incident": survey.incident})
+        return _page(request, "done.html", {"survey": survey, "incident": survey.incident,
+                                            "answers": selectors.survey_answers(survey=survey)})
 
 
 @require_http_methods(["GET"])
@@ -108,8 +111,8 @@ def score(request, token: str, score: int):
         survey = services.survey_by_token(token=token)
     except services.TokenRefused as refused:
         return _refused(request, refused)
-    with translation.override(_survey_language(request, survey)):
-        action = _form_path(request, token)
+    with translation.override(_survey_language(survey)):
+        action = reverse("web:survey_answer", args=[token])
         try:
             survey = services.survey_score_click(token=token, score=score)
         except services.TokenRefused as refused:
@@ -119,10 +122,6 @@ def score(request, token: str, score: int):
                                                   "action": action}, status=422)
         return _page(request, "answer.html", {**_answer_context(survey), "action": action,
                                               "scored": True})
-
-
-def _form_path(request, token: str) -> str:
-    return reverse("web:survey_answer", args=[token])
 
 
 @login_required
@@ -136,17 +135,18 @@ def portal_survey(request, number: str):
     survey = services.survey_for_requester(user=request.user, incident=incident)
     if survey is None:
         raise Http404
-    context = {"portal": True, "action": request.path, "nav": "portal"}
+    context = {"portal": True, "action": request.path}
     if survey.state == SurveyState.ANSWERED:
         return _page(request, "done.html", {"survey": survey, "incident": incident,
                                             "answers": selectors.survey_answers(survey=survey),
-                                            **context})
+                                            **context}, nav="portal")
     if not survey.is_open or timezone.now() >= survey.expires_at:
         return _page(request, "refused.html", {"message": _(
-            "This survey has expired and can no longer be answered."), **context}, status=410)
+            "This survey has expired and can no longer be answered."), **context}, status=410,
+            nav="portal")
     if request.method == "GET":
         return _page(request, "answer.html", {**_answer_context(survey, score=_int(
-            request.GET.get("score"))), **context})
+            request.GET.get("score"))), **context}, nav="portal")
     data = _posted(request)
     try:
         survey = services.survey_answer_by_requester(user=request.user, incident=incident,
@@ -157,7 +157,7 @@ def portal_survey(request, number: str):
         return _page(request, "answer.html", {
             **_answer_context(survey, score=data.score, errors=error.errors,
                               values=data.answers, comment=data.comment), **context},
-                     status=422)
+                     status=422, nav="portal")
     messages.success(request, _("Thank you for your answer."))
     return redirect("web:portal_survey", number=number)
 
@@ -459,10 +459,9 @@ def settings_page(request):
         else:
             messages.success(request, _("The survey settings are saved."))
             return redirect("web:settings-surveys")
-    return _page(request, "settings.html", {
-        "form": form, "row": row, "questions": SurveyQuestion.objects.all(),
-        "question_form": QuestionForm(initial={"sort_order": SurveyQuestion.objects.count() + 1})},
-        status=422 if form.is_bound else 200, nav="settings")
+    return _page(request, "settings.html", {"form": form, "row": row,
+                                            "questions": SurveyQuestion.objects.all()},
+                 status=422 if form.is_bound else 200, nav="settings")
 
 
 @configurator_required
