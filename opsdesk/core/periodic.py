@@ -5,8 +5,9 @@ pass (retries that fell due, deliveries whose worker died mid-send) and the mail
 mailbox is polled when its own interval has passed), a sweep of alert payloads left
 pending by a lost task, the reminders of major-incident updates that fall due, and the scan for
 problem candidates (which itself runs at most every ten minutes), and the satisfaction surveys'
-invitations, open forms and expiry. Every hour: finished task
-results older than a day are pruned, so the task table does not grow by thousands of rows a day.
+invitations, open forms and expiry, and the scheduled reports that fell due. Every hour:
+finished task results older than a day are pruned, so the task table does not grow by
+thousands of rows a day.
 `opsdesk up` runs the loop in a daemon thread; `manage.py sla_scheduler` runs it as a process.
 Several loops are harmless: every task here is idempotent and safe with several workers.
 """
@@ -39,6 +40,7 @@ def periodic_tasks(round_number: int) -> list:
     from opsdesk.major.tasks import major_cadence_tick
     from opsdesk.notifications.tasks import deliveries_send
     from opsdesk.problems.tasks import problem_candidates_scan
+    from opsdesk.reporting.tasks import report_schedule_tick
     from opsdesk.sla.tasks import sla_tick
     from opsdesk.surveys.tasks import survey_tick
 
@@ -47,6 +49,7 @@ def periodic_tasks(round_number: int) -> list:
     due += [major_cadence_tick,  # reminders of major-incident updates that fall due
             problem_candidates_scan]  # recurring incidents; it runs at most every ten minutes
     due.append(survey_tick)  # satisfaction surveys: invitations due, open forms, expiry
+    due.append(report_schedule_tick)  # scheduled reports due, each once per period
     if round_number % PRUNE_EVERY == 0:
         due.append(task_results_prune)
     return due
