@@ -227,3 +227,40 @@ def target(request, code: str):
     page = reverse("web:measure", args=[code])
     back = QueryDict(request.POST.get("query", "")).urlencode()  # the page's own filters
     return redirect(f"{page}?{back}" if back else page)
+
+
+# The list parameters a KPI's link may carry that the queue's filter form has no field for:
+# the queue shows them (and keeps them when the form is applied again).
+MORE_FILTERS = {
+    "owner": _lazy("Owner"), "requester": _lazy("Requester"),
+    "responded_after": _lazy("First response from"),
+    "responded_before": _lazy("First response before"),
+    "resolved_after": _lazy("Resolved from"), "resolved_before": _lazy("Resolved before"),
+    "closed_after": _lazy("Closed from"), "closed_before": _lazy("Closed before"),
+    "responded": _lazy("Responded"), "resolved": _lazy("Resolved"),
+    "ever_resolved": _lazy("Resolved at least once"),
+    "response_breached": _lazy("Response breached"),
+    "resolution_breached": _lazy("Resolution breached"),
+    "response_sla": _lazy("Response clock"), "resolution_sla": _lazy("Resolution clock"),
+    "first_contact": _lazy("Resolved at first contact"), "assigned": _lazy("Assigned"),
+    "handed_back": _lazy("Handed back"), "reassigned": _lazy("Reassigned"),
+    "escalated": _lazy("Escalated"), "major": _lazy("Major incident"),
+    "complete": _lazy("Record complete"), "repeat": _lazy("Repeat incident"),
+    "age_min_hours": _lazy("At least this many hours old"),
+    "age_max_hours": _lazy("Less than this many hours old"),
+}
+
+
+QUEUE_FORM_FIELDS = frozenset({
+    "status", "priority", "group", "assignee", "category", "service", "source", "nature",
+    "created_after", "created_before", "updated_after", "updated_before", "stale_hours",
+    "reopened", "q"})
+
+
+def queue_more_filters(params) -> list[tuple[str, str, str]]:
+    """(name, label, value) of the request's parameters the queue's form does not show."""
+    from opsdesk.incidents.filters import PARAM_NAMES
+
+    return [(name, str(MORE_FILTERS.get(name, name)), value)
+            for name in PARAM_NAMES if name not in QUEUE_FORM_FIELDS
+            for value in params.getlist(name) if value.strip()]

@@ -20,6 +20,7 @@ from opsdesk.incidents.services.bulk import BULK_FIELDS
 
 from .. import services as web
 from ..services import QUEUES, Queue, queues_for  # noqa: F401  (QUEUES: browser tests use it)
+from .measures import queue_more_filters
 
 PAGE_SIZE = 50
 
@@ -66,6 +67,7 @@ def queue(request, queue: str = ""):
         "next_url": f"?{_with(query, cursor=cursor)}" if cursor else "",
         "choices": web.queue_choices(),
         "can_override": request.user.is_service_desk or request.user.is_incident_manager,
+        "more_filters": queue_more_filters(request.GET),
     }
     return TemplateResponse(request, "web/work/queue.html", context, status=422 if errors else 200)
 
