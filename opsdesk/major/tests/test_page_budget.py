@@ -22,10 +22,11 @@ from opsdesk.reference.models import ClosureCode, ResolutionCode
 from opsdesk.reviews import services as reviews
 from opsdesk.reviews.models import PostIncidentReview
 
-# session, user, major + master, the incident page's read of the master, children, updates,
-# alerts, comments, history, people of the history, affected, stakeholders, services, and the
-# top bar's count of approvals.
-BUDGET = 14
+# session, user, major + master, the incident page's read of the master, its people,
+# children (with their people and groups), updates, alerts, comments, history, the people the
+# history names (the affected people among them, all in one query), affected counts,
+# stakeholders, services, and the top bar's count of approvals.
+BUDGET = 15
 
 
 def _queries(client, url: str) -> tuple[int, str]:
