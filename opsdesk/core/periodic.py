@@ -5,7 +5,8 @@ pass (retries that fell due, deliveries whose worker died mid-send) and the mail
 mailbox is polled when its own interval has passed), a sweep of alert payloads left
 pending by a lost task, the reminders of major-incident updates that fall due, and the scan for
 problem candidates (which itself runs at most every ten minutes), and the satisfaction surveys'
-invitations, open forms and expiry, and the scheduled reports that fell due. Every hour:
+invitations, open forms and expiry, the scheduled reports that fell due, and the KPI rollup
+(the days whose incidents changed, counted again). Every hour:
 finished task results older than a day are pruned, so the task table does not grow by
 thousands of rows a day.
 `opsdesk up` runs the loop in a daemon thread; `manage.py sla_scheduler` runs it as a process.
@@ -38,6 +39,7 @@ def periodic_tasks(round_number: int) -> list:
     from opsdesk.intake.tasks import mailboxes_poll
     from opsdesk.intake.tasks_alerts import alert_payloads_sweep_task
     from opsdesk.major.tasks import major_cadence_tick
+    from opsdesk.measures.tasks import kpi_rollup_tick
     from opsdesk.notifications.tasks import deliveries_send
     from opsdesk.problems.tasks import problem_candidates_scan
     from opsdesk.reporting.tasks import report_schedule_tick
@@ -50,6 +52,7 @@ def periodic_tasks(round_number: int) -> list:
             problem_candidates_scan]  # recurring incidents; it runs at most every ten minutes
     due.append(survey_tick)  # satisfaction surveys: invitations due, open forms, expiry
     due.append(report_schedule_tick)  # scheduled reports due, each once per period
+    due.append(kpi_rollup_tick)  # KPI facts and daily rollup of the days marked dirty
     if round_number % PRUNE_EVERY == 0:
         due.append(task_results_prune)
     return due

@@ -14,7 +14,8 @@ PATHS = {"opsdesk.sla.tasks.sla_tick", "opsdesk.notifications.tasks.deliveries_s
          "opsdesk.intake.tasks.mailboxes_poll",
          "opsdesk.intake.tasks_alerts.alert_payloads_sweep_task",
          "opsdesk.major.tasks.major_cadence_tick", "opsdesk.problems.tasks.problem_candidates_scan",
-         "opsdesk.surveys.tasks.survey_tick", "opsdesk.reporting.tasks.report_schedule_tick"}
+         "opsdesk.surveys.tasks.survey_tick", "opsdesk.reporting.tasks.report_schedule_tick",
+         "opsdesk.measures.tasks.kpi_rollup_tick"}
 
 
 def test_each_round_runs_the_tick_and_a_notification_pass_and_hourly_the_pruning():
