@@ -50,6 +50,12 @@ def priority_colour(level: int | None) -> str:
     return PRIORITY_COLOURS.get(level or 0, TONE_COLOURS["neutral"])
 
 
+def priority_label(level: int, name: str) -> str:
+    """"P1 一级" or "P1 Critical": the level, then the name unless it starts with the level."""
+    name = str(name)
+    return name if name.upper().startswith(f"P{level}") else f"P{level} {name}".strip()
+
+
 def palette_colour(index: int) -> str:
     """The index-th colour of the qualitative palette, wrapping around."""
     return PALETTE[index % len(PALETTE)]

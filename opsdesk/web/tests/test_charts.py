@@ -112,3 +112,8 @@ def test_labels_are_escaped():
                             series=[{"name": "n", "values": [1]}])
     html = render('{% include "web/_chart.html" with chart=spec %}', spec=spec)
     assert "<script>alert(1)" not in html and "&lt;script&gt;" in html
+
+
+def test_priority_label_names_the_level_once():
+    assert charts.priority_label(1, "一级") == "P1 一级"
+    assert charts.priority_label(1, "P1 Critical") == "P1 Critical"

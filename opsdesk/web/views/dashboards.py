@@ -247,6 +247,6 @@ def _figure(value, label, url, tone) -> dict:
 
 
 def _priority_label(priority) -> str:
-    return f"P{priority.level} {priority.name}"
+    return charts.priority_label(priority.level, priority.name)
 
 

@@ -115,7 +115,8 @@ def _breakdown_chart(d, filters, by: str) -> dict:
     if by == "priority":
         rows = sorted(rows, key=lambda r: r.key)
     rows = rows[:TOP_ROWS]
-    labels = [f"P{r.key} {r.label}" if by == "priority" else r.label for r in rows]
+    labels = [charts.priority_label(int(r.key), r.label) if by == "priority" else r.label
+              for r in rows]
     links = [r.records_url or None for r in rows]
     title = {"group": _("%(name)s by group"), "priority": _("%(name)s by priority"),
              "channel": _("%(name)s by channel"), "category": _("%(name)s by category (top 10)")
