@@ -165,8 +165,9 @@ def _silence_errors(data: dict) -> dict:
 def silence_save(*, silence: Silence | None, data: dict, by) -> Silence:
     """Add a silence or maintenance window (silence=None), or change one.
 
-    A repeating window keeps the local times of `time_zone`: the one given, else the zone the
-    times were entered in (the active time zone: the reader's own on the web).
+    A repeating window keeps the local times of its `time_zone`: the one given, else for a new
+    window the zone its times were entered in (the active time zone: the reader's own on the
+    web). An edit keeps the window's zone, so changing a comment never moves the window.
     """
     if errors := _silence_errors(data):
         raise InvalidInput(errors=errors)
@@ -175,7 +176,8 @@ def silence_save(*, silence: Silence | None, data: dict, by) -> Silence:
     for field in SILENCE_FIELDS:
         if field in data:
             setattr(silence, field, data[field])
-    silence.time_zone = data.get("time_zone") or timezone.get_current_timezone_name()
+    if data.get("time_zone") or silence.pk is None:
+        silence.time_zone = data.get("time_zone") or timezone.get_current_timezone_name()
     silence.save()
     return silence
 

@@ -1,5 +1,6 @@
 """Mail intake in the admin: mailboxes (secrets write-only, plain IMAP only to localhost, OAuth2
-settings checked), the quarantine with its "retry" action, and the original message as a download."""
+settings checked), the quarantine with its "retry" action, and the original message as a
+download."""
 
 import pytest
 from django.urls import reverse
@@ -20,7 +21,8 @@ def admin_client(client, org, media):
 def form(**overrides) -> dict:
     return {"name": "desk", "address": "desk@opsdesk.example", "host": "imap.example.com",
             "port": "993", "security": "tls", "username": "desk", "auth_method": "password",
-            "password": "s3cret-pass", "oauth_grant": "client_credentials", "folder": "INBOX", "after_store": "seen", "poll_seconds": "60", "is_active": "on",
+            "password": "s3cret-pass", "oauth_grant": "client_credentials", "folder": "INBOX",
+            "after_store": "seen", "poll_seconds": "60", "is_active": "on",
             "create_contacts": "on", **overrides}
 
 

@@ -283,6 +283,14 @@ def test_a_repeating_window_keeps_the_time_zone_of_whoever_saved_it(org):
     assert window.time_zone == "Europe/Berlin"
     summer = datetime(2030, 7, 1, 0, 30, tzinfo=UTC)  # 02:30 in Berlin, summer time
     assert window.occurrence_end(summer) == datetime(2030, 7, 1, 2, 0, tzinfo=UTC)
+    # A colleague in Shanghai changes the comment: the window stays a Berlin one.
+    response = browser(org.admin).post(f"/settings/intake/silences/{window.pk}/", {
+        "kind": "maintenance", "matchers": "host = db1", "starts_at": "2030-01-06T09:00",
+        "ends_at": "2030-01-06T11:00", "repeat": "daily", "comment": "Backups"})
+    assert response.status_code == 302
+    window.refresh_from_db()
+    assert (window.comment, window.time_zone) == ("Backups", "Europe/Berlin")
+    assert window.occurrence_end(summer) == datetime(2030, 7, 1, 2, 0, tzinfo=UTC)
 
 
 def test_a_weekly_window_is_listed_with_its_repetition_and_in_force_when_it_recurs(org):
