@@ -439,7 +439,7 @@ class Silence(TimeStampedModel):
     time_zone = models.CharField(
         _("time zone"), max_length=64, blank=True,
         help_text=_("The zone whose local times a repeating window keeps (the zone of whoever "
-                    "saved it). Blank: the site's time zone."))
+                    "created it). Blank: the site's time zone."))
     comment = models.CharField(_("comment"), max_length=500, blank=True)
     created_by = models.ForeignKey(USER, verbose_name=_("created by"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")

@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='silence',
             name='time_zone',
-            field=models.CharField(blank=True, help_text="The zone whose local times a repeating window keeps (the zone of whoever saved it). Blank: the site's time zone.", max_length=64, verbose_name='time zone'),
+            field=models.CharField(blank=True, help_text="The zone whose local times a repeating window keeps (the zone of whoever created it). Blank: the site's time zone.", max_length=64, verbose_name='time zone'),
         ),
         migrations.AlterField(
             model_name='silence',
