@@ -26,7 +26,7 @@ def line_svg(*, title: str, labels: list[str], values: list[float | None],
              target: float | None = None, unit: str = "", width: int = 330,
              height: int = 150) -> SafeString:
     """A line over the labels (months); gaps where a value is None; the target dashed."""
-    left, right, top, bottom = 34, 8, 22, 24
+    left, right, top, bottom = 34, 20, 22, 24
     plot_w, plot_h = width - left - right, height - top - bottom
     known = [v for v in values if v is not None] + ([target] if target is not None else [])
     high = max(known, default=1.0)
