@@ -16,6 +16,8 @@ urlpatterns = [
             name="export_kpi_trend"),
     re_path(rf"^reports/export/kpis/(?P<code>[-\w]+)/breakdown\.{FMT}$",
             reports.export_kpi_breakdown, name="export_kpi_breakdown"),
+    re_path(rf"^reports/export/analysis\.{FMT}$", reports.export_analysis,
+            name="export_analysis"),
     re_path(rf"^reports/monthly/{MONTH}/$", reports.monthly_print, name="report_monthly"),
     re_path(rf"^reports/monthly/{MONTH}\.pdf$", reports.monthly_pdf, name="report_monthly_pdf"),
     path("reports/schedules/", reports.schedule_list, name="report_schedules"),

@@ -10,6 +10,7 @@ text (xlsx). Column headers follow the request's language (Accept-Language).
   100,000 rows (`X-Opsdesk-Rows-Omitted` says how many were left out).
 - `GET /reports/kpis`, `/reports/kpis/{code}/trend`, `/reports/kpis/{code}/breakdown`: the KPI
   tables with the filters of `GET /measures/kpis` (same permissions).
+- `GET /reports/analysis`: the process analysis's tables, with the filters of `GET /analysis`.
 - `GET /reports/monthly/{YYYY-MM}?format=pdf|html|json&lang=en|zh-hans`: the monthly report.
 - `/reports/schedules…`: scheduled reports (process owners and administrators).
 """
@@ -26,6 +27,7 @@ from opsdesk.incidents.filters import filters_from_query, query_from_params
 from opsdesk.measures import kpis
 from opsdesk.measures.params import filters_as_params, kpi_filters_from_params
 from opsdesk.reporting import document, monthly, schedules
+from opsdesk.reporting.analysis_export import analysis_export
 from opsdesk.reporting.audit import export_recorded
 from opsdesk.reporting.incident_export import incident_export
 from opsdesk.reporting.kpi_export import (kpi_about, kpi_breakdown_table, kpi_table,
@@ -81,6 +83,18 @@ def report_kpi_breakdown_export(request, code: str, format: str = "", by: str = 
     found = [kpi_breakdown_table(code=code, filters=filters, by=b)
              for b in ([by] if by else kpis.BREAKDOWNS)]
     return _kpi_file(request, found, filters, fmt, f"kpi-{code}-{by or 'breakdowns'}")
+
+
+@router.get("/analysis", response=FILE, summary="Export the process analysis")
+def report_analysis_export(request, format: str = ""):
+    """The process analysis's tables (time per status, group, line and holder; hand-offs;
+    ping-pong; paths) for the filters of `GET /analysis` (start, end, priority, group,
+    category, service, channel)."""
+    fmt = export_format(request, given=format)
+    found, period = analysis_export(user=request.auth, params=request.GET)
+    export_recorded(user=request.auth, what="api:analysis", fmt=fmt,
+                    params=request.GET.urlencode(), rows=sum(len(t.rows) for t in found))
+    return table_response(found, fmt=fmt, filename=f"opsdesk-analysis-{period}")
 
 
 def _kpi_file(request, found, filters, fmt, stem):

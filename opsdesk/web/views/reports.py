@@ -7,6 +7,7 @@ HTML, PDF) and the scheduled reports kept by process owners.
 - /reports/export/kpis.<fmt>?<KPI filters>, /reports/export/kpis/<code>/trend.<fmt>?months=12,
   /reports/export/kpis/<code>/breakdown.<fmt>?by=group (every breakdown without `by`): the KPI
   pages' tables, with the KPI pages' permissions (a group's lead: their groups only).
+- /reports/export/analysis.<fmt>?<the analysis page's filters>: the process analysis's tables.
 - /reports/monthly/<YYYY-MM>/ (printable) and /reports/monthly/<YYYY-MM>.pdf, ?lang=en|zh-hans.
 - /reports/schedules/…: list, new, edit with history, send now, delete.
 """
@@ -33,6 +34,7 @@ from opsdesk.measures import kpis
 from opsdesk.measures.params import filters_as_params, kpi_filters_from_params
 from opsdesk.measures.selectors import measures_groups
 from opsdesk.reporting import document, monthly, schedules
+from opsdesk.reporting.analysis_export import analysis_export
 from opsdesk.reporting.audit import export_recorded
 from opsdesk.reporting.incident_export import incident_export
 from opsdesk.reporting.kpi_export import (kpi_about, kpi_breakdown_table, kpi_table,
@@ -151,6 +153,20 @@ def export_kpi_breakdown(request, code: str, fmt: str):
         return _refused(request, error)
     return _kpi_response(request, found, filters, fmt, found[0].title,
                          f"kpi-{code}-{by or 'breakdowns'}")
+
+
+@login_required
+def export_analysis(request, fmt: str):
+    """The process analysis page's tables for its filters (one sheet each)."""
+    try:
+        found, period = analysis_export(user=request.user, params=request.GET)
+    except NotFound:
+        raise Http404 from None
+    except InvalidInput as error:
+        return _refused(request, error)
+    export_recorded(user=request.user, what="analysis", fmt=fmt,
+                    params=request.GET.urlencode(), rows=sum(len(t.rows) for t in found))
+    return table_response(found, fmt=fmt, filename=f"opsdesk-analysis-{period}")
 
 
 def _months(raw) -> int:
