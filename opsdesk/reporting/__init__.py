@@ -1,1 +1,2 @@
-"""Read-only figures about the process: the incident manager's overview, later KPIs and exports."""
+"""Reports: the incident manager's overview (selectors.py), exports of lists and KPI tables to
+CSV and xlsx, the monthly service report (HTML, PDF) and scheduled reports by email. README.md."""
