@@ -11,11 +11,11 @@ from opsdesk.surveys.models import FollowUp, Survey, SurveyQuestion, SurveyState
 
 
 def test_the_demo_answers_its_closed_incidents_surveys_once(db):
-    demo_company_create(incidents=80, seed=3)
-    answered = surveys_seed(seed=3)
+    demo_company_create(incidents=80, seed=3)  # seeds the surveys too
+    surveys_seed(seed=3)  # nothing more if the demo already did
     closed = Incident.objects.filter(status=Status.CLOSED).count()
     assert Survey.objects.count() == closed  # every closure of the demo was surveyed
-    assert answered == Survey.objects.filter(state=SurveyState.ANSWERED).count() >= 5
+    assert Survey.objects.filter(state=SurveyState.ANSWERED).count() >= 5
     assert not Survey.objects.filter(state=SurveyState.INVITED,
                                      expires_at__lte=timezone.now()).exists()  # expired
     assert set(Survey.objects.filter(state=SurveyState.ANSWERED)
