@@ -263,7 +263,7 @@ def analysis_record_list(request, query: Query[RecordsQuery]):
                                 key=query.key)
     return {"figure": found.figure, "key": found.key, "unit": found.unit, "total": found.total,
             "label": labels.figure_label(found.figure, found.key),
-            "incidents": [{"number": r.flow.number, "short_description": r.short_description,
+            "incidents": [{"number": r.number, "short_description": r.short_description,
                            "value": r.value} for r in found.rows]}
 
 
@@ -282,7 +282,7 @@ def analysis_incident(request, number: str):
         "spells": [{"start": s.start, "end": s.end, "status": s.status,
                     "status_label": labels.status_label(s.status),
                     "group": s.group, "pending_reason": s.pending_reason,
-                    "holder": s.holder.key if s.holder else None,
+                    "holder": s.holder_key,
                     "holder_label": labels.holder_label(s.holder) if s.holder else "",
                     "wall": s.wall, "business": s.business, "on_clock": s.on_clock}
                    for s in flow.spells]}

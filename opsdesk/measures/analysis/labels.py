@@ -9,7 +9,7 @@ from opsdesk.core import lookups
 from opsdesk.incidents.choices import Status
 from opsdesk.reference.models import PendingReason
 
-from .timeline import NO_GROUP, Holder
+from .timeline import NO_GROUP, Holder, holder_from_key  # noqa: F401  (re-exported)
 
 LINE_LABELS = {"1": lambda: _("1st line (service desk)"), "2": lambda: _("2nd line"),
                "3": lambda: _("3rd line"), "user": lambda: _("The user"),
@@ -63,17 +63,6 @@ def holder_label(holder: Holder) -> str:
         return _("Waiting for approval")
     return _("%(group)s: pending (%(reason)s)") % {
         "group": group_short(holder.group), "reason": reason_label(holder.reason)}
-
-
-def holder_from_key(key: str) -> Holder:
-    """The holder a key names (the inverse of Holder.key)."""
-    parts = key.split(":")
-    group = None if len(parts) < 2 or parts[-1] == NO_GROUP else parts[-1]
-    if parts[0] == "pending" and len(parts) == 3:
-        return Holder("pending", group, parts[1])
-    if parts[0] in ("queue", "work"):
-        return Holder(parts[0], group)
-    return Holder(parts[0])
 
 
 def path_label(kind: str, steps) -> str:

@@ -7,6 +7,7 @@ analysis are read again (cohort.flows_stream), so the list always agrees with th
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from opsdesk.core.exceptions import InvalidInput
 from opsdesk.incidents.models import Incident
 
-from .cohort import AnalysisFilters, check_may_analyse, flows_stream
+from .cohort import AnalysisFilters, cached, check_may_analyse, flows_stream
 from .report import PATH_SEPARATOR, holder_line
 from .timeline import NO_GROUP, IncidentFlow
 
@@ -30,7 +31,8 @@ FIGURES = {"open": "seconds", "status": "seconds", "group": "seconds", "line": "
 
 @dataclass
 class RecordRow:
-    flow: IncidentFlow
+    number: str
+    incident_id: int
     value: int
     short_description: str = ""
 
@@ -55,24 +57,36 @@ class Records:
 
 def analysis_records(*, user, filters: AnalysisFilters, figure: str, key: str = "",
                      now: datetime | None = None, limit: int = RECORDS_LIMIT) -> Records:
-    """The incidents counted in (figure, key), with each one's value, largest first."""
+    """The incidents counted in (figure, key), with each one's value, largest first.
+
+    Without `now` it is read live, once per cohort.CACHE_SECONDS for the same question."""
     check_may_analyse(user)
     if figure not in FIGURES:
         raise InvalidInput(errors={"figure": _("Choose one of: %(choices)s.") % {
             "choices": ", ".join(FIGURES)}})
-    now = now or timezone.now()
-    rows = []
-    for flow in flows_stream(user=user, filters=filters, now=now):
-        value = figure_value(flow, figure, key)
-        if value is not None:
-            rows.append(RecordRow(flow, value))
-    rows.sort(key=lambda r: (-r.value, r.flow.number))
-    shown = rows[:limit]
-    texts = dict(Incident.objects.filter(pk__in=[r.flow.facts.id for r in shown])
+    if now is None:
+        return cached("records", filters, lambda: _records(
+            user, filters, figure, key, timezone.now(), limit), figure, key, limit)
+    return _records(user, filters, figure, key, now, limit)
+
+
+def _records(user, filters, figure: str, key: str, now: datetime, limit: int) -> Records:
+    total = 0
+
+    def matches():
+        nonlocal total
+        for flow in flows_stream(user=user, filters=filters, now=now):
+            value = figure_value(flow, figure, key)
+            if value is not None:
+                total += 1
+                yield RecordRow(flow.number, flow.facts.id, value)
+
+    shown = heapq.nsmallest(limit, matches(), key=lambda r: (-r.value, r.number))
+    texts = dict(Incident.objects.filter(pk__in=[r.incident_id for r in shown])
                  .values_list("id", "short_description"))
     for row in shown:
-        row.short_description = texts.get(row.flow.facts.id, "")
-    return Records(figure=figure, key=key, total=len(rows), rows=shown)
+        row.short_description = texts.get(row.incident_id, "")
+    return Records(figure=figure, key=key, total=total, rows=shown)
 
 
 def figure_value(flow: IncidentFlow, figure: str, key: str) -> int | None:
@@ -98,7 +112,7 @@ def figure_value(flow: IncidentFlow, figure: str, key: str) -> int | None:
 def _time_with(flow: IncidentFlow, figure: str, key: str) -> int | None:
     total, found = 0, False
     for spell in flow.spells:
-        holder = spell.holder
+        holder = spell.holder_key
         if figure == "status":
             match = str(spell.status) == key
         elif holder is None:
@@ -106,9 +120,9 @@ def _time_with(flow: IncidentFlow, figure: str, key: str) -> int | None:
         elif figure == "group":
             match = (spell.group or NO_GROUP) == key
         elif figure == "line":
-            match = holder_line(holder) == key
+            match = holder_line(spell.holder) == key
         else:
-            match = holder.key == key
+            match = holder == key
         if match:
             total, found = total + spell.business, True
     return total if found else None

@@ -20,7 +20,7 @@ from opsdesk.accounts.models import SupportGroup
 from opsdesk.core import lookups
 from opsdesk.incidents.choices import Status
 
-from .cohort import AnalysisFilters, check_may_analyse, flows_stream
+from .cohort import AnalysisFilters, cached, check_may_analyse, flows_stream
 from .figures import Stats, share, stats_of
 from .timeline import NO_GROUP, Holder, IncidentFlow
 
@@ -84,6 +84,16 @@ class PingPongPair:
 
 
 @dataclass
+class Bounced:
+    """An incident that went back and forth between groups."""
+
+    number: str
+    group_path: tuple[str, ...]
+    bounces: list[tuple[str, str]]
+    open_business: int
+
+
+@dataclass
 class Analysis:
     """Everything the analysis page and the API show for one set of filters."""
 
@@ -102,7 +112,7 @@ class Analysis:
     hand_back_incidents: int
     pingpong_incidents: int
     pingpong_pairs: list[PingPongPair]
-    pingpong_list: list[IncidentFlow]
+    pingpong_list: list[Bounced]
     status_paths: list[PathRow]
     slow_status_paths: list[PathRow]
     group_paths: list[PathRow]
@@ -117,9 +127,16 @@ class Analysis:
 
 
 def analysis_build(*, user, filters: AnalysisFilters, now: datetime | None = None) -> Analysis:
-    """The analysis of the incidents registered in the period that match the filters."""
+    """The analysis of the incidents registered in the period that match the filters.
+
+    Without `now` it is the live analysis, computed once per cohort.CACHE_SECONDS."""
     check_may_analyse(user)
-    now = now or timezone.now()
+    if now is None:
+        return cached("analysis", filters, lambda: _build(user, filters, timezone.now()))
+    return _build(user, filters, now)
+
+
+def _build(user, filters: AnalysisFilters, now: datetime) -> Analysis:
     acc = _Accumulator()
     for flow in flows_stream(user=user, filters=filters, now=now):
         acc.add(flow)
@@ -139,11 +156,18 @@ def holder_line(holder: Holder) -> str:
     return str(line_of(holder.group))
 
 
+def _part(holder_key: str) -> str:
+    """Which part of a group's time a holder is: its queue, its work, or pending."""
+    kind = holder_key.split(":", 1)[0]
+    return kind if kind in ("queue", "work") else "pending"
+
+
 class _Accumulator:
     """Per-incident totals by key, gathered one incident at a time."""
 
     def __init__(self):
         self.count = 0
+        self.lines: dict[str, str] = {}
         self.values = {name: defaultdict(list) for name in
                        ("status", "group", "line", "holder")}
         self.walls = {name: defaultdict(list) for name in self.values}
@@ -175,25 +199,37 @@ class _Accumulator:
                 self.flows[kind][(i, path[i], path[i + 1])].append(steps[i].business)
 
     def _times(self, flow: IncidentFlow) -> None:
-        totals = {name: defaultdict(lambda: [0, 0, 0]) for name in self.values}
+        """Each key's total for this incident: one value per incident in the stats."""
+        totals: dict[tuple[str, str], list[int]] = {}
         for spell in flow.spells:
-            keys = {"status": str(spell.status)}
-            holder = spell.holder
+            keys = [("status", str(spell.status))]
+            holder = spell.holder_key
             if holder is not None:
-                keys.update(group=spell.group or NO_GROUP, line=holder_line(holder),
-                            holder=holder.key)
-                part = {"queue": "queue", "work": "work"}.get(holder.kind, "pending")
-                self.group_parts[spell.group or NO_GROUP][part] += spell.business
-            for name, key in keys.items():
-                total = totals[name][key]
-                total[0] += spell.business
-                total[1] += spell.wall
-                total[2] += spell.business if spell.on_clock else 0
-        for name, by_key in totals.items():
-            for key, (business, wall, clock) in by_key.items():
-                self.values[name][key].append(business)
-                self.walls[name][key].append(wall)
-                self.clock[name][key] += clock
+                group = spell.group or NO_GROUP
+                keys += [("group", group), ("line", self._line(holder, group)),
+                         ("holder", holder)]
+                self.group_parts[group][_part(holder)] += spell.business
+            clock = spell.business if spell.on_clock else 0
+            for name_key in keys:
+                total = totals.get(name_key)
+                if total is None:
+                    totals[name_key] = [spell.business, spell.wall, clock]
+                else:
+                    total[0] += spell.business
+                    total[1] += spell.wall
+                    total[2] += clock
+        for (name, key), (business, wall, clock) in totals.items():
+            self.values[name][key].append(business)
+            self.walls[name][key].append(wall)
+            self.clock[name][key] += clock
+
+    def _line(self, holder_key: str, group: str) -> str:
+        """The line row of a holder (groups' lines looked up once per analysis)."""
+        if holder_key in ("user", "vendor", "approval"):
+            return holder_key
+        if group not in self.lines:
+            self.lines[group] = str(line_of(group))
+        return self.lines[group]
 
     def _bounces(self, flow: IncidentFlow) -> None:
         bounces = flow.bounces
@@ -232,7 +268,8 @@ class _Accumulator:
             pingpong_pairs=sorted(
                 (PingPongPair(pair, n, b) for pair, (n, b) in self.pairs.items()),
                 key=lambda p: (-p.incidents, -p.bounces, p.groups)),
-            pingpong_list=self.bounced[:PINGPONG_LISTED],
+            pingpong_list=[Bounced(f.number, f.group_path, f.bounces, f.open_business)
+                           for f in self.bounced[:PINGPONG_LISTED]],
             status_paths=status_paths, slow_status_paths=slow_status,
             group_paths=group_paths, slow_group_paths=slow_group, slow_path_minimum=minimum,
             status_flow=self._flow("status"), group_flow=self._flow("group"))

@@ -12,17 +12,22 @@ Pure functions, no database: `flow_build` takes the incident's facts and its his
 - The resolution clock runs in an open status (logged, assigned, in progress, pending) unless
   the incident's SLA policy pauses it there (pending for a reason the policy names); an
   incident without a policy has no clock; a request awaiting approval has no clock yet.
-- Who held the incident (`Spell.holder`): the service desk while it was logged and nobody's,
-  a group's queue while assigned and not yet accepted, a group's work while in progress, the
-  user or the vendor while pending on them, the approver while a request waited for approval,
-  and a group while pending for any other reason (a change, parts, a maintenance window).
+- Who held the incident (`Spell.holder_key`): the service desk while it was logged and
+  nobody's (desk), a group's queue while assigned and not yet accepted (queue:NET), a group's
+  work while in progress (work:NET; work:- at the service desk), the user or the vendor while
+  pending on them (user, vendor), the approver while a request waited for approval (approval),
+  and a group while pending for any other reason (pending:03:NET for awaiting a change).
+
+Built for volume: the analysis runs this for every incident of a period, so entries are plain
+tuples, spells carry their holder's key, and the steps are summed while the spells are made.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from opsdesk.incidents.choices import OPEN_STATUSES, Action, EventKind, Status
 from opsdesk.sla.clock import Calendar, business_seconds
@@ -31,7 +36,17 @@ from opsdesk.sla.clock import Calendar, business_seconds
 AWAITING_USER, AWAITING_VENDOR, AWAITING_APPROVAL = "01", "02", "06"
 # The group path's mark for "no group": logged at the service desk, or handed back to it.
 NO_GROUP = "-"
-FINAL = (Status.CLOSED, Status.CANCELLED)
+FINAL = frozenset((Status.CLOSED, Status.CANCELLED))
+_OPEN = frozenset(int(s) for s in OPEN_STATUSES)
+_CREATED, _TRANSITION, _ASSIGNMENT = (str(EventKind.CREATED), str(EventKind.TRANSITION),
+                                      str(EventKind.ASSIGNMENT))
+_HAND_BACK, _PENDS = str(Action.HAND_BACK), frozenset((str(Action.PEND),
+                                                        str(Action.AWAIT_APPROVAL)))
+_WAITING_ON = {AWAITING_USER: "user", AWAITING_VENDOR: "vendor", AWAITING_APPROVAL: "approval"}
+
+# One history entry: (kind, at, action, to_status, to_group, pending_reason); the last two come
+# from the entry's data (an assignment's "to_group", a pend's "pending_reason").
+Entry = tuple
 
 
 @dataclass(frozen=True)
@@ -52,7 +67,32 @@ class Holder:
         return f"{self.kind}:{self.group or NO_GROUP}"
 
 
-@dataclass(frozen=True)
+def holder_from_key(key: str) -> Holder:
+    """The holder a key names (the inverse of Holder.key)."""
+    parts = key.split(":")
+    group = None if len(parts) < 2 or parts[-1] == NO_GROUP else parts[-1]
+    if parts[0] == "pending" and len(parts) == 3:
+        return Holder("pending", group, parts[1])
+    if parts[0] in ("queue", "work"):
+        return Holder(parts[0], group)
+    return Holder(parts[0])
+
+
+@lru_cache(maxsize=4096)
+def holder_key(status: int, group: str | None, reason: str | None) -> str | None:
+    """Who held an incident in this status, group and pending reason (None once resolved)."""
+    if status not in _OPEN:
+        return None
+    if status == Status.PENDING:
+        if reason in _WAITING_ON:
+            return _WAITING_ON[reason]
+        return Holder("pending", group, reason).key
+    if status == Status.IN_PROGRESS:
+        return Holder("work", group).key
+    return Holder("queue", group).key if group else "desk"
+
+
+@dataclass(slots=True)
 class Spell:
     """A stretch of time with one status, group and pending reason."""
 
@@ -64,29 +104,12 @@ class Spell:
     wall: int  # seconds
     business: int  # business seconds on the incident's calendar
     on_clock: bool  # the resolution clock ran
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
+    is_open: bool  # logged, assigned, in progress or pending
+    holder_key: str | None  # who held it (None once resolved)
 
     @property
     def holder(self) -> Holder | None:
-        """Who held the incident during this spell (None once resolved)."""
-        if not self.is_open:
-            return None
-        if self.status == Status.PENDING:
-            if self.pending_reason == AWAITING_USER:
-                return Holder("user")
-            if self.pending_reason == AWAITING_VENDOR:
-                return Holder("vendor")
-            if self.pending_reason == AWAITING_APPROVAL:
-                return Holder("approval")
-            return Holder("pending", self.group, self.pending_reason)
-        if self.status == Status.ASSIGNED and self.group:
-            return Holder("queue", self.group)
-        if self.status == Status.IN_PROGRESS:
-            return Holder("work", self.group)
-        return Holder("desk") if not self.group else Holder("queue", self.group)
+        return holder_from_key(self.holder_key) if self.holder_key else None
 
 
 @dataclass(frozen=True)
@@ -102,18 +125,7 @@ class Facts:
     pause: object = None  # pause(status, pending_reason) -> bool; None: no resolution clock
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One history entry the timeline reads (created, transition or assignment)."""
-
-    kind: str
-    at: datetime
-    action: str = ""
-    to_status: int | None = None
-    data: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Step:
     """Consecutive spells with the same status (a status step) or group (a group step)."""
 
@@ -122,7 +134,7 @@ class Step:
     business: int  # a group step counts open time only
 
 
-@dataclass
+@dataclass(slots=True)
 class IncidentFlow:
     """An incident's timeline and what follows from it: paths, hand-offs, bounces, times."""
 
@@ -132,6 +144,9 @@ class IncidentFlow:
     group_steps: list[Step]
     final_status: int | None  # closed or cancelled; None while active
     hand_backs: int
+    open_wall: int  # the time to resolution: open time until resolved, cancelled or now
+    open_business: int
+    clock_business: int  # business time on the resolution clock (open and not paused)
 
     @property
     def number(self) -> str:
@@ -159,20 +174,6 @@ class IncidentFlow:
         """Each A → B → A between groups, as (A, B), in order (hand-backs left out)."""
         return bounces_of(self.group_path)
 
-    @property
-    def open_wall(self) -> int:
-        return sum(s.wall for s in self.spells if s.is_open)
-
-    @property
-    def open_business(self) -> int:
-        """Business time until resolved (or cancelled, or now): the time to resolution."""
-        return sum(s.business for s in self.spells if s.is_open)
-
-    @property
-    def clock_business(self) -> int:
-        """Business time on the resolution clock (open and not paused)."""
-        return sum(s.business for s in self.spells if s.on_clock)
-
 
 def bounces_of(group_path: Iterable[str]) -> list[tuple[str, str]]:
     """A → B → A patterns in the sequence of groups, the service desk's spells left out."""
@@ -186,73 +187,63 @@ def bounces_of(group_path: Iterable[str]) -> list[tuple[str, str]]:
 
 def flow_build(facts: Facts, entries: Iterable[Entry], *, now: datetime) -> IncidentFlow:
     """The incident's timeline from its entries (in time order) up to its end, or `now`."""
-    state = _State(status=None, group=None, reason=None, since=facts.registered_at)
-    spells: list[Spell] = []
-    hand_backs, final = 0, None
-    for entry in entries:
-        status, group, reason = _after(state, entry)
-        if entry.kind == EventKind.TRANSITION and entry.action == Action.HAND_BACK:
-            hand_backs += 1
-        if (status, group, reason) != (state.status, state.group, state.reason):
-            if state.status is not None:
-                spells.append(_spell(facts, state, entry.at))
-            state = _State(status, group, reason, max(entry.at, state.since))
+    flow = IncidentFlow(facts=facts, spells=[], status_steps=[], group_steps=[],
+                        final_status=None, hand_backs=0, open_wall=0, open_business=0,
+                        clock_business=0)
+    status = group = reason = None
+    since = facts.registered_at
+    for kind, at, action, to_status, to_group, pending_reason in entries:
+        new_status, new_group, new_reason = status, group, reason
+        if kind == _ASSIGNMENT:
+            new_group = to_group or None
+        elif kind == _CREATED:
+            new_status = to_status or Status.LOGGED
+        elif kind == _TRANSITION and to_status is not None:
+            new_status = to_status
+            if action == _HAND_BACK:
+                new_group = None
+                flow.hand_backs += 1
+            elif action in _PENDS:
+                new_reason = pending_reason
+        if new_status != Status.PENDING:
+            new_reason = None
+        if new_status != status or new_group != group or new_reason != reason:
+            if status is not None:
+                _add_spell(flow, status, group, reason, since, at)
+            status, group, reason = new_status, new_group, new_reason
+            since = max(at, since)
         if status in FINAL:
-            final = status
-            break
-    if final is None and state.status is not None:
-        spells.append(_spell(facts, state, max(now, state.since)))
-    return IncidentFlow(
-        facts=facts, spells=spells, final_status=final, hand_backs=hand_backs,
-        status_steps=_steps(spells, lambda s: s.status, open_only=False),
-        group_steps=_steps(spells, lambda s: s.group or NO_GROUP, open_only=True))
+            flow.final_status = status
+            return flow
+    if status is not None:
+        _add_spell(flow, status, group, reason, since, max(now, since))
+    return flow
 
 
-def _steps(spells: list[Spell], key, *, open_only: bool) -> list[Step]:
-    steps: list[Step] = []
-    for spell in spells:
-        counted = spell.is_open or not open_only
-        wall, business = (spell.wall, spell.business) if counted else (0, 0)
-        if steps and steps[-1].key == key(spell):
-            last = steps[-1]
-            steps[-1] = Step(last.key, last.wall + wall, last.business + business)
-        else:
-            steps.append(Step(key(spell), wall, business))
-    return steps
-
-
-@dataclass(frozen=True)
-class _State:
-    status: int | None
-    group: str | None
-    reason: str | None
-    since: datetime
-
-
-def _after(state: _State, entry: Entry) -> tuple[int | None, str | None, str | None]:
-    """(status, group, pending reason) once the entry is applied."""
-    status, group, reason = state.status, state.group, state.reason
-    if entry.kind == EventKind.CREATED:
-        status = entry.to_status or Status.LOGGED
-    elif entry.kind == EventKind.ASSIGNMENT:
-        group = entry.data.get("to_group") or None
-    elif entry.kind == EventKind.TRANSITION and entry.to_status is not None:
-        status = entry.to_status
-        if entry.action == Action.HAND_BACK:
-            group = None
-        if entry.action in (Action.PEND, Action.AWAIT_APPROVAL):
-            reason = entry.data.get("pending_reason")
-    if status != Status.PENDING:
-        reason = None
-    return status, group, reason
-
-
-def _spell(facts: Facts, state: _State, end: datetime) -> Spell:
-    start = state.since
+def _add_spell(flow: IncidentFlow, status, group, reason, start, end) -> None:
+    facts = flow.facts
     wall = max(0, int((end - start).total_seconds()))
-    business = business_seconds(facts.calendar, start, end) if facts.calendar else wall
-    on_clock = (state.status in OPEN_STATUSES and facts.pause is not None
-                and state.reason != AWAITING_APPROVAL
-                and not facts.pause(state.status, state.reason))
-    return Spell(start=start, end=end, status=state.status, group=state.group,
-                 pending_reason=state.reason, wall=wall, business=business, on_clock=on_clock)
+    calendar = facts.calendar
+    business = business_seconds(calendar, start, end) if calendar and \
+        not calendar.is_24x7 else wall
+    is_open = status in _OPEN
+    on_clock = (is_open and facts.pause is not None and reason != AWAITING_APPROVAL
+                and not facts.pause(status, reason))
+    flow.spells.append(Spell(start, end, status, group, reason, wall, business, on_clock,
+                             is_open, holder_key(status, group, reason)))
+    if is_open:
+        flow.open_wall += wall
+        flow.open_business += business
+        if on_clock:
+            flow.clock_business += business
+    _extend(flow.status_steps, status, wall, business)
+    _extend(flow.group_steps, group or NO_GROUP, wall if is_open else 0,
+            business if is_open else 0)
+
+
+def _extend(steps: list[Step], key, wall: int, business: int) -> None:
+    if steps and steps[-1].key == key:
+        steps[-1].wall += wall
+        steps[-1].business += business
+    else:
+        steps.append(Step(key, wall, business))

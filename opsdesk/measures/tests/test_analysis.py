@@ -273,21 +273,21 @@ def test_the_records_behind_a_number(story, org):
     records = analysis_records(user=org.owner, filters=filters, figure="holder",
                                key="queue:NET2", now=NOW)
     assert records.total == 4
-    assert [(r.flow.number, r.value / MIN) for r in records.rows] == [
+    assert [(r.number, r.value / MIN) for r in records.rows] == [
         (story.b.number, 90), (story.a.number, 60), (story.c.number, 30), (story.f.number, 30)]
     assert records.rows[0].short_description == story.b.short_description
     pingpong = analysis_records(user=org.owner, filters=filters, figure="pingpong",
                                 key="APP2|NET2", now=NOW)
-    assert [(r.flow.number, r.value) for r in pingpong.rows] == [(story.b.number, 1)]
+    assert [(r.number, r.value) for r in pingpong.rows] == [(story.b.number, 1)]
     path = analysis_records(user=org.owner, filters=filters, figure="status_path",
                             key="10>20>30>40", now=NOW)
-    assert {r.flow.number for r in path.rows} == {story.b.number, story.f.number}
+    assert {r.number for r in path.rows} == {story.b.number, story.f.number}
     step = analysis_records(user=org.owner, filters=filters, figure="status_flow",
                             key="1:20:30", now=NOW)
     assert sorted(r.value / MIN for r in step.rows) == [30, 60, 150]
     handoffs = analysis_records(user=org.owner, filters=filters, figure="handoffs", key="3",
                                 now=NOW)
-    assert {r.flow.number for r in handoffs.rows} == {story.b.number, story.c.number}
+    assert {r.number for r in handoffs.rows} == {story.b.number, story.c.number}
     with pytest.raises(InvalidInput):
         analysis_records(user=org.owner, filters=filters, figure="nonsense", now=NOW)
 

@@ -17,6 +17,16 @@ from .conftest import DJANGO_LANGUAGES, STATUS_LABELS
 LANGUAGES = ["en", "zh"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """A live analysis is cached for five minutes; each test's story is a new one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def expected_findings(org, lang):
     """The sentences in the reader's language, as the domain words them."""
     with translation.override(DJANGO_LANGUAGES[lang]):
