@@ -231,7 +231,7 @@ def group_queue(*, user, group: SupportGroup, now: datetime | None = None,
     week_start = _week_start(now)
     visible = Incident.objects.restrict(user).filter(assignment_group_id=group.pk)
     status_age, by_assignee, at_risk = _group_open(visible, now, now + timedelta(minutes=minutes))
-    resolved_by, resolved_week, breached_week = _group_week(visible, week_start, now)
+    resolved_by, resolved_week, breached_week = _group_week(visible, week_start)
     members = [MemberLoad(member, by_assignee.pop(member.pk, 0), resolved_by.get(member.pk, 0))
                for member in group.members.filter(is_active=True).order_by("username")]
     no_assignee = by_assignee.pop(None, 0)
@@ -259,7 +259,7 @@ def _group_open(visible, now, until):
     return status_age, by_assignee, at_risk
 
 
-def _group_week(visible, week_start, now):
+def _group_week(visible, week_start):
     resolved = Q(resolved_at__gte=week_start)
     breached = breached_between_q("any", week_start, None)
     rows = (visible.filter(resolved | breached).values("assignee_id")

@@ -25,6 +25,7 @@ NET2: open A (assigned, engineer), B (in progress, engineer2), I (assigned, nobo
 at risk A B; breached this week F G I; resolved this week F G (both engineer).
 """
 
+import json
 import re
 from datetime import datetime
 from html import escape
@@ -338,7 +339,7 @@ def test_group_queries_do_not_grow_with_rows(story, org):
     # and the approvals badge of the navigation
 
 
-# -- the process dashboard, on the KPI engine's hand-counted week (story.py, test_kpis.py) ----------
+# -- the process dashboard, on the KPI engine's hand-counted week (story.py, test_kpis.py) --------
 
 @pytest.fixture
 def week(org):
@@ -416,9 +417,8 @@ def test_process_dashboard_queries_do_not_grow_with_rows(week, org):
 
 
 def json_spec(page: str, title_start: str) -> dict:
-    import json
-
-    for body in re.findall(r'<script id="[^"]+" type="application/json">(.*?)</script>', page, re.S):
+    blocks = re.findall(r'<script id="[^"]+" type="application/json">(.*?)</script>', page, re.S)
+    for body in blocks:
         spec = json.loads(body)
         if spec["title"].startswith(title_start):
             return spec

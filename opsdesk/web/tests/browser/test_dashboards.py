@@ -13,6 +13,10 @@ from opsdesk.reference.models import Priority, ResolutionCode
 LANGUAGES = ["en", "zh"]
 # Priority names as the charts must show them, written out so a wrong language fails the test.
 P1_LABEL = {"en": "P1 Critical", "zh": "P1 一级"}
+# Headings and chart titles as the pages must show them (a missing translation fails).
+LIVE = {"en": "Live operations", "zh": "实时运营"}
+BY_PRIORITY = {"en": "Open incidents by priority", "zh": "按优先级统计的未解决事件"}
+PROCESS = {"en": "Process dashboard", "zh": "流程仪表盘"}
 
 
 def log(org, level: int, group: str | None = None, assignee=None, text="Printer offline"):
@@ -39,12 +43,22 @@ def floor(org):
     return type("Floor", (), {"p1s": p1s})
 
 
+# plotly.js is 4.8 MB, fetched anew by each fresh browser context: on a busy machine the page's
+# load event can take longer than an action's timeout, so the tests wait for the charts instead.
+PLOTLY_MS = 60_000
+
+
+def open_page(page, path: str) -> None:
+    page.goto(path, wait_until="commit")
+
+
 def charts_drawn(page, count: int) -> None:
     """Every figure holds Plotly's SVG once the deferred scripts ran."""
     figures = page.locator("figure.chart")
-    expect(figures).to_have_count(count)
+    expect(figures).to_have_count(count, timeout=PLOTLY_MS)
     for index in range(count):
-        expect(figures.nth(index).locator(".chart-plot svg.main-svg").first).to_be_visible()
+        expect(figures.nth(index).locator(".chart-plot svg.main-svg").first).to_be_visible(
+            timeout=PLOTLY_MS)
 
 
 def click_bar(page, figure_title: str, bar: int = 0) -> None:
@@ -60,18 +74,16 @@ def press(page, bar) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_live_operations_draw_and_a_bar_opens_its_incidents(org, floor, page_for, shoot, lang,
-                                                            tr):
+def test_live_operations_draw_and_a_bar_opens_its_incidents(org, floor, page_for, shoot, lang):
     page = page_for(org.manager, lang)
-    page.goto("/dashboards/operations/")
-    expect(page.locator("h1")).to_have_text(tr(lang, "Live operations"))
+    open_page(page, "/dashboards/operations/")
     charts_drawn(page, 4)
-    by_priority = page.locator("figure.chart").filter(
-        has_text=tr(lang, "Open incidents by priority")).first
+    expect(page.locator("h1")).to_have_text(LIVE[lang])
+    by_priority = page.locator("figure.chart").filter(has_text=BY_PRIORITY[lang]).first
     expect(by_priority.locator(".xtick").first).to_have_text(P1_LABEL[lang])
     expect(by_priority.locator("details.chart-data")).not_to_have_attribute("open", "")
     shoot(page, f"90-dashboard-operations-{lang}")
-    click_bar(page, tr(lang, "Open incidents by priority"), bar=0)  # P1: two incidents
+    click_bar(page, BY_PRIORITY[lang], bar=0)  # P1: two incidents
     page.wait_for_url("**/work/open/?priority=1")
     expect(page.locator("tbody tr[data-number]")).to_have_count(2)
     for incident in floor.p1s:
@@ -80,7 +92,7 @@ def test_live_operations_draw_and_a_bar_opens_its_incidents(org, floor, page_for
 
 def test_live_operations_on_a_phone(org, floor, page_for, shoot):
     page = page_for(org.manager, "zh", phone=True)
-    page.goto("/dashboards/operations/")
+    open_page(page, "/dashboards/operations/")
     charts_drawn(page, 4)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the page must not scroll sideways on a phone"
@@ -92,8 +104,8 @@ def test_group_dashboard_members_load_opens_their_incidents(org, floor, page_for
                                                             tr):
     UserFactory(username="engineer2", is_engineer=True).support_groups.add(org.groups["NET2"])
     page = page_for(org.engineer, lang)
-    page.goto("/dashboards/groups/")
-    page.wait_for_url("**/dashboards/groups/NET2/")
+    open_page(page, "/dashboards/groups/")
+    page.wait_for_url("**/dashboards/groups/NET2/", wait_until="commit")
     charts_drawn(page, 2)
     shoot(page, f"92-dashboard-group-{lang}")
     click_bar(page, tr(lang, "Members' load"), bar=0)  # the engineer's open incidents
@@ -105,9 +117,9 @@ def test_group_dashboard_members_load_opens_their_incidents(org, floor, page_for
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_process_dashboard_draws_every_chart(org, floor, page_for, shoot, lang, tr):
     page = page_for(org.owner, lang)
-    page.goto("/dashboards/process/")
-    expect(page.locator("h1")).to_have_text(tr(lang, "Process dashboard"))
+    open_page(page, "/dashboards/process/")
     charts_drawn(page, 9)  # rates, four trends, four breakdowns
+    expect(page.locator("h1")).to_have_text(PROCESS[lang])
     shoot(page, f"93-dashboard-process-{lang}")
     volume = page.locator("figure.chart").filter(has_text=tr(lang, "Volume")).filter(
         has=page.locator(".barlayer")).first
@@ -118,7 +130,7 @@ def test_process_dashboard_draws_every_chart(org, floor, page_for, shoot, lang, 
 
 def test_numbers_table_opens_without_the_chart(org, floor, page_for):
     page = page_for(org.manager, "en")
-    page.goto("/dashboards/operations/")
+    open_page(page, "/dashboards/operations/")
     charts_drawn(page, 4)
     figure = page.locator("figure.chart").filter(has_text="Open incidents by priority").first
     figure.locator("summary").click()
@@ -129,13 +141,13 @@ def test_numbers_table_opens_without_the_chart(org, floor, page_for):
 def test_live_operations_refresh_every_minute_and_draw_again(org, floor, page_for):
     page = page_for(org.manager, "en")
     page.clock.install()
-    page.goto("/dashboards/operations/")
+    open_page(page, "/dashboards/operations/")
     charts_drawn(page, 4)
     first = page.locator("#live .dash-figure").first
     expect(first.locator(".dash-n")).to_have_text("4")
     log(org, 1, "APP2", text="Storage array degraded")
     page.clock.fast_forward("01:01")  # htmx polls every 60 s
-    expect(first.locator(".dash-n")).to_have_text("5")
+    expect(first.locator(".dash-n")).to_have_text("5", timeout=PLOTLY_MS)
     charts_drawn(page, 4)
     by_priority = page.locator("figure.chart").filter(has_text="Open incidents by priority")
     expect(by_priority.locator(".barlayer .point text").first).to_have_text("3")
