@@ -55,6 +55,11 @@ def test_the_page_answers_where_p2s_lose_time(owner_client, story, django_assert
     assert "waiting in NET2&#x27;s queue before anyone accepted them" in html
     assert 'id="analysis-status-flow"' in html and 'id="analysis-group-flow"' in html
     assert "Logged → Assigned → In progress → Resolved" in html  # the slowest path
+    export = next(link for link in links(html) if link.startswith("/reports/export/analysis.csv"))
+    assert parse_qs(urlparse(export).query)["priority"] == ["2"]
+    download = english(owner_client, export)
+    body = b"".join(download.streaming_content).decode("utf-8-sig")
+    assert download.status_code == 200 and "NET2" in body
 
 
 def test_the_count_opens_the_same_incidents_in_the_workspace(owner_client, story, org):

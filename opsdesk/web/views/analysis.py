@@ -72,7 +72,8 @@ def page(request):
                    tables=_tables(result, links), charts=_charts(result, links),
                    chips=_priority_chips(filters, links),
                    urls={figure: links.records(figure) for figure in
-                         ("open", "handoffs", "pingpong")})
+                         ("open", "handoffs", "pingpong")},
+                   exports={fmt: links.export(fmt) for fmt in ("csv", "xlsx")})
     return TemplateResponse(request, "web/analysis/page.html", context)
 
 
@@ -138,6 +139,11 @@ class Links:
         params.update(extra)
         query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
         return f"{reverse('web:queue', args=['all'])}?{query}"
+
+    def export(self, fmt: str) -> str:
+        """The same analysis as a spreadsheet (the reports app's export)."""
+        url = reverse("web:export_analysis", kwargs={"fmt": fmt})
+        return f"{url}?{urlencode(self.filters.as_params())}"
 
     @staticmethod
     def incident(number: str) -> str:
