@@ -168,6 +168,7 @@ class _Accumulator:
     def __init__(self):
         self.count = 0
         self.lines: dict[str, str] = {}
+        self.spell_keys: dict[tuple, tuple] = {}
         self.values = {name: defaultdict(list) for name in
                        ("status", "group", "line", "holder")}
         self.walls = {name: defaultdict(list) for name in self.values}
@@ -202,26 +203,37 @@ class _Accumulator:
         """Each key's total for this incident: one value per incident in the stats."""
         totals: dict[tuple[str, str], list[int]] = {}
         for spell in flow.spells:
-            keys = [("status", str(spell.status))]
-            holder = spell.holder_key
-            if holder is not None:
-                group = spell.group or NO_GROUP
-                keys += [("group", group), ("line", self._line(holder, group)),
-                         ("holder", holder)]
-                self.group_parts[group][_part(holder)] += spell.business
-            clock = spell.business if spell.on_clock else 0
+            keys, part = self._keys(spell.status, spell.group, spell.holder_key)
+            if part is not None:
+                self.group_parts[keys[1][1]][part] += spell.business
+            business, wall = spell.business, spell.wall
+            clock = business if spell.on_clock else 0
             for name_key in keys:
                 total = totals.get(name_key)
                 if total is None:
-                    totals[name_key] = [spell.business, spell.wall, clock]
+                    totals[name_key] = [business, wall, clock]
                 else:
-                    total[0] += spell.business
-                    total[1] += spell.wall
+                    total[0] += business
+                    total[1] += wall
                     total[2] += clock
         for (name, key), (business, wall, clock) in totals.items():
             self.values[name][key].append(business)
             self.walls[name][key].append(wall)
             self.clock[name][key] += clock
+
+    def _keys(self, status: int, group: str | None, holder: str | None):
+        """The rows a spell counts in, and its part of the group's time (worked out once)."""
+        found = self.spell_keys.get((status, group, holder))
+        if found is None:
+            keys = [("status", str(status))]
+            part = None
+            if holder is not None:
+                code = group or NO_GROUP
+                keys += [("group", code), ("line", self._line(holder, code)),
+                         ("holder", holder)]
+                part = _part(holder)
+            found = self.spell_keys[(status, group, holder)] = (tuple(keys), part)
+        return found
 
     def _line(self, holder_key: str, group: str) -> str:
         """The line row of a holder (groups' lines looked up once per analysis)."""

@@ -338,3 +338,13 @@ def test_stats_by_hand():
     stats = stats_of([40, 10, 30, 30, 15])
     assert (stats.count, stats.total, stats.mean, stats.median, stats.p90) == (5, 125, 25, 30, 40)
     assert stats_of([]).mean is None
+
+
+def test_a_cohort_too_big_to_read_at_once_is_refused(story, org, monkeypatch):
+    from opsdesk.measures.analysis import cohort
+
+    monkeypatch.setattr(cohort, "MAX_INCIDENTS", 4)
+    with pytest.raises(InvalidInput) as error:
+        p2(org)  # five P2 incidents
+    assert "start" in error.value.errors
+    assert p2(org, group="APP2").incidents == 2  # narrower filters are read

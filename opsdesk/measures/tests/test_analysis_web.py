@@ -175,3 +175,12 @@ def test_the_demo_company_has_p2s_that_bounce(org):
     holders = {row.key: row for row in result.holders}
     assert holders["queue:NET"].business.total >= (210 + 180 + 260 + 190 + 240 + 150) * MIN
     assert holders["vendor"].business.total >= 300 * MIN
+
+
+def test_a_period_too_big_says_what_to_narrow(owner_client, story, monkeypatch):
+    from opsdesk.measures.analysis import cohort
+
+    monkeypatch.setattr(cohort, "MAX_INCIDENTS", 4)
+    response = english(owner_client, "/analysis/", P2)
+    assert response.status_code == 422
+    assert "choose a shorter period" in response.content.decode()

@@ -65,7 +65,12 @@ def page(request):
     context = {"form": form, "nav": "analysis", "filters": filters, "analysis": None}
     if filters is None:
         return TemplateResponse(request, "web/analysis/page.html", context, status=422)
-    result = an.analysis_build(user=request.user, filters=filters)
+    try:
+        result = an.analysis_build(user=request.user, filters=filters)
+    except InvalidInput as error:  # too many incidents: the message says what to narrow
+        for field, message in error.errors.items():
+            form.add_error(field if field in form.fields else None, str(message))
+        return TemplateResponse(request, "web/analysis/page.html", context, status=422)
     links = Links(filters)
     context.update(analysis=result, links=links, findings=_findings(result, links),
                    subject=labels.subject(filters.priority_level),
