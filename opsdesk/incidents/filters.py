@@ -23,7 +23,7 @@ parameters, each a yes/no, a date or a choice:
   managers or management told);
 - major=yes/no (declared a major incident); complete=yes/no (COMPLETE_FIELDS filled in);
 - repeat=yes/no: the requester reported an incident of the same category or service, or on a
-  shared CI, in the REPEAT_WINDOW_DAYS before this one;
+  shared CI, in the REPEAT_WINDOW_DAYS before this one (or at the same instant, logged first);
 - age_min_hours / age_max_hours: registered at least / less than N hours ago;
 - handled_by=<group code>: the group held it at some point (an assignment to the group in the
   history), whoever holds it now.
@@ -277,7 +277,8 @@ def measure_conditions(query) -> list[Q]:
             conditions.append(Q(**{f"{column}__gte": value(f"{stem}_after")}))
         if value(f"{stem}_before") is not None:
             conditions.append(Q(**{f"{column}__lt": value(f"{stem}_before")}))
-    for name, q in _yes_no_conditions().items():
+    bounds = {"start": value("created_after"), "end": value("created_before")}
+    for name, q in _yes_no_conditions(**bounds).items():
         if value(name) is not None:
             conditions.append(q if value(name) else _negate(name, q))
     if value("escalated"):
@@ -364,18 +365,44 @@ def complete_q() -> Q:
     return q
 
 
-def repeat_q() -> Q:
-    """An earlier incident of the same requester within REPEAT_WINDOW_DAYS, of the same
-    category or service, or sharing a configuration item."""
+def repeat_q(*, start: datetime | None = None, end: datetime | None = None) -> Q:
+    """The requester reported one of the same category, of the same service, or on a shared
+    configuration item, at most REPEAT_WINDOW_DAYS before (earlier, or at the same instant and
+    logged first). `start` and `end` bound the registrations the caller looks at (the list's
+    created_after/before): only those and the window before them are read.
+
+    For each kind of match, the previous incident in (requester, match) order is found with
+    one window function (LAG) over the registrations: a sort, not a lookup per incident, so a
+    month of a million-incident table takes a second, where correlated EXISTS took minutes.
+    """
+    low = start - timedelta(days=REPEAT_WINDOW_DAYS) if start else None
+    q = Q()
+    for column in ("category_id", "service_id"):
+        rows = Incident.objects.filter(**{f"{column}__isnull": False})
+        q |= Q(pk__in=_follows(rows, "", [F("requester_id"), F(column)], low, end)
+               .values("pk"))
     through = Incident.configuration_items.through
-    shared_ci = Q(configuration_items__in=through.objects.filter(
-        incident_id=OuterRef(OuterRef("pk"))).values("configurationitem_id"))
-    earlier = Incident.objects.filter(
-        Q(category_id=OuterRef("category_id")) | Q(service_id=OuterRef("service_id"))
-        | shared_ci,
-        requester_id=OuterRef("requester_id"), registered_at__lt=OuterRef("registered_at"),
-        registered_at__gte=OuterRef("registered_at") - timedelta(days=REPEAT_WINDOW_DAYS))
-    return Q(Exists(earlier))
+    q |= Q(pk__in=_follows(through.objects.all(), "incident__",
+                           [F("incident__requester_id"), F("configurationitem_id")], low, end)
+           .values("incident_id"))
+    return q
+
+
+def _follows(rows, prefix: str, partition: list, low, end):
+    """Rows whose previous row in `partition` (by registration, then id) was registered at
+    most REPEAT_WINDOW_DAYS before them."""
+    from django.db.models import Window
+    from django.db.models.functions import Lag
+
+    moment = f"{prefix}registered_at"
+    if low is not None:
+        rows = rows.filter(**{f"{moment}__gte": low})
+    if end is not None:
+        rows = rows.filter(**{f"{moment}__lt": end})
+    return rows.annotate(previous_at=Window(
+        Lag(moment), partition_by=partition,
+        order_by=[F(moment).asc(), F(f"{prefix}id" if prefix else "id").asc()])).filter(
+        previous_at__gte=F(moment) - timedelta(days=REPEAT_WINDOW_DAYS))
 
 
 ESCALATION_Q = {
@@ -386,7 +413,8 @@ ESCALATION_Q = {
 }
 
 
-def _yes_no_conditions() -> dict[str, Q]:
+def _yes_no_conditions(*, start=None, end=None) -> dict[str, Q]:
+    """The yes of each yes/no parameter; start and end: the registrations the list reads."""
     return {
         "responded": Q(first_response_at__isnull=False),
         "resolved": Q(resolved_at__isnull=False),
@@ -398,7 +426,7 @@ def _yes_no_conditions() -> dict[str, Q]:
         "reassigned": Q(reassignment_count__gt=0),
         "major": Q(major__state__in=MAJOR_STATES),
         "complete": complete_q(),
-        "repeat": repeat_q(),
+        "repeat": repeat_q(start=start, end=end),
         "ever_resolved": Q(resolved_at__isnull=False) | Q(reopen_count__gt=0),
         "has_assignee": Q(assignee__isnull=False),
     }

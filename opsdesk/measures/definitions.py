@@ -175,7 +175,7 @@ def definitions() -> list[KpiDefinition]:
               "before."),
             _("Incidents whose requester reported another incident of the same category or "
               "the same service, or on a shared configuration item, in the %(days)d days "
-              "before ÷ incidents registered × 100.") % {"days": REPEAT_WINDOW_DAYS}
+              "before it (or at the same moment, logged first) ÷ incidents registered × 100.") % {"days": REPEAT_WINDOW_DAYS}
             + " " + _REGISTERED,
             PERCENT, False, 10.0, RATE, ("repeat", "registered"), (), (("repeat", "yes"),)),
         KpiDefinition(

@@ -89,9 +89,12 @@ def incident_changed(*, incident, changed=frozenset(), **_kwargs) -> None:
 
 
 def rollup_tick(*, max_days: int = 400) -> int:
-    """Count the dirty days again; return how many. Idempotent, safe with several workers."""
+    """Count the dirty days again; return how many. Idempotent, safe with several workers: a
+    run that finds another one running returns 0 at once (it counts the same marks later)."""
     with transaction.atomic():
-        state = _state_locked()
+        state = _state_locked(skip_locked=True)
+        if state is None:
+            return 0
         marks = list(RollupDirtyDay.objects.order_by("id").values_list("id", "day")[:10_000])
         days = {day for _id, day in marks} | _days_from_history(state)
         for day in sorted(days)[:max_days]:
@@ -107,9 +110,14 @@ def rollup_tick(*, max_days: int = 400) -> int:
     return min(len(days), max_days)
 
 
-def _state_locked() -> RollupState:
-    RollupState.objects.get_or_create(pk=1)
-    return RollupState.objects.select_for_update().get(pk=1)
+def _state_locked(*, skip_locked: bool = False) -> RollupState | None:
+    """The state row, locked (None with skip_locked when another run holds it). A new row
+    starts reading the history from now: days before it are counted by a rebuild."""
+    if not RollupState.objects.filter(pk=1).exists():
+        newest = IncidentEvent.objects.aggregate(m=Max("id"))["m"] or 0
+        RollupState.objects.get_or_create(pk=1, defaults={
+            "sla_event_seen": newest, "sla_event_seen_before": newest})
+    return RollupState.objects.select_for_update(skip_locked=skip_locked).filter(pk=1).first()
 
 
 def _days_from_history(state: RollupState) -> set[date]:
@@ -193,7 +201,8 @@ def _day_rows(day: date):
 
     return (Incident.objects.filter(registered_at__gte=start, registered_at__lt=end)
             .annotate(response_state=state("response"), resolution_state=state("resolution"),
-                      is_complete=flag(complete_q()), is_repeat=flag(repeat_q()))
+                      is_complete=flag(complete_q()),
+                      is_repeat=flag(repeat_q(start=start, end=end)))
             .order_by().values(*INCIDENT_COLUMNS, "response_state", "resolution_state",
                                "is_complete", "is_repeat"))
 
