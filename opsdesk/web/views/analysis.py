@@ -32,10 +32,11 @@ FILTER_FIELDS = ("start", "end", "priority", "group", "category", "service", "ch
 class AnalysisForm(forms.Form):
     """The filters at the top of the page (the codes the API takes)."""
 
+    # A date input takes ISO dates whatever the language (zh-Hans would write 2026/03/01).
     start = forms.DateField(label=pgettext_lazy("period", "From"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+                            widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     end = forms.DateField(label=pgettext_lazy("period", "To (included)"), required=False,
-                          widget=forms.DateInput(attrs={"type": "date"}))
+                          widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     priority = forms.ChoiceField(label=_lazy("Priority"), required=False)
     group = forms.ChoiceField(label=_lazy("Group (held it at some point)"), required=False)
     category = forms.ChoiceField(label=_lazy("Category"), required=False)

@@ -43,6 +43,8 @@ def test_where_do_our_p2s_lose_time(org, story, page_for, shoot, tr, lang):
     page.locator(".analysis-priorities a", has_text="P2").click()
     page.wait_for_url("**priority=2**")
     expect(page.locator("#analysis-count .figure-n")).to_have_text("5")
+    expect(page.locator("#id_start")).to_have_value(PERIOD["start"])  # the period stays put
+    expect(page.locator("#id_priority")).to_have_value("2")
     sentences = expected_findings(org, lang)
     expect(page.locator("ol.findings > li")).to_have_text(sentences)
     statuses = page.locator("#statuses-table tbody th")
