@@ -1,15 +1,17 @@
 """Demo incidents for the process analysis: P2s that bounce between groups and wait in queues.
 
 The demo's stories (demo/incidents.py) hand back, escalate and pend, but no incident goes back
-and forth between two groups, and few are P2. These eight P2 incidents, reported 5 to 60 days
-ago, give /analysis/?priority=2 something to find: the network group's queue is slow to accept,
-ERP slowness goes back and forth between applications and the DBAs, a VPN fault between the
-network and the server group, one waits for the vendor.
+and forth between two groups, and few are P2. These eight P2 incidents give
+/analysis/?priority=2 something to find: the network group's queue is slow to accept, ERP
+slowness goes back and forth between applications and the DBAs, a VPN fault between the
+network and the server group, one waits for the vendor. They were reported 62 to 88 days ago,
+before the oldest of the demo's other stories (60 days), so that ids keep following
+registration order; /analysis/'s default period (90 days) holds them.
 
 Everything goes through the real services (incident_create, incident_transition) at the moment
 each step happened (time-machine), with notifications muted. Safe to run again: nothing is
 added once the first of these incidents exists. Call `analysis_seed()` after the demo
-company's people and groups exist (after `demo_incidents_create`).
+company's people and groups exist, and before `demo_incidents_create`.
 """
 
 from datetime import timedelta
@@ -30,20 +32,20 @@ from opsdesk.reference.models import (Category, Impact, PendingReason, Resolutio
 # (days ago, short description, category path, service code,
 #  steps: (group, minutes in its queue before it accepts, minutes of work, pend reason, minutes pending))
 STORIES = [
-    (58, "ERP 月结报表查询超时", "SW.BIZAPP", "ERP",
+    (88, "ERP 月结报表查询超时", "SW.BIZAPP", "ERP",
      [("APP", 25, 50, None, 0), ("DBA", 140, 40, None, 0), ("APP", 35, 30, None, 0),
       ("DBA", 20, 95, None, 0)]),
-    (44, "VPN 登录后频繁断开", "NET.VPN", "VPN",
+    (81, "VPN 登录后频繁断开", "NET.VPN", "VPN",
      [("NET", 210, 30, None, 0), ("SYS", 40, 55, None, 0), ("NET", 180, 70, None, 0)]),
-    (37, "分公司专线丢包严重", "NET", "NETWORK",
+    (78, "分公司专线丢包严重", "NET", "NETWORK",
      [("NET", 260, 45, "02", 300), ("NET", 0, 40, None, 0)]),
-    (30, "ERP 凭证保存报死锁", "SW.BIZAPP", "ERP",
+    (74, "ERP 凭证保存报死锁", "SW.BIZAPP", "ERP",
      [("APP", 30, 40, None, 0), ("DBA", 120, 30, None, 0), ("APP", 25, 60, None, 0)]),
-    (21, "无线网络大面积无法认证", "NET.LAN", "NETWORK", [("NET", 190, 80, None, 0)]),
-    (14, "OA 审批流附件无法上传", "SW.BIZAPP", "OA",
+    (70, "无线网络大面积无法认证", "NET.LAN", "NETWORK", [("NET", 190, 80, None, 0)]),
+    (66, "OA 审批流附件无法上传", "SW.BIZAPP", "OA",
      [("APP", 40, 35, "01", 150), ("APP", 0, 30, None, 0)]),
-    (9, "邮件延迟超过一小时", "SW", "EMAIL", [("SYS", 35, 90, None, 0)]),
-    (5, "核心交换机端口频繁翻转", "NET", "NETWORK",
+    (64, "邮件延迟超过一小时", "SW", "EMAIL", [("SYS", 35, 90, None, 0)]),
+    (62, "核心交换机端口频繁翻转", "NET", "NETWORK",
      [("NET", 240, 50, None, 0), ("SYS", 30, 40, None, 0), ("NET", 150, 60, None, 0)]),
 ]
 MARK = STORIES[0][1]  # the first story's text: present once the seed has run

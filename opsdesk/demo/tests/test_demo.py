@@ -21,6 +21,8 @@ pytestmark = pytest.mark.django_db
 # Opened by the demo's alerts (opsdesk/demo/alerts.py), and by its major incident: an ERP outage
 # reported twenty-one times (opsdesk/demo/major.py). The name stays: both arrive on their own.
 MONITORING_INCIDENTS = 2 + 21
+# And eight P2 stories for the process analysis (opsdesk/demo/analysis.py), older than the rest.
+ANALYSIS_INCIDENTS = 8
 ROLE_USERNAMES = ["user", "desk", "engineer", "manager", "owner", "admin"]
 MODELS = [Organisation, Location, User, SupportGroup, Service, ConfigurationItem, Vendor,
           Incident, IncidentEvent, Comment, Alert, Silence]
@@ -71,11 +73,12 @@ def test_services_and_configuration_items_are_linked_to_owner_groups():
 
 def test_incidents_reach_every_status_through_the_services():
     result = demo_company_create(incidents=40, seed=3)
-    # The stories' 40, and the 2 the demo monitoring opened (an ERP group and a mail queue).
-    assert result.incidents_created == Incident.objects.count() == 40 + MONITORING_INCIDENTS
+    # The stories' 40, the 2 the demo monitoring opened (an ERP group and a mail queue), the
+    # major incident's 21 and the process analysis' 8.
+    assert result.incidents_created == Incident.objects.count() == 40 + MONITORING_INCIDENTS + ANALYSIS_INCIDENTS
     assert set(Incident.objects.values_list("status", flat=True)) == set(Status.values)
     created_events = IncidentEvent.objects.filter(kind=EventKind.CREATED).count()
-    assert created_events == 40 + MONITORING_INCIDENTS
+    assert created_events == 40 + MONITORING_INCIDENTS + ANALYSIS_INCIDENTS
     for incident in Incident.objects.exclude(status=Status.LOGGED):
         last = incident.events.filter(kind=EventKind.TRANSITION).last()
         assert last.to_status == incident.status
@@ -129,7 +132,7 @@ def test_demo_data_command_prints_the_accounts():
     printed = out.getvalue()
     for username in ROLE_USERNAMES:
         assert username in printed
-    assert Incident.objects.count() == 3 + MONITORING_INCIDENTS
+    assert Incident.objects.count() == 3 + MONITORING_INCIDENTS + ANALYSIS_INCIDENTS
 
 
 def test_stories_are_spread_over_weeks_in_registration_order():
@@ -160,7 +163,7 @@ def test_the_demo_stories_mail_nobody():
     from opsdesk.notifications.models import Delivery
 
     demo_company_create(incidents=20, seed=2)
-    assert Incident.objects.count() == 20 + MONITORING_INCIDENTS
+    assert Incident.objects.count() == 20 + MONITORING_INCIDENTS + ANALYSIS_INCIDENTS
     assert Delivery.objects.count() == 0
 
 
