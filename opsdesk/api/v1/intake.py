@@ -135,7 +135,7 @@ class AlertDetailOut(AlertOut):
 def _check_reader(request) -> None:
     if not alert_console_allowed(user=request.auth):
         raise NotPermitted(_("Alerts are shown to the service desk, incident managers, "
-                             "engineers and administrators."))
+                             "engineers, process owners and administrators."))
 
 
 @alerts_router.get("", response={200: AlertPage, **ERRORS}, summary="List alerts")

@@ -156,8 +156,7 @@ def test_anonymous_people_are_sent_to_sign_in(db):
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-# Process owners' link in the top bar waits for base.html, which this change may not edit.
-@pytest.mark.parametrize("role", [r for r in ROLES if r != "owner"])
+@pytest.mark.parametrize("role", ROLES)
 def test_the_console_is_in_the_navigation_for_those_who_may_look(org, role):
     page = browser(getattr(org, role)).get("/portal/").content.decode()
     assert ('href="/work/alerts/"' in page) == (LOOK[role] == ALLOW)
