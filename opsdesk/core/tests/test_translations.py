@@ -36,6 +36,7 @@ XGETTEXT_ARGS = [
     "--keyword=gettext_noop", "--keyword=gettext_lazy", "--keyword=ngettext_lazy:1,2",
     "--keyword=pgettext:1c,2", "--keyword=npgettext:1c,2,3", "--keyword=pgettext_lazy:1c,2",
     "--keyword=npgettext_lazy:1c,2,3",
+    "--keyword=_lazy",  # gettext_lazy as the views import it (core's makemessages reads it too)
 ]
 
 # printf-style (%(name)s, %s, %d, %%) and str.format-style ({name}, {0}) placeholders.
