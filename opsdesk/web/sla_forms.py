@@ -87,7 +87,7 @@ class SlaPolicyForm(forms.Form):
         label=_("Reassign to the next line when resolution breaches"), required=False)
     escalate_to_vendor_on_breach = forms.BooleanField(
         label=_("Escalate to the vendor when resolution breaches"), required=False,
-        help_text=_("Only incidents with a vendor: its contact address is mailed once."))
+        help_text=_("Only incidents with a vendor: its escalation contacts are mailed once."))
     escalate_after_reassignments = forms.IntegerField(
         label=_("Notify the incident managers after this many reassignments"), min_value=0,
         max_value=100, initial=3, help_text=_("0: never."))
