@@ -147,3 +147,26 @@ def test_bad_filters_are_explained_on_the_page(story, org):
     assert "Enter a date such as 2026-03-31." in text
     assert "Priority is a number from 1 to 4." in text
     assert client_for(org.owner).get("/measures/nonsense/").status_code == 404
+
+
+def test_the_pages_cost_the_same_queries_however_many_incidents(story, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    owner = client_for(org.owner)
+    owner.get(f"/measures/?{MARCH}")  # warm the lookups
+
+    def counted(url):
+        with at(NOON), CaptureQueriesContext(connection) as queries:
+            assert owner.get(url).status_code == 200
+        return len(queries)
+
+    urls = [f"/measures/?{MARCH}", f"/measures/resolution_median_wall/?{MARCH}",
+            f"/measures/volume/?{MARCH}&priority=3&channel=01"]
+    before = [counted(url) for url in urls]
+    for hour in range(9, 14):
+        story.log(f"X{hour}", sh(2025, 3, 6, hour, 0), priority=2, source="01",
+                  category=story.printer, service=story.erp, requester=org.requester)
+    with at(NOON):
+        rollup_tick()
+    assert [counted(url) for url in urls] == before
