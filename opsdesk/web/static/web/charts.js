@@ -128,7 +128,7 @@
       if (spec.kind === "bar") { l.barmode = spec.stacked ? "stack" : "group"; l.bargap = 0.25; }
     }
     if (spec.kind === "pie") { l.legend = { orientation: "h", x: 0, y: -0.05, yanchor: "top" }; }
-    if (!allValues(spec).some(function (v) { return v !== null && v !== 0; })) {
+    if (!allValues(spec).some(function (v) { return v !== null; })) {  // nothing counted (0 is a value)
       l.annotations = [{ text: spec.empty_text, showarrow: false, xref: "paper", yref: "paper",
                          x: 0.5, y: 0.5, font: { size: 14, color: "#52606d" } }];
     }
