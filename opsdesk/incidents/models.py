@@ -199,6 +199,9 @@ class Incident(models.Model):
             models.Index(fields=["requester", "id"], name="inc_requester_id"),
             models.Index(fields=["priority", "status", "id"], name="inc_priority_status_id"),
             models.Index(fields=["registered_at"], name="inc_registered_at"),
+            # The dashboards' "at risk in the next hour" and "breached today / this week".
+            models.Index(fields=["response_due_at"], name="inc_response_due"),
+            models.Index(fields=["resolution_due_at"], name="inc_resolution_due"),
             # Open queues: small partial indexes in id order (PostgreSQL and SQLite; MySQL has
             # no partial indexes and uses the composite ones above).
             models.Index(fields=["assignment_group", "-id"], name="inc_open_group_id",
