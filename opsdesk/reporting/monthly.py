@@ -177,7 +177,7 @@ def value_text(value, unit: str) -> str:
         return f"{value:.2f}"
     if unit == "hours":
         return _("%(value).2f h") % {"value": value}
-    return f"{int(round(value)):,}"
+    return f"{round(value):,}"
 
 
 def _line(d, value, previous) -> KpiLine:

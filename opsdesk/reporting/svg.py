@@ -42,10 +42,10 @@ def line_svg(*, title: str, labels: list[str], values: list[float | None],
         return top + plot_h - (v - low) / span * plot_h
 
     parts = [_open(width, height, title),
-             f'<text x="{left}" y="14" font-size="10" font-weight="bold" '
-             f'fill="{TEXT_COLOUR}">{escape(title)}</text>',
-             f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
-             f'stroke="{AXIS_COLOUR}" stroke-width="0.8"/>',
+             (f'<text x="{left}" y="14" font-size="10" font-weight="bold" '
+              f'fill="{TEXT_COLOUR}">{escape(title)}</text>'),
+             (f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
+              f'stroke="{AXIS_COLOUR}" stroke-width="0.8"/>'),
              _y_label(left, y(high), _number(high, unit)),
              _y_label(left, y(low), _number(low, unit))]
     if target is not None:
@@ -74,8 +74,8 @@ def bar_svg(*, title: str, labels: list[str], values: list[float], unit: str = "
     plot_w = width - label_w - right
     high = max([v for v in values if v is not None] + [0.0]) or 1.0
     parts = [_open(width, height, title),
-             f'<text x="0" y="14" font-size="10" font-weight="bold" '
-             f'fill="{TEXT_COLOUR}">{escape(title)}</text>']
+             (f'<text x="0" y="14" font-size="10" font-weight="bold" '
+              f'fill="{TEXT_COLOUR}">{escape(title)}</text>')]
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         row_y = top + i * (bar_height + 5)
         length = 0 if value is None else plot_w * value / high

@@ -120,7 +120,8 @@ def xlsx_file(tables: list[Table], about: About | None = None):
         _sheet(workbook, table, _sheet_name(table.title, used))
     if about is not None:
         _about_sheet(workbook, about, _sheet_name(about.title, used))
-    out = tempfile.SpooledTemporaryFile(max_size=XLSX_SPOOL_BYTES)
+    # The caller closes it (a FileResponse does, after sending it).
+    out = tempfile.SpooledTemporaryFile(max_size=XLSX_SPOOL_BYTES)  # noqa: SIM115
     workbook.save(out)
     out.seek(0)
     return out

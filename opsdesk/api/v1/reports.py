@@ -30,8 +30,7 @@ from opsdesk.reporting import document, monthly, schedules
 from opsdesk.reporting.analysis_export import analysis_export
 from opsdesk.reporting.audit import export_recorded
 from opsdesk.reporting.incident_export import incident_export
-from opsdesk.reporting.kpi_export import (kpi_about, kpi_breakdown_table, kpi_table,
-                                          kpi_trend_table)
+from opsdesk.reporting.kpi_export import kpi_about, kpi_breakdown_table, kpi_table, kpi_trend_table
 from opsdesk.reporting.runs import schedule_send_now
 from opsdesk.web.exports import export_format, table_response
 

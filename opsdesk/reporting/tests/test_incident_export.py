@@ -103,8 +103,8 @@ def test_a_long_list_stops_at_the_cap_and_says_so(org, listed, monkeypatch):
     assert response["X-Opsdesk-Rows-Omitted"] == "1"
     rows = csv_rows(response)
     assert len(rows) == 4
-    assert rows[-1] == ["Only the first 2 of 3 incidents are in this file; narrow the filters "
-                        "to export the rest."]
+    assert rows[-1] == [("Only the first 2 of 3 incidents are in this file; narrow the filters "
+                         "to export the rest.")]
 
 
 def test_the_export_reads_a_fixed_number_of_queries(org, listed, django_assert_max_num_queries):

@@ -8,7 +8,7 @@ import pytest
 from django.utils import translation
 from pypdf import PdfReader
 
-from opsdesk.core.exceptions import NotPermitted
+from opsdesk.core.exceptions import InvalidInput, NotPermitted
 from opsdesk.measures.kpis import KpiFilters, kpi_values
 from opsdesk.measures.rollups import rollup_tick
 from opsdesk.measures.tests.story import at, sh, story_build
@@ -102,7 +102,7 @@ def test_only_people_who_watch_the_whole_process_read_it(org):
 def test_month_parse():
     assert monthly.month_parse("2026-03") == date(2026, 3, 1)
     assert monthly.month_parse("", today=date(2026, 1, 15)) == date(2025, 12, 1)
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidInput):
         monthly.month_parse("March")
 
 

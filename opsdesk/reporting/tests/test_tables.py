@@ -22,7 +22,7 @@ def read_csv(data: bytes) -> list[list[str]]:
 @pytest.mark.parametrize("text", DANGEROUS)
 def test_formula_starts_get_a_quote_in_csv(text):
     assert formula_safe(text) == "'" + text
-    [header, row] = read_csv(csv_bytes([Table("t", ["描述"], [[text]])]))
+    [_header, row] = read_csv(csv_bytes([Table("t", ["描述"], [[text]])]))
     assert row == ["'" + text]
 
 

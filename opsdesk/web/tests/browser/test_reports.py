@@ -32,7 +32,7 @@ def test_the_desk_downloads_its_filtered_queue(org, page_for):
     page.locator("#queue-export summary").click()
     with page.expect_download() as csv_download:
         page.locator("#export-csv").click()
-    data = open(csv_download.value.path(), "rb").read()
+    data = csv_download.value.path().read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert rows[0][0] == "事件单编号"  # the headers in the reader's language
@@ -41,7 +41,7 @@ def test_the_desk_downloads_its_filtered_queue(org, page_for):
     with page.expect_download() as xlsx_download:
         page.locator("#export-xlsx").click()
     assert xlsx_download.value.suggested_filename.endswith(".xlsx")
-    book = openpyxl.load_workbook(io.BytesIO(open(xlsx_download.value.path(), "rb").read()))
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_download.value.path().read_bytes()))
     cells = list(book.worksheets[0].iter_rows(min_row=2, values_only=True))
     assert [c[0] for c in cells] == [net.number] and cells[0][1].startswith("=HYPERLINK")
     assert other.number not in data.decode("utf-8-sig")
@@ -64,7 +64,7 @@ def test_the_process_owner_reads_the_monthly_report_and_schedules_it(org, page_f
     shoot(page, "reports-monthly-en")
     with page.expect_download(timeout=90_000) as pdf_download:
         page.get_by_role("link", name="Download PDF").click()
-    pdf = open(pdf_download.value.path(), "rb").read()
+    pdf = pdf_download.value.path().read_bytes()
     text = " ".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
     assert pdf.startswith(b"%PDF") and "Monthly service report" in text
 
