@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from opsdesk.accounts.models import SupportGroup
@@ -43,9 +44,9 @@ BREAKDOWN_TITLES = {"group": _lazy("By group"), "category": _lazy("By category")
 class KpiFilterForm(forms.Form):
     """The period and dimensions at the top of both pages (the API's parameter names)."""
 
-    start = forms.DateField(label=_lazy("From"), required=False,
+    start = forms.DateField(label=pgettext_lazy("period", "From"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_lazy("To (included)"), required=False,
+    end = forms.DateField(label=pgettext_lazy("period", "To (included)"), required=False,
                           widget=forms.DateInput(attrs={"type": "date"}))
     group = forms.ChoiceField(label=_lazy("Group"), required=False)
     category = forms.ChoiceField(label=_lazy("Category"), required=False)
