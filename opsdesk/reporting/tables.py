@@ -159,27 +159,29 @@ def _about_sheet(workbook, about: About, name: str) -> None:
 
 
 def _xlsx_cell(sheet, value, font=None):
-    """A write-only cell: text always as a string (never a formula), dates as local dates."""
+    """A value for a write-only row: text always stays text (never a formula or an error code),
+    datetimes are local; a plain value when openpyxl keeps it as it is (much faster than a cell
+    object per value), a cell object only where one is needed."""
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 
     if isinstance(value, bool):
         value = _("Yes") if value else _("No")
-    if isinstance(value, datetime):
-        local = timezone.localtime(value) if timezone.is_aware(value) else value
-        cell = WriteOnlyCell(sheet, value=local.replace(tzinfo=None))
-        cell.number_format = "yyyy-mm-dd hh:mm"
-    elif isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "yyyy-mm-dd"
-    elif value is None or isinstance(value, (int, float, Decimal)):
-        cell = WriteOnlyCell(sheet, value=value)
-    else:
-        text = ILLEGAL_CHARACTERS_RE.sub("", str(value))[:XLSX_CELL_MAX]
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.data_type = "s"  # openpyxl would store "=…" as a formula
-    if font is not None:
-        cell.font = font
+    elif isinstance(value, datetime):
+        value = (timezone.localtime(value) if timezone.is_aware(value) else value).replace(
+            tzinfo=None)
+    elif value is not None and not isinstance(value, (int, float, Decimal, date)):
+        value = ILLEGAL_CHARACTERS_RE.sub("", str(value))[:XLSX_CELL_MAX]
+        if value.startswith("=") or value in ERROR_CODES:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"  # openpyxl would store "=…" as a formula
+            if font is not None:
+                cell.font = font
+            return cell
+    if font is None:
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = font
     return cell
 
 
