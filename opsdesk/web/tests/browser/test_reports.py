@@ -79,6 +79,10 @@ def test_the_process_owner_reads_the_monthly_report_and_schedules_it(org, page_f
         page.get_by_role("button", name="Send now").click(no_wait_after=True)
     expect(page.locator(".messages")).to_contain_text("cio@example.com")
     expect(page.locator("#runs")).to_contain_text(f"opsdesk-monthly-report-{month}.pdf")
+    shoot(page, "reports-schedule")
+    page.goto("/reports/")
+    expect(page.locator("#schedules")).to_contain_text("Monthly report for management")
+    shoot(page, "reports-index")
     schedule = ReportSchedule.objects.get()
     assert (schedule.kind, schedule.format, schedule.owner) == ("monthly_report", "pdf",
                                                                 org.owner)
