@@ -69,6 +69,8 @@ def _holder_finding(analysis: Analysis, row) -> Finding:
     if holder.kind == "work" and not holder.group:
         template = _("%(subject)s spent %(number)s of their time to resolution being worked "
                      "on at the service desk.")
+    if holder.kind in ("user", "vendor") and row.clock == 0:
+        template += " " + _("The SLA clock stood still meanwhile.")
     template += " " + ngettext("%(incidents)s incident, %(mean)s.",
                                "%(incidents)s incidents, %(mean)s each on average.",
                                row.incidents)
@@ -90,7 +92,7 @@ def _pingpong_finding(analysis: Analysis) -> Finding:
 
 
 def _path_finding(row: PathRow) -> Finding:
-    return Finding("status_path", row.key, ngettext(
+    return Finding("status_path_done", row.key, ngettext(
         "The slowest path, %(path)s, took %(number)s to resolution (%(incidents)s incident).",
         "The slowest path, %(path)s, took %(number)s to resolution (median of %(incidents)s "
         "incidents).", row.business.count), duration_text(row.business.median),

@@ -125,6 +125,10 @@ def figure_label(figure: str, key: str) -> str:
     if figure in ("status_path", "group_path"):
         kind = figure.removesuffix("_path")
         return _("Path: %(path)s") % {"path": path_label(kind, key.split(">"))}
+    if figure in ("status_path_done", "group_path_done"):
+        kind = figure.removesuffix("_path_done")
+        return _("Path (finished incidents): %(path)s") % {
+            "path": path_label(kind, key.split(">"))}
     step, _sep, rest = key.partition(":")
     source, _sep, target = rest.partition(":")
     label = status_label if figure == "status_flow" else group_short

@@ -25,8 +25,8 @@ RECORDS_LIMIT = 200
 # figure -> the unit of its per-incident value: business seconds, or a count.
 FIGURES = {"open": "seconds", "status": "seconds", "group": "seconds", "line": "seconds",
            "holder": "seconds", "handoffs": "count", "pingpong": "count",
-           "status_path": "seconds", "group_path": "seconds", "status_flow": "seconds",
-           "group_flow": "seconds"}
+           "status_path": "seconds", "group_path": "seconds", "status_path_done": "seconds",
+           "group_path_done": "seconds", "status_flow": "seconds", "group_flow": "seconds"}
 
 
 @dataclass
@@ -103,8 +103,10 @@ def figure_value(flow: IncidentFlow, figure: str, key: str) -> int | None:
         wanted = tuple(sorted(key.split("|"))) if key else None
         count = sum(1 for pair in bounces if wanted is None or pair == wanted)
         return count or None
-    if figure in ("status_path", "group_path"):
-        path = flow.status_path if figure == "status_path" else flow.group_path
+    if figure.endswith("_done") and not flow.finished:
+        return None  # the slowest paths count finished incidents only
+    if figure in ("status_path", "group_path", "status_path_done", "group_path_done"):
+        path = flow.status_path if figure.startswith("status") else flow.group_path
         return flow.open_business if PATH_SEPARATOR.join(map(str, path)) == key else None
     return _flow_step(flow, figure, key)
 

@@ -182,6 +182,7 @@ class _Accumulator:
         self.bounced: list[IncidentFlow] = []
         self.pairs: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
         self.paths = {"status": defaultdict(list), "group": defaultdict(list)}
+        self.finished_paths = {"status": defaultdict(list), "group": defaultdict(list)}
         self.flows = {"status": defaultdict(list), "group": defaultdict(list)}
 
     def add(self, flow: IncidentFlow) -> None:
@@ -196,6 +197,8 @@ class _Accumulator:
         for kind, path, steps in (("status", flow.status_path, flow.status_steps),
                                   ("group", flow.group_path, flow.group_steps)):
             self.paths[kind][path].append(flow.open_business)
+            if flow.finished:
+                self.finished_paths[kind][path].append(flow.open_business)
             for i in range(min(len(path) - 1, MAX_FLOW_STEPS - 1)):
                 self.flows[kind][(i, path[i], path[i + 1])].append(steps[i].business)
 
@@ -299,11 +302,16 @@ class _Accumulator:
                 for i, label in enumerate(HANDOFF_BUCKETS)]
 
     def _paths(self, kind: str, minimum: int) -> tuple[list[PathRow], list[PathRow]]:
-        rows = [PathRow(PATH_SEPARATOR.join(str(s) for s in path), path, stats_of(values),
-                        share(len(values), self.count))
-                for path, values in self.paths[kind].items()]
-        common = sorted(rows, key=lambda r: (-r.business.count, r.business.median or 0, r.key))
-        slow = sorted((r for r in rows if r.business.count >= minimum),
+        """The most common paths (every incident), and the slowest among the incidents that
+        finished (an open incident's time to resolution is not known yet)."""
+        def rows(paths):
+            return [PathRow(PATH_SEPARATOR.join(str(s) for s in path), path, stats_of(values),
+                            share(len(values), self.count)) for path, values in paths.items()]
+
+        common = sorted(rows(self.paths[kind]),
+                        key=lambda r: (-r.business.count, r.business.median or 0, r.key))
+        slow = sorted((r for r in rows(self.finished_paths[kind])
+                       if r.business.count >= minimum),
                       key=lambda r: (-(r.business.median or 0), -r.business.count, r.key))
         return common[:TOP_PATHS], slow[:TOP_PATHS]
 

@@ -153,6 +153,12 @@ class IncidentFlow:
         return self.facts.number
 
     @property
+    def finished(self) -> bool:
+        """Resolved, closed or cancelled: its time to resolution is complete."""
+        return self.final_status is not None or bool(
+            self.status_steps and self.status_steps[-1].key == Status.RESOLVED)
+
+    @property
     def status_path(self) -> tuple[int, ...]:
         """The statuses it went through, in order, ending with closed or cancelled if it did."""
         path = tuple(step.key for step in self.status_steps)

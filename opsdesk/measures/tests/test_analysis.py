@@ -185,7 +185,7 @@ def test_the_findings_name_the_biggest_contributors_first(story, org):
         "P2 incidents spent 25.5 % of their time to resolution being worked on by NET2. "
         "3 incidents, 1 h 40 min each on average.",
         "P2 incidents spent 20.4 % of their time to resolution waiting for a vendor. "
-        "1 incident, 4 h.",
+        "The SLA clock stood still meanwhile. 1 incident, 4 h.",
         "P2 incidents spent 17.9 % of their time to resolution waiting in NET2's queue before "
         "anyone accepted them. 4 incidents, 52 min each on average.",
         "P2 incidents spent 10.6 % of their time to resolution unassigned at the service desk. "
@@ -282,6 +282,9 @@ def test_the_records_behind_a_number(story, org):
     path = analysis_records(user=org.owner, filters=filters, figure="status_path",
                             key="10>20>30>40", now=NOW)
     assert {r.number for r in path.rows} == {story.b.number, story.f.number}
+    done = analysis_records(user=org.owner, filters=filters, figure="status_path_done",
+                            key="10>20>30>40", now=NOW)
+    assert done.total == 2  # both were resolved
     step = analysis_records(user=org.owner, filters=filters, figure="status_flow",
                             key="1:20:30", now=NOW)
     assert sorted(r.value / MIN for r in step.rows) == [30, 60, 150]
@@ -348,3 +351,15 @@ def test_a_cohort_too_big_to_read_at_once_is_refused(story, org, monkeypatch):
         p2(org)  # five P2 incidents
     assert "start" in error.value.errors
     assert p2(org, group="APP2").incidents == 2  # narrower filters are read
+
+
+def test_the_slowest_paths_count_finished_incidents_only(story, org):
+    """G is still in progress: its path is common, but its time to resolution is not known."""
+    for hour in (10, 11):
+        g = log(org, sh(3, hour))
+        assign(org, g, sh(3, hour, 15), "NET2")
+        act(org, g, sh(3, hour, 45), "accept")
+    analysis = p2(org)
+    common = {row.key: row.business.count for row in analysis.status_paths}
+    assert common["10>20>30"] == 2
+    assert [row.key for row in analysis.slow_status_paths] == ["10>20>30>40"]

@@ -223,16 +223,17 @@ def _tables(result, links: Links) -> dict:
         "pingpong": [{"flow": flow, "path": labels.path_label("group", flow.group_path),
                       "url": links.incident(flow.number)} for flow in result.pingpong_list],
         "status_paths": _paths(result.status_paths, "status", links),
-        "slow_status_paths": _paths(result.slow_status_paths, "status", links),
+        "slow_status_paths": _paths(result.slow_status_paths, "status", links, done=True),
         "group_paths": _paths(result.group_paths, "group", links),
-        "slow_group_paths": _paths(result.slow_group_paths, "group", links),
+        "slow_group_paths": _paths(result.slow_group_paths, "group", links, done=True),
     }
 
 
-def _paths(rows, kind: str, links: Links) -> list:
+def _paths(rows, kind: str, links: Links, done: bool = False) -> list:
+    figure = f"{kind}_path_done" if done else f"{kind}_path"
     return [{"row": row, "label": labels.path_label(kind, row.steps),
              "share": labels.percent_text(row.share),
-             "url": links.records(f"{kind}_path", row.key)} for row in rows]
+             "url": links.records(figure, row.key)} for row in rows]
 
 
 def _charts(result, links: Links) -> dict:
