@@ -5,25 +5,22 @@ kpis.py is the interface; this module does the counting. Every query takes the p
 registration days and the filter's dimensions; a category includes its subcategories.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from statistics import median as py_median
-from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Aggregate, Count, F, FloatField, Q, Sum
 from django.db.models.functions import TruncMonth
 
-from opsdesk.accounts.models import SupportGroup
-from opsdesk.cmdb.models import Service
 from opsdesk.core import lookups
 from opsdesk.incidents.choices import OPEN_STATUSES
 from opsdesk.incidents.models import Incident
-from opsdesk.reference.models import Category, Priority, Source
+from opsdesk.reference.models import Category
 
 from .definitions import (BACKLOG, DEFLECTION, MEAN, MEDIAN, RATE, SATISFACTION, VOLUME,
                           KpiDefinition)
+from .links import (dimension_key, dimension_label, dimension_params, records_url,
+                    site_moment, urls, with_dimension, with_period)
 from .models import ClockState, IncidentFact, KpiDaily
 
 SUM_FIELDS = tuple(f.name for f in KpiDaily._meta.fields
@@ -239,7 +236,7 @@ def trend(d: KpiDefinition, filters, months: int) -> list:
 
     firsts = month_starts(filters.end - timedelta(days=1), months)
     start, end = firsts[0], _next_month(firsts[-1])
-    periods = {m: _with_period(filters, m, _next_month(m)) for m in firsts}
+    periods = {m: with_period(filters, m, _next_month(m)) for m in firsts}
     if d.kind == BACKLOG:
         return []
     if d.kind == MEDIAN:
@@ -259,7 +256,7 @@ def trend(d: KpiDefinition, filters, months: int) -> list:
 
 def _monthly_other(d, filters, firsts, start, end) -> dict:
     if d.kind == DEFLECTION:
-        return {m: _deflection(_with_period(filters, m, _next_month(m))) for m in firsts}
+        return {m: _deflection(with_period(filters, m, _next_month(m))) for m in firsts}
     from opsdesk.surveys.selectors import satisfaction_monthly
 
     months = satisfaction_monthly(start=start, end=end, **_survey_kwargs(filters))
@@ -289,7 +286,7 @@ def breakdown(d: KpiDefinition, filters, by: str) -> list:
             rows.append((key, value, denominator if d.kind != VOLUME else numerator))
     result = []
     for key, value, count in rows:
-        narrowed = _with_dimension(filters, by, key)
+        narrowed = with_dimension(filters, by, key)
         result.append(BreakdownRow(label=dimension_label(by, key), key=dimension_key(by, key),
                                    value=value, count=int(count or 0),
                                    records_url=urls(d, narrowed)[0] if narrowed else ""))
@@ -313,7 +310,7 @@ def backlog_ages(filters) -> list:
             params["age_max_hours"] = high
         rows.append(BreakdownRow(label=labels[key], key=key, value=counts[key],
                                  count=counts[key],
-                                 records_url=_url({**_dimension_params(filters),
+                                 records_url=records_url({**dimension_params(filters),
                                                    "status": "open", **params})))
     return rows
 
@@ -391,92 +388,3 @@ def _deflection(filters) -> tuple:
         day__lt=filters.end).aggregate(n=Sum("registered"))["n"] or 0
     total = deflections + portal
     return (deflections * 100 / total if total else None, deflections, total)
-
-
-# --- Links to the records --------------------------------------------------------------------
-
-
-def site_moment(day: date) -> datetime:
-    """The start of `day` in the site's time zone."""
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
-
-
-def urls(d: KpiDefinition, filters) -> tuple[str, str]:
-    """(the incidents counted, the incidents of the numerator) as workspace links."""
-    dims = _dimension_params(filters)
-    if d.kind == BACKLOG:
-        return _url({**dims, "status": "open"}), ""
-    if d.kind == SATISFACTION:
-        params = {"start": filters.start.isoformat(), "end": filters.end.isoformat(),
-                  **{("channel" if k == "source" else k): v for k, v in dims.items()}}
-        satisfied = [("score", "4"), ("score", "5")] if d.code == "satisfaction_rate" else []
-        return (f"/surveys/?{urlencode(params)}",
-                f"/surveys/?{urlencode([*params.items(), *satisfied])}" if satisfied else "")
-    if d.kind == DEFLECTION:
-        return "", ""
-    period = {"created_after": site_moment(filters.start).isoformat(),
-              "created_before": site_moment(filters.end).isoformat()}
-    counted = _url({**period, **dims, **dict(d.counted)})
-    numerator = _url({**period, **dims, **dict(d.numerator_params)}) \
-        if d.numerator_params else ""
-    return counted, numerator
-
-
-def _url(params: dict) -> str:
-    return f"/work/all/?{urlencode(params)}"
-
-
-def _dimension_params(filters) -> dict:
-    """The filter's dimensions as list parameters (codes and paths, as links spell them)."""
-    params = {}
-    if filters.group_id and (group := lookups.lookup(SupportGroup, filters.group_id)):
-        params["group"] = group.code
-    if filters.category_id and (category := lookups.lookup(Category, filters.category_id)):
-        params["category"] = category.path
-    if filters.service_id and (service := lookups.lookup(Service, filters.service_id)):
-        params["service"] = service.code
-    if filters.priority_level:
-        params["priority"] = filters.priority_level
-    if filters.channel:
-        params["source"] = filters.channel
-    return params
-
-
-def _with_period(filters, start: date, end: date):
-    from dataclasses import replace
-
-    return replace(filters, start=start, end=end)
-
-
-def _with_dimension(filters, by: str, key):
-    """The filters narrowed to one breakdown row; None for the incidents without that field."""
-    from dataclasses import replace
-
-    if key in (None, ""):
-        return None
-    field = {"group": "group_id", "category": "category_id", "service": "service_id",
-             "priority": "priority_level", "channel": "channel"}[by]
-    return replace(filters, **{field: key})
-
-
-def dimension_label(by: str, key) -> str:
-    """The row's name in the reader's language; "—" for incidents without that field."""
-    from django.utils.translation import gettext as _
-
-    if key in (None, ""):
-        return _("(none)")
-    model = {"group": SupportGroup, "category": Category, "service": Service,
-             "priority": Priority, "channel": Source}[by]
-    row = lookups.lookup(model, key)
-    return str(getattr(row, "name", row)) if row is not None else str(key)
-
-
-def dimension_key(by: str, key) -> str:
-    """The row's natural key: group and service code, category path, priority, source code."""
-    if key in (None, ""):
-        return ""
-    if by in ("group", "service", "category"):
-        model = {"group": SupportGroup, "service": Service, "category": Category}[by]
-        row = lookups.lookup(model, key)
-        return (row.path if by == "category" else row.code) if row is not None else str(key)
-    return str(key)

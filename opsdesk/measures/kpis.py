@@ -13,9 +13,8 @@ from django.utils.translation import gettext as _
 
 from opsdesk.core.exceptions import InvalidInput
 
-from . import figures
-from .definitions import (BACKLOG, DEFLECTION, MEAN, MEDIAN, RATE, SATISFACTION, VOLUME,
-                          KpiDefinition, definitions)
+from . import figures, links
+from .definitions import DEFLECTION, MEAN, MEDIAN, RATE, VOLUME, KpiDefinition, definitions
 from .selectors import targets_current
 
 BREAKDOWNS = ("group", "category", "service", "priority", "channel")
@@ -140,7 +139,7 @@ def _kpi_value(d: KpiDefinition, filters: KpiFilters, value, numerator, denomina
     met = None
     if d.target is not None and value is not None and d.higher_is_better is not None:
         met = value >= d.target if d.higher_is_better else value <= d.target
-    counted, numerator_url = figures.urls(d, filters)
+    counted, numerator_url = links.urls(d, filters)
     return KpiValue(code=d.code, value=value, numerator=numerator, denominator=denominator,
                     records_url=counted, target=d.target, met=met, numerator_url=numerator_url)
 

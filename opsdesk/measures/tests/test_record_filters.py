@@ -1,8 +1,6 @@
 """The list parameters the measures link with (incidents/filters.py): each selects exactly the
 incidents a person would pick out by hand from the record."""
 
-from datetime import timedelta
-
 import pytest
 from django.http import QueryDict
 
@@ -12,7 +10,7 @@ from opsdesk.core.testing.factories import ConfigurationItemFactory, LocationFac
 from opsdesk.incidents.filters import filters_from_query, query_from_params
 from opsdesk.incidents.models import Incident
 from opsdesk.incidents.selectors import incident_count, incident_list
-from opsdesk.incidents.tests.sla_support import HOUR, act, at, logged, resolve, sh
+from opsdesk.incidents.tests.sla_support import act, at, logged, resolve, sh
 from opsdesk.reference.models import Category, Source
 
 pytestmark = pytest.mark.django_db
@@ -167,4 +165,3 @@ def test_the_queue_page_lists_what_the_parameters_select(org, story, client):
     assert page.status_code == 200
     html = page.content.decode()
     assert story.quick in html and story.slow in html and story.late not in html
-    _ = HOUR, timedelta
