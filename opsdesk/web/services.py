@@ -72,9 +72,12 @@ QUEUE_FILTERS = {
 
 
 def queues_for(user) -> list[Queue]:
-    """The desk and managers get the desk queues; anyone in a group gets the group queues."""
-    desk = user.sees_all_incidents
-    return [q for q in QUEUES if (q.for_desk and desk) or (not q.for_desk and user.support_group_ids)]
+    """The desk and managers get the desk queues; anyone in a group gets the group queues.
+    Both get "all" (the lists behind a KPI's numbers), which restrict() narrows to what each
+    person may see."""
+    desk, groups = user.sees_all_incidents, bool(user.support_group_ids)
+    return [q for q in QUEUES if (q.for_desk and desk) or (not q.for_desk and groups)
+            or (q.slug == "all" and groups)]
 
 
 def query_normalize(params) -> str:

@@ -170,3 +170,18 @@ def test_the_pages_cost_the_same_queries_however_many_incidents(story, org):
     with at(NOON):
         rollup_tick()
     assert [counted(url) for url in urls] == before
+
+
+def test_a_group_lead_follows_a_number_to_their_groups_incidents(story, org):
+    org.groups["APP2"].manager = org.other_engineer
+    org.groups["APP2"].save()
+    lead = client_for(org.other_engineer)
+    with at(NOON):
+        page = lead.get(f"/measures/?{MARCH}")
+    link = re.search(r'<tr data-kpi="volume">.*?class="num"><a href="([^"]+)"', page.text,
+                     re.S).group(1).replace("&amp;", "&")
+    assert link.startswith("/work/all/") and "group=APP2" in link
+    records = lead.get(link)
+    assert records.status_code == 200
+    assert story.numbers["B"] in records.text  # APP2's incident, visible to its members
+    assert story.numbers["D"] not in records.text
