@@ -185,3 +185,26 @@ def test_a_group_lead_follows_a_number_to_their_groups_incidents(story, org):
     assert records.status_code == 200
     assert story.numbers["B"] in records.text  # APP2's incident, visible to its members
     assert story.numbers["D"] not in records.text
+
+
+def test_the_kpi_table_downloads_with_the_page_filters(story, org):
+    """The page's CSV link carries its period, and the file has the same figures."""
+    with at(NOON):
+        page = client_for(org.owner).get(f"/measures/?{MARCH}")
+        link = re.search(r'href="(/reports/export/kpis\.csv\?[^"]+)"', page.text)
+        assert link, "the KPI page links its CSV download"
+        url = html.unescape(link.group(1))
+        assert "start=2025-03-01" in url and "end=2025-03-31" in url
+        response = client_for(org.owner).get(url)
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content if response.streaming else [response.content])
+    text = text.decode("utf-8-sig")
+    line = next(row for row in text.splitlines() if row.startswith("response_on_time,"))
+    assert line.startswith("response_on_time,Response on time,33.33,%,95,No,2,6,")
+
+
+def test_a_kpi_page_links_its_trend_and_breakdown_downloads(story, org):
+    with at(NOON):
+        page = client_for(org.owner).get(f"/measures/response_on_time/?{MARCH}")
+    assert "/reports/export/kpis/response_on_time/trend.xlsx?" in page.text
+    assert "/reports/export/kpis/response_on_time/breakdown.csv?" in page.text
