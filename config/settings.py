@@ -98,6 +98,9 @@ INSTALLED_APPS = [
     "opsdesk.surveys",
     "opsdesk.measures",
     "opsdesk.reporting",
+    "opsdesk.audit",
+    "opsdesk.sso",
+    "opsdesk.mfa",
 ]
 
 MIDDLEWARE = [
@@ -302,3 +305,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# ---------------------------------------------------------------------------------------------
+# Issue 9: sign-in, sessions and hardening. Each part keeps to its own block below.
+
+# --- Sign-in: LDAP / Active Directory, throttling and lock-out, sessions, passwords ---
+
+# --- Single sign-on: OpenID Connect (opsdesk.sso) ---
+
+# --- Multi-factor: TOTP and recovery codes (opsdesk.mfa) ---
+
+# --- Hardening: Content-Security-Policy, headers, outgoing addresses (SSRF) ---
+
+# --- Audit log and hash chains (opsdesk.audit) ---

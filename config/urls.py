@@ -9,6 +9,9 @@ urlpatterns = [
     path("api/v1/", api_v1.urls),
     path("admin/", admin_site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("sso/", include("opsdesk.sso.urls")),
+    path("mfa/", include("opsdesk.mfa.urls")),
+    path("audit/", include("opsdesk.audit.urls")),
     path("", include("opsdesk.web.urls")),
 ]
 

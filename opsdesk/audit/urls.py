@@ -1,0 +1,5 @@
+"""Pages of opsdesk.audit."""
+
+app_name = "audit"
+
+urlpatterns: list = []

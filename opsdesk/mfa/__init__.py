@@ -1,0 +1,1 @@
+"""Multi-factor sign-in: TOTP with recovery codes (issue 9)."""

@@ -1,0 +1,5 @@
+"""Pages of opsdesk.mfa."""
+
+app_name = "mfa"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Pages of opsdesk.sso."""
+
+app_name = "sso"
+
+urlpatterns: list = []
