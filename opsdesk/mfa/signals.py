@@ -2,7 +2,8 @@
 
 STYLE.md keeps domain apps from talking through custom signals; these are the exception the
 audit log needs: it records security events of several apps without each of them importing it.
-Every signal is sent after the change is committed, once per change, with these arguments:
+Every signal is sent once per change, inside the transaction that makes it (so an audit entry
+written by a receiver commits with the change, or neither does), with these arguments:
 
 - ``sender``: the user model class;
 - ``user``: the person whose multi-factor sign-in changed;
