@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opsdesk.audit import incident_chain
 from opsdesk.core.models import AppendOnlyQuerySet
 
 from .choices import ACTIVE_STATUSES, OPEN_STATUSES, Channel, EventKind, Status, Visibility
@@ -318,6 +319,10 @@ class IncidentEvent(models.Model):
     # Internal entries (work notes, internal attachments) are hidden from requesters.
     is_internal = models.BooleanField(_("internal"), default=False)
     data = models.JSONField(_("details"), default=dict, blank=True)
+    # The incident's hash chain (opsdesk/audit/incident_chain.py): place, link, own hash.
+    seq = models.PositiveIntegerField(_("sequence"), null=True, editable=False)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True, editable=False)
+    hash = models.CharField(_("hash"), max_length=64, blank=True, editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -326,12 +331,16 @@ class IncidentEvent(models.Model):
         # Related lookups use the base manager: make it the append-only one too.
         base_manager_name = "objects"
         indexes = [models.Index(fields=["incident", "at", "id"], name="event_incident_time")]
+        constraints = [models.UniqueConstraint(fields=["incident", "seq"],
+                                               name="event_incident_seq")]
         verbose_name = _("history entry")
         verbose_name_plural = _("history")
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("Incident history is append-only.")
+        if not self.hash:
+            incident_chain.event_link(self)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

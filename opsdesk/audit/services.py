@@ -1,0 +1,74 @@
+"""Writing the audit log: `audit_record` is the one writer (also importable as `record`)."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import chain, context
+from .models import AuditChainHead, AuditEvent
+
+TARGET_TEXT_MAX = 255
+HEAD_PK = 1
+
+
+def audit_record(*, kind: str, actor=None, actor_username: str = "", target=None,
+                 target_text: str = "", details: dict | None = None,
+                 request=None) -> AuditEvent:
+    """Append one event to the audit log and return it.
+
+    `actor` defaults to the signed-in person of the current request (None: the system or an
+    anonymous caller); `actor_username` names someone without an account (a failed sign-in).
+    `request` defaults to the current one (context.py), for the IP address and user agent.
+
+    Runs in the caller's transaction when there is one, so the event commits (or rolls back)
+    with the change it records. The chain's head row is locked from here to that commit:
+    call this as the last step of a transaction, after the change itself.
+    """
+    request = request if request is not None else context.current_request()
+    actor = actor if actor is not None else context.request_actor(request)
+    event = AuditEvent(
+        kind=kind, actor=actor,
+        actor_username=(getattr(actor, "username", "") or actor_username or "")[:150],
+        ip=context.client_ip(request), user_agent=context.user_agent(request),
+        details=chain.json_roundtrip(details or {}), **_target(target, target_text))
+    with transaction.atomic():
+        _append(event)
+    return event
+
+
+record = audit_record
+
+
+def _target(target, text: str) -> dict:
+    if target is None:
+        return {"target_text": str(text)[:TARGET_TEXT_MAX]}
+    return {"target_type": ContentType.objects.get_for_model(target, for_concrete_model=False),
+            "target_id": str(target.pk)[:64],
+            "target_text": str(text or target)[:TARGET_TEXT_MAX]}
+
+
+def _append(event: AuditEvent) -> None:
+    """Link event after the chain's head (locked), insert it, and move the head onto it."""
+    head = _head_locked()
+    event.seq, event.prev_hash, event.at = head.seq + 1, head.hash, timezone.now()
+    event.hash = chain.link_hash(event.prev_hash, event.chain_content())
+    event.save(force_insert=True)
+    AuditChainHead.objects.filter(pk=HEAD_PK).update(seq=event.seq, hash=event.hash)
+
+
+def _head_locked() -> AuditChainHead:
+    """The head row, locked (SELECT … FOR UPDATE; SQLite's write lock is already held).
+
+    The migration creates it; a flushed test database has lost it, so it is made again from
+    the last entry (two makers at once: one insert wins, the other waits on its key).
+    """
+    head = AuditChainHead.objects.select_for_update().filter(pk=HEAD_PK).first()
+    if head is not None:
+        return head
+    last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first() or (0, "")
+    try:
+        with transaction.atomic():
+            AuditChainHead.objects.create(pk=HEAD_PK, seq=last[0], hash=last[1])
+    except IntegrityError:
+        pass
+    return AuditChainHead.objects.select_for_update().get(pk=HEAD_PK)
