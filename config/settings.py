@@ -5,6 +5,7 @@ Local runs need no configuration: SQLite under ./var, a generated secret key kep
 SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; `manage.py check --deploy` is then clean.
 """
 
+import datetime
 import importlib.util
 import os
 import secrets
@@ -310,11 +311,251 @@ LOGGING = {
 # Issue 9: sign-in, sessions and hardening. Each part keeps to its own block below.
 
 # --- Sign-in: LDAP / Active Directory, throttling and lock-out, sessions, passwords ---
+# Sign-in goes through three backends in order: the lock-out guard (django-axes: refuses a
+# locked account or address before any password is checked), local passwords (the admin's
+# break-glass accounts), then LDAP / Active Directory (opsdesk/accounts/directory/). See
+# docs/architecture.md "Sign-in and sessions".
+INSTALLED_APPS += ["axes"]
+AUTHENTICATION_BACKENDS = [
+    "opsdesk.accounts.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "opsdesk.accounts.directory.backend.DirectoryBackend",
+]
+# After the messages middleware: an expired session leaves a message saying why.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+                  "opsdesk.accounts.sessions.SessionPolicyMiddleware")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # turns a lock-out into our 429 page
+
+# LDAP / Active Directory. OPSDESK_LDAP_URL empty: directory sign-in is off.
+# OPSDESK_LDAP_URL: ldap://host:389 or ldaps://host:636; several, comma-separated, are tried in
+#   turn. OPSDESK_LDAP_START_TLS=1 upgrades ldap:// with StartTLS. OPSDESK_LDAP_CA_FILE: the CA
+#   certificate (PEM) the server's certificate must chain to (empty: the system's CAs);
+#   OPSDESK_LDAP_TLS_VERIFY=0 skips the check (never in production).
+# OPSDESK_LDAP_BIND_DN / OPSDESK_LDAP_BIND_PASSWORD (or OPSDESK_LDAP_BIND_PASSWORD_FILE, a file
+#   holding it, e.g. a mounted secret): the service account that searches the directory.
+# OPSDESK_LDAP_USER_SEARCH_BASE, OPSDESK_LDAP_USER_FILTER: where people are and which entries
+#   count (AD: (&(objectCategory=person)(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2)))
+#   leaves out disabled accounts). OPSDESK_LDAP_USERNAME_ATTRIBUTE: uid (AD: sAMAccountName).
+# OPSDESK_LDAP_ATTRIBUTES: our field=their attribute, comma-separated; fields: display_name,
+#   first_name, last_name, email, phone, department (matched to an organisation's code or name;
+#   OPSDESK_LDAP_CREATE_DEPARTMENTS=1 creates a missing one).
+# OPSDESK_LDAP_GROUP_SEARCH_BASE (default: the user search base), OPSDESK_LDAP_GROUP_FILTER:
+#   the groups a person is in; {dn} and {username} are filled in, escaped (AD nested groups:
+#   (member:1.2.840.113556.1.4.1941:={dn})).
+# OPSDESK_LDAP_ROLE_GROUPS: role=group DN, separated by ";" (roles: desk, engineer, manager,
+#   process_owner, admin). OPSDESK_LDAP_SUPPORT_GROUPS: support group code=group DN, ";"-separated.
+#   What a group granted is taken away when the person leaves the group.
+# OPSDESK_LDAP_TIMEOUT: seconds to wait for the directory.
+OPSDESK_LDAP = {
+    "URL": os.environ.get("OPSDESK_LDAP_URL", ""),
+    "START_TLS": env_bool("OPSDESK_LDAP_START_TLS"),
+    "CA_FILE": os.environ.get("OPSDESK_LDAP_CA_FILE", ""),
+    "TLS_VERIFY": env_bool("OPSDESK_LDAP_TLS_VERIFY", True),
+    "BIND_DN": os.environ.get("OPSDESK_LDAP_BIND_DN", ""),
+    "BIND_PASSWORD": os.environ.get("OPSDESK_LDAP_BIND_PASSWORD", ""),
+    "BIND_PASSWORD_FILE": os.environ.get("OPSDESK_LDAP_BIND_PASSWORD_FILE", ""),
+    "USER_SEARCH_BASE": os.environ.get("OPSDESK_LDAP_USER_SEARCH_BASE", ""),
+    "USER_FILTER": os.environ.get("OPSDESK_LDAP_USER_FILTER", "(objectClass=inetOrgPerson)"),
+    "USERNAME_ATTRIBUTE": os.environ.get("OPSDESK_LDAP_USERNAME_ATTRIBUTE", "uid"),
+    "ATTRIBUTES": os.environ.get(
+        "OPSDESK_LDAP_ATTRIBUTES",
+        "display_name=displayName,first_name=givenName,last_name=sn,email=mail,"
+        "phone=telephoneNumber,department=departmentNumber"),
+    "CREATE_DEPARTMENTS": env_bool("OPSDESK_LDAP_CREATE_DEPARTMENTS", True),
+    "GROUP_SEARCH_BASE": os.environ.get("OPSDESK_LDAP_GROUP_SEARCH_BASE", ""),
+    "GROUP_FILTER": os.environ.get(
+        "OPSDESK_LDAP_GROUP_FILTER", "(|(member={dn})(uniqueMember={dn})(memberUid={username}))"),
+    "ROLE_GROUPS": os.environ.get("OPSDESK_LDAP_ROLE_GROUPS", ""),
+    "SUPPORT_GROUPS": os.environ.get("OPSDESK_LDAP_SUPPORT_GROUPS", ""),
+    "TIMEOUT": int(os.environ.get("OPSDESK_LDAP_TIMEOUT", "10")),
+}
+
+# Lock-out (django-axes, counted in the database, so every web process sees the same count).
+# OPSDESK_LOGIN_FAILURE_LIMIT failed sign-ins for one user name, or OPSDESK_LOGIN_IP_FAILURE_LIMIT
+# from one address (higher: an office behind one NAT address), lock that name or address for
+# OPSDESK_LOGIN_LOCKOUT_MINUTES after the last failure. Administrators unlock under
+# Admin → Users ("Unlock sign-in") or Access attempts. OPSDESK_LOGIN_PROXY_COUNT: how many
+# reverse proxies append to X-Forwarded-For in front of opsdesk (0: use the peer's address).
+AXES_FAILURE_LIMIT = int(os.environ.get("OPSDESK_LOGIN_FAILURE_LIMIT", "5"))
+OPSDESK_LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("OPSDESK_LOGIN_IP_FAILURE_LIMIT", "30"))
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=int(os.environ.get("OPSDESK_LOGIN_LOCKOUT_MINUTES", "15")))
+OPSDESK_LOGIN_PROXY_COUNT = int(os.environ.get("OPSDESK_LOGIN_PROXY_COUNT", "0"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # order matters: lockout.LockoutHandler
+AXES_HANDLER = "opsdesk.accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "opsdesk.accounts.lockout.lockout_response"
+AXES_USERNAME_CALLABLE = "opsdesk.accounts.lockout.username_of"
+AXES_CLIENT_IP_CALLABLE = "opsdesk.accounts.lockout.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the "try again at" time holds
+AXES_ENABLE_ADMIN = False  # registered on our own admin site instead (accounts/admin.py)
+AXES_SENSITIVE_PARAMETERS = ["password"]
+AXES_VERBOSE = False
+
+# Sessions end after OPSDESK_SESSION_IDLE_MINUTES without a request (default 8 h: a working day
+# with the page left open) and OPSDESK_SESSION_MAX_HOURS after sign-in whatever happens
+# (default 24 h: everyone signs in once a day). "Sign out everywhere" on the profile page, a
+# password change and the admin's action end a person's other sessions (accounts/sessions.py).
+OPSDESK_SESSION_IDLE_SECONDS = int(os.environ.get("OPSDESK_SESSION_IDLE_MINUTES", "480")) * 60
+OPSDESK_SESSION_MAX_SECONDS = int(os.environ.get("OPSDESK_SESSION_MAX_HOURS", "24")) * 3600
+SESSION_COOKIE_AGE = OPSDESK_SESSION_MAX_SECONDS
+
+# Local passwords (accounts/passwords.py): at least OPSDESK_PASSWORD_MIN_LENGTH characters from
+# OPSDESK_PASSWORD_MIN_CLASSES of: lower case, upper case, digits, other (symbols, Chinese);
+# not a common password, not all digits, not like the user's name or email
+# (OPSDESK_PASSWORD_MAX_SIMILARITY, 0-1), and containing none of OPSDESK_PASSWORD_BANNED_WORDS
+# (comma-separated, case-insensitive: the company's name, products...).
+OPSDESK_PASSWORD_MIN_LENGTH = int(os.environ.get("OPSDESK_PASSWORD_MIN_LENGTH", "12"))
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("username", "display_name", "first_name", "last_name",
+                                     "email"),
+                 "max_similarity": float(os.environ.get("OPSDESK_PASSWORD_MAX_SIMILARITY",
+                                                        "0.7"))}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": OPSDESK_PASSWORD_MIN_LENGTH}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "opsdesk.accounts.passwords.PolicyValidator",
+     "OPTIONS": {"min_classes": int(os.environ.get("OPSDESK_PASSWORD_MIN_CLASSES", "3")),
+                 "banned_words": env_list("OPSDESK_PASSWORD_BANNED_WORDS", "opsdesk")}},
+]
+
 
 # --- Single sign-on: OpenID Connect (opsdesk.sso) ---
+# OpenID Connect single sign-on (authorization code + PKCE; opsdesk/sso). Off unless both
+# OPSDESK_OIDC_ISSUER and OPSDESK_OIDC_CLIENT_ID are set. Register opsdesk at the provider with
+# the redirect URI <site>/sso/callback/ and the post-logout redirect URI <site>/login/.
+# OPSDESK_OIDC_ISSUER: the issuer URL (https://login.example.com/realms/corp); the endpoints
+#   and keys are read from <issuer>/.well-known/openid-configuration.
+# OPSDESK_OIDC_CLIENT_ID / OPSDESK_OIDC_CLIENT_SECRET: opsdesk's client at the provider (an
+#   empty secret: a public client, PKCE only). OPSDESK_OIDC_SCOPES: requested scopes (must
+#   include openid; add e.g. "groups" if the provider sends groups only for that scope).
+# OPSDESK_OIDC_LABEL: the provider's name on the "Sign in with ..." button.
+# OPSDESK_OIDC_CLAIMS: JSON, our field → claim, over the defaults {"first_name": "given_name",
+#   "last_name": "family_name", "display_name": "name", "email": "email", "phone":
+#   "phone_number", "department": ""}; fields: those and department (an organisation's code or
+#   name; an unknown one leaves the department as it is); "" leaves a field alone.
+# OPSDESK_OIDC_GROUPS_CLAIM: the claim listing the person's groups (default "groups").
+# OPSDESK_OIDC_GROUP_ROLES: JSON, group → role or [roles] (desk, engineer, manager,
+#   process_owner, admin), e.g. {"opsdesk-desk": "desk", "CN=Ops,OU=Groups,DC=corp": ["engineer"]}.
+#   Each sign-in grants the mapped roles of the person's groups and revokes the mapped roles of
+#   groups they left; roles that no group maps to stay as an administrator set them.
+# OPSDESK_OIDC_CREATE_USERS: create an account for a person opsdesk does not know (default 1).
+# OPSDESK_OIDC_MATCH_CLAIM: email or preferred_username: how a first sign-in finds an existing
+#   account (later ones use the provider's subject id). An email the provider says is not
+#   verified (email_verified false) is not matched.
+# OPSDESK_OIDC_ONLY=1: the sign-in page goes straight to the provider and only administrators
+#   may still sign in with a password, at /login/?local=1 (break-glass).
+# OPSDESK_OIDC_TIMEOUT: seconds to wait for the provider.
+def _sso_env_json(name: str) -> dict:
+    """A JSON object from the environment; bad JSON stops start-up with the variable named."""
+    import json
+
+    try:
+        value = json.loads(os.environ.get(name) or "{}")
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {error}") from error
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object ({{...}}).")
+    return value
+
+
+OPSDESK_OIDC_ISSUER = os.environ.get("OPSDESK_OIDC_ISSUER", "").strip()
+OPSDESK_OIDC_CLIENT_ID = os.environ.get("OPSDESK_OIDC_CLIENT_ID", "").strip()
+OPSDESK_OIDC_CLIENT_SECRET = os.environ.get("OPSDESK_OIDC_CLIENT_SECRET", "")
+OPSDESK_OIDC_SCOPES = os.environ.get("OPSDESK_OIDC_SCOPES", "openid email profile")
+OPSDESK_OIDC_LABEL = os.environ.get("OPSDESK_OIDC_LABEL", "SSO")
+OPSDESK_OIDC_CLAIMS = _sso_env_json("OPSDESK_OIDC_CLAIMS")
+OPSDESK_OIDC_GROUPS_CLAIM = os.environ.get("OPSDESK_OIDC_GROUPS_CLAIM", "groups")
+OPSDESK_OIDC_GROUP_ROLES = _sso_env_json("OPSDESK_OIDC_GROUP_ROLES")
+OPSDESK_OIDC_CREATE_USERS = env_bool("OPSDESK_OIDC_CREATE_USERS", True)
+OPSDESK_OIDC_MATCH_CLAIM = os.environ.get("OPSDESK_OIDC_MATCH_CLAIM", "email")
+OPSDESK_OIDC_ONLY = env_bool("OPSDESK_OIDC_ONLY")
+OPSDESK_OIDC_TIMEOUT = float(os.environ.get("OPSDESK_OIDC_TIMEOUT", "10"))
+# The policy backend first (with OPSDESK_OIDC_ONLY it refuses non-admin passwords before any
+# password backend runs); OidcBackend keeps SSO sessions valid and checks no password.
+AUTHENTICATION_BACKENDS = [
+    "opsdesk.sso.backends.PasswordSignInPolicyBackend",
+    *globals().get("AUTHENTICATION_BACKENDS", ["django.contrib.auth.backends.ModelBackend"]),
+    "opsdesk.sso.backends.OidcBackend",
+]
+MIDDLEWARE.append("opsdesk.sso.middleware.SingleSignOnMiddleware")  # provider logout, SSO-only
+
 
 # --- Multi-factor: TOTP and recovery codes (opsdesk.mfa) ---
+# django-otp keeps the devices: an authenticator app's TOTP key and the one-time recovery codes.
+# OTPMiddleware marks a session verified; opsdesk.mfa's middleware, right after it, sends a
+# signed-in person who owes a second factor to /mfa/verify/ (or, when their role requires it and
+# they have no app yet, to /mfa/) before anything else. The roles it is required for, and whether
+# single sign-on counts, are the administrator's choice at /mfa/settings/.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+if "django_otp.middleware.OTPMiddleware" not in MIDDLEWARE:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "django_otp.middleware.OTPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+                  "opsdesk.mfa.middleware.MfaMiddleware")
+# OPSDESK_MFA_ISSUER: the name the authenticator app shows next to the account.
+OTP_TOTP_ISSUER = os.environ.get("OPSDESK_MFA_ISSUER", "opsdesk")
+# OPSDESK_MFA_MAX_FAILURES wrong codes in a row, then no code is accepted for
+# OPSDESK_MFA_LOCKOUT_MINUTES (counted per person in the database: every web process agrees).
+# django-otp's own growing delays are off: this count replaces them.
+OPSDESK_MFA_MAX_FAILURES = int(os.environ.get("OPSDESK_MFA_MAX_FAILURES", "5"))
+OPSDESK_MFA_LOCKOUT_SECONDS = int(os.environ.get("OPSDESK_MFA_LOCKOUT_MINUTES", "5")) * 60
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 # --- Hardening: Content-Security-Policy, headers, outgoing addresses (SSRF) ---
+# Every response carries a strict Content-Security-Policy (django-csp): scripts and styles only
+# from our own static files (no inline script, no eval), no plugins, no framing, forms post only
+# to us. Stored files are served with their own sandbox policy (core/downloads.py). The policy,
+# and why plotly's chart pages need no exception, are in docs/architecture.md ("Hardening").
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("csp.middleware.CSPMiddleware") + 1,
+                  "django_permissions_policy.PermissionsPolicyMiddleware")
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],  # data: for the icons of plotly's and Swagger UI's toolbars
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}}
+# Browser features no opsdesk page uses are switched off for every page and anything it embeds.
+PERMISSIONS_POLICY = {feature: [] for feature in (
+    "accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "hid",
+    "magnetometer", "microphone", "midi", "payment", "serial", "usb", "browsing-topics")}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True  # only the server reads it (the switch is a form post)
+if PRODUCTION:
+    LANGUAGE_COOKIE_SECURE = True
+
+# OPSDESK_OUTBOUND_ALLOW: internal addresses that outgoing requests (webhooks, WeCom/DingTalk/
+# Feishu robots, a mailbox's OAuth2 token endpoint) may reach after all, comma-separated: CIDRs
+# ("10.20.0.0/16"), addresses ("192.0.2.7") or host names ("hooks.corp.example"; ".corp.example"
+# for every name under it). Empty (the default): loopback, private, link-local (169.254.169.254,
+# the cloud metadata service), unique-local, multicast and other non-public addresses are refused
+# when the URL is saved and again when connecting (opsdesk/core/netguard.py).
+OPSDESK_OUTBOUND_ALLOW = env_list("OPSDESK_OUTBOUND_ALLOW")
 
 # --- Audit log and hash chains (opsdesk.audit) ---
+# Security events (sign-in, roles, tokens, configuration, exports, MFA) go to an append-only
+# audit log at /audit/ on one SHA-256 hash chain; the incident history is chained per incident.
+# `manage.py audit_verify` checks both. AuditMiddleware makes the request known to the log (IP,
+# user agent, actor) and records configuration changes: a POST under one of
+# AUDIT_CONFIG_PATHS answered with a redirect (a saved settings form), and admin actions on
+# several rows. AUDIT_TOKEN_USED_INTERVAL: seconds between two "token used" events of one token.
+MIDDLEWARE.append("opsdesk.audit.middleware.AuditMiddleware")
+AUDIT_CONFIG_PATHS = ["/settings/", "/mfa/settings/", "/sso/settings/"]
+AUDIT_ADMIN_PATH = "/admin/"
+AUDIT_TOKEN_USED_INTERVAL = int(os.environ.get("AUDIT_TOKEN_USED_INTERVAL", "3600"))

@@ -1,5 +1,12 @@
-"""Pages of opsdesk.sso."""
+"""Pages of opsdesk.sso: /sso/login/ starts a sign-in, /sso/callback/ is the redirect URI."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "sso"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("login/", views.sso_login, name="login"),
+    path("callback/", views.sso_callback, name="callback"),
+]

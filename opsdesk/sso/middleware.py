@@ -1,0 +1,39 @@
+"""Sign-out at the provider too, and the sign-in page's redirect when SSO is the only way in."""
+
+from urllib.parse import urlencode
+
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+
+from .conf import oidc_config
+
+END_SESSION_ATTRIBUTE = "sso_end_session_url"  # set by signals.end_session_remember
+
+
+class SingleSignOnMiddleware:
+    """Two redirects that the shared sign-in and sign-out views cannot know about.
+
+    - After a local sign-out of someone who came by SSO, the browser goes on to the provider's
+      end-session endpoint (RP-initiated logout), which sends it back to our sign-in page.
+    - With OPSDESK_OIDC_ONLY, opening the sign-in page goes straight to the provider;
+      `?local=1` keeps the password form for administrators (break-glass).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "GET" and "local" not in request.GET and self._is_login(request):
+            config = oidc_config()
+            if config is not None and config.only and not request.user.is_authenticated:
+                query = urlencode({"next": request.GET["next"]}) if "next" in request.GET else ""
+                return HttpResponseRedirect(reverse("sso:login") + (f"?{query}" if query else ""))
+        response = self.get_response(request)
+        end_session = getattr(request, END_SESSION_ATTRIBUTE, "")
+        if end_session and response.status_code in (301, 302, 303):
+            response = HttpResponseRedirect(end_session)
+        return response
+
+    @staticmethod
+    def _is_login(request) -> bool:
+        return request.path == reverse("web:login")

@@ -1,0 +1,149 @@
+"""From verified claims to a signed-in account: find or create it, update it, sync its roles."""
+
+import logging
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from opsdesk.accounts.models import Organisation
+from opsdesk.accounts.roles import ROLE_FIELDS, Role
+from opsdesk.core.services import model_update
+
+from .client import SsoError
+from .conf import OidcConfig
+from .models import SsoIdentity
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+
+def sso_user_sign_in(*, config: OidcConfig, claims: dict) -> User:
+    """The active account these verified claims are about, created or updated, roles synced.
+
+    Raises SsoError when there is no such account (and creating is off), when it is inactive,
+    or when the claims point at an account that another subject of this provider already has.
+    Everything happens in one transaction: a refused sign-in changes nothing.
+    """
+    try:
+        with transaction.atomic():
+            return _sign_in(config, claims)
+    except IntegrityError:
+        # The same person's first sign-in in two tabs at once: the other one linked the account.
+        with transaction.atomic():
+            return _sign_in(config, claims)
+
+
+def _sign_in(config: OidcConfig, claims: dict) -> User:
+    identity = _identity(config, claims)
+    user = identity.user
+    if not user.is_active:
+        raise SsoError("inactive", user.get_username())
+    _fields_update(user, config, claims)
+    _roles_sync(user, config, claims)
+    identity.last_sign_in_at = timezone.now()
+    identity.save(update_fields=["last_sign_in_at", "updated_at"])
+    return user
+
+
+def _identity(config: OidcConfig, claims: dict) -> SsoIdentity:
+    """The link of (issuer, sub) to an account; made on the first sign-in."""
+    issuer, subject = claims["iss"], str(claims["sub"])
+    identity = (SsoIdentity.objects.select_related("user")
+                .filter(issuer=issuer, subject=subject).first())
+    if identity:
+        return identity
+    user = _existing_user(config, claims) or _new_user(config, claims)
+    if SsoIdentity.objects.filter(issuer=issuer, user=user).exists():
+        raise SsoError("conflict", f"{user.get_username()} is linked to another subject")
+    return SsoIdentity.objects.create(issuer=issuer, subject=subject, user=user)
+
+
+def _existing_user(config: OidcConfig, claims: dict) -> User | None:
+    """The account whose email or user name (OPSDESK_OIDC_MATCH_CLAIM) the claim names."""
+    value = str(claims.get(config.match_claim) or "").strip()
+    if not value:
+        return None
+    if config.match_claim == "email":
+        if claims.get("email_verified") is False:
+            raise SsoError("unverified_email", value)
+        matches = list(User.objects.filter(email__iexact=value)[:2])
+    else:
+        matches = list(User.objects.filter(username__iexact=value)[:2])
+    if len(matches) > 1:
+        raise SsoError("ambiguous", value)
+    return matches[0] if matches else None
+
+
+def _new_user(config: OidcConfig, claims: dict) -> User:
+    if not config.create_users:
+        raise SsoError("unknown_user", str(claims.get(config.match_claim) or claims["sub"]))
+    user = User(username=_free_username(claims))
+    user.set_unusable_password()  # signs in at the provider only
+    user.save()
+    return user
+
+
+def _free_username(claims: dict) -> str:
+    """preferred_username, else the email's local part, else the subject; made unique."""
+    email = str(claims.get("email") or "")
+    base = str(claims.get("preferred_username") or email.split("@")[0] or claims["sub"])[:140]
+    taken = set(User.objects.filter(Q(username__iexact=base) | Q(username__istartswith=f"{base}-"))
+                .values_list("username", flat=True))
+    taken = {name.lower() for name in taken}
+    candidate, number = base, 1
+    while candidate.lower() in taken:
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
+def _fields_update(user: User, config: OidcConfig, claims: dict) -> None:
+    """Copy the mapped claims onto the account; a claim the provider did not send changes nothing."""
+    data = {}
+    for field, claim in config.claims:
+        if claim not in claims or claims[claim] is None:
+            continue
+        if field == "department":
+            department = _department(str(claims[claim]))
+            if department is not None:
+                data["department"] = department
+            continue
+        max_length = User._meta.get_field(field).max_length
+        data[field] = str(claims[claim]).strip()[:max_length]
+    model_update(instance=user, data=data, fields=list(data))
+
+
+def _department(value: str) -> Organisation | None:
+    """The organisation a department claim names, by code or by name; none: left as it is."""
+    value = value.strip()
+    department = (Organisation.objects.filter(code__iexact=value).first()
+                  or Organisation.objects.filter(Q(name_zh=value) | Q(name_en__iexact=value))
+                  .order_by("code").first())
+    if department is None:
+        logger.warning("single sign-on: no organisation matches the department claim %r", value)
+    return department
+
+
+def _groups(config: OidcConfig, claims: dict) -> list[str] | None:
+    """The groups claim as a list; None when the provider left it out for being too long."""
+    if config.groups_claim in claims.get("_claim_names", {}):
+        return None  # Entra ID's "groups overage": the list is elsewhere, not in the token
+    groups = claims.get(config.groups_claim) or []
+    return [groups] if isinstance(groups, str) else [str(group) for group in groups]
+
+
+def _roles_sync(user: User, config: OidcConfig, claims: dict) -> None:
+    """Grant the roles the person's groups map to and revoke the mapped roles they no longer do.
+
+    Roles no group maps to are not touched: an administrator may still grant them by hand.
+    """
+    groups = _groups(config, claims)
+    if groups is None:
+        logger.warning("single sign-on: %s's groups were not in the token; roles unchanged", user)
+        return
+    granted = config.roles_for(groups)
+    data = {ROLE_FIELDS[Role(role)]: role in granted
+            for role in config.managed_roles if role != Role.USER}
+    model_update(instance=user, data=data, fields=list(data))

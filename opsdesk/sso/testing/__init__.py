@@ -1,0 +1,1 @@
+"""Test helpers of opsdesk.sso: a real OpenID Connect provider run in a subprocess."""

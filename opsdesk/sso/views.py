@@ -1,0 +1,82 @@
+"""The two ends of the sign-in: off to the provider, and back from it."""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import login, user_login_failed
+from django.http import Http404
+from django.shortcuts import redirect, resolve_url
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from . import client, services
+from .backends import OidcBackend
+from .client import SsoError
+from .conf import oidc_config
+from .errors import error_page
+from .signals import SESSION_KEY
+
+logger = logging.getLogger(__name__)
+BACKEND = f"{OidcBackend.__module__}.{OidcBackend.__qualname__}"
+NEXT_KEY = "sso_next"
+
+
+def _configured():
+    config = oidc_config()
+    if config is None:
+        raise Http404("single sign-on is not configured")
+    return config
+
+
+@never_cache
+@require_GET
+def sso_login(request):
+    """Send the browser to the provider; where to go afterwards waits in the session."""
+    config = _configured()
+    request.session[NEXT_KEY] = _safe_next(request, request.GET.get("next", ""))
+    try:
+        return client.authorization_redirect(
+            request, config, request.build_absolute_uri(reverse("sso:callback")))
+    except SsoError as error:
+        return _failed(request, config, error)
+
+
+@never_cache
+@require_GET
+def sso_callback(request):
+    """The provider's answer: verify it, find the account, sign in, go where the person was going."""
+    config = _configured()
+    claims: dict = {}
+    try:
+        claims, id_token = client.authorization_complete(request, config)
+        user = services.sso_user_sign_in(config=config, claims=claims)
+    except SsoError as error:
+        return _failed(request, config, error, claims)
+    next_url = request.session.pop(NEXT_KEY, "") or resolve_url(settings.LOGIN_REDIRECT_URL)
+    login(request, user, backend=BACKEND)
+    request.session[SESSION_KEY] = {
+        "issuer": config.issuer, "sub": str(claims["sub"]), "id_token": id_token,
+        "amr": claims.get("amr", []), "acr": claims.get("acr", ""),
+        "auth_time": claims.get("auth_time"),
+    }
+    return redirect(next_url)
+
+
+def _safe_next(request, next_url: str) -> str:
+    """`next` if it stays on this site, else "" (no open redirect through the sign-in)."""
+    allowed = url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return next_url if next_url and allowed else ""
+
+
+def _failed(request, config, error: SsoError, claims: dict | None = None):
+    """Tell listeners (the audit log, lock-out) and the person; never a 500."""
+    claims = claims or {}
+    username = str(claims.get(config.match_claim) or claims.get("preferred_username") or "")
+    logger.warning("single sign-on failed (%s) for %r: %s", error.reason, username, error.detail)
+    user_login_failed.send(
+        sender=OidcBackend, request=request,
+        credentials={"username": username, "method": "oidc", "reason": error.reason})
+    return error_page(request, config, error.reason)
