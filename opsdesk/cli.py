@@ -9,6 +9,8 @@ COMMANDS = {
     "token": "token",
     "demo": "demo_data",
     "load-reference": "load_reference",
+    "backup": "backup",
+    "restore": "restore",
 }
 HELP_WORDS = ("help", "-h", "--help")
 
@@ -42,6 +44,8 @@ def _usage() -> str:
         _("  token create|revoke|list …                         personal API tokens"),
         _("  demo [--incidents N]                               create the demo company"),
         _("  load-reference                                     load the default codes"),
+        _("  backup [--output PATH] [--keep N] [--verify FILE]  archive database + files"),
+        _("  restore FILE [--force]                             restore a backup archive"),
         _("  manage <django command> …                          any manage.py command"),
         "", _("Add --help after a command for its options."),
     ])
