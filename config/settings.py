@@ -391,6 +391,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the "try again at" time
 AXES_ENABLE_ADMIN = False  # registered on our own admin site instead (accounts/admin.py)
 AXES_SENSITIVE_PARAMETERS = ["password"]
 AXES_VERBOSE = False
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # a line per sign-in otherwise
 
 # Sessions end after OPSDESK_SESSION_IDLE_MINUTES without a request (default 8 h: a working day
 # with the page left open) and OPSDESK_SESSION_MAX_HOURS after sign-in whatever happens

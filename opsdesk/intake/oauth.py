@@ -23,6 +23,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from opsdesk.core.netguard import OutboundBlocked, outbound_client, outbound_url_error
+
 from .models import Mailbox
 
 TOKEN_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
@@ -39,12 +41,12 @@ class OAuthError(Exception):
 
 def token_url_error(url: str) -> str:
     """Why the token endpoint URL cannot be used, or "": it must be https, except on this
-    machine, because the client secret and the refresh token travel in the request."""
+    machine, because the client secret and the refresh token travel in the request; and it
+    may not be an internal address unless OPSDESK_OUTBOUND_ALLOW allows it."""
     parts = urlsplit(url or "")
-    if parts.scheme == "https" and parts.hostname:
-        return ""
-    if parts.scheme == "http" and (parts.hostname or "") in LOCAL_HOSTS:
-        return ""
+    if parts.scheme == "https" and parts.hostname or (
+            parts.scheme == "http" and (parts.hostname or "") in LOCAL_HOSTS):
+        return outbound_url_error(url)  # and not an internal address (core/netguard.py)
     return _("The token endpoint must be an https:// address (http:// only to localhost): "
              "the client secret is sent to it.")
 
@@ -115,9 +117,11 @@ def _token_request(row: Mailbox) -> dict:
     if message := token_url_error(row.oauth_token_url):
         raise OAuthError(_("OAuth2: %(reason)s") % {"reason": message})
     try:
-        response = httpx.post(row.oauth_token_url, data=_grant_form(row), timeout=TOKEN_TIMEOUT,
-                              headers={"Accept": "application/json"},
-                              verify=ssl.create_default_context())
+        with outbound_client(timeout=TOKEN_TIMEOUT, verify=ssl.create_default_context()) as client:
+            response = client.post(row.oauth_token_url, data=_grant_form(row),
+                                   headers={"Accept": "application/json"})
+    except OutboundBlocked as exc:  # an internal address (core/netguard.py)
+        raise OAuthError(_("OAuth2: %(reason)s") % {"reason": exc}) from None
     except httpx.TimeoutException:
         raise OAuthError(_("OAuth2: the token endpoint %(url)s did not answer in time.")
                          % {"url": row.oauth_token_url}) from None

@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 
 from opsdesk.core.admin_site import ActiveToggleMixin, AdministrationAdmin, admin_site
 from opsdesk.core.exceptions import Conflict
+from opsdesk.core.netguard import outbound_url_error
 
 from .choices import EndpointKind
 from .models import Delivery, Endpoint
@@ -43,6 +44,13 @@ class EndpointForm(forms.ModelForm):
             self.fields["secret"].help_text = _(
                 "A secret is saved (%(hint)s). Leave this empty to keep it.") % {
                 "hint": self.instance.secret_hint}
+
+    def clean_url(self):
+        """Not an internal address, unless OPSDESK_OUTBOUND_ALLOW allows it (SSRF)."""
+        url = self.cleaned_data["url"]
+        if error := outbound_url_error(url):
+            raise forms.ValidationError(error)
+        return url
 
     def clean(self):
         cleaned = super().clean()

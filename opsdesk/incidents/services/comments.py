@@ -1,17 +1,14 @@
 """Replies, work notes, attachments, collaborators and watchers."""
 
 import hashlib
-import mimetypes
-import os
 import uuid
 
-from django.conf import settings
 from django.db import transaction
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from opsdesk.core.services import text_clean
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
+from opsdesk.core.security_files import safe_filename, upload_check
 from opsdesk.search.services import incident_index_reply
 from opsdesk.sla.engine import sla_on_first_response, sla_on_requester_reply
 
@@ -96,9 +93,8 @@ def _after_comment(*, incident, by, relations, comment) -> None:
 def attachment_create(*, incident: Incident, by, upload, visibility: str = Visibility.PUBLIC,
                       channel: str = Channel.WEB, comment: Comment | None = None) -> Attachment:
     """Store an uploaded file on the incident after checking its size and type."""
-    filename = attachment_filename(upload.name)
-    content_type = _content_type(filename=filename, declared=getattr(upload, "content_type", ""))
-    _check_upload(size=upload.size, content_type=content_type)
+    checked = upload_check(upload)  # name, size, type and content (core/security_files.py)
+    filename, content_type = checked.filename, checked.content_type
     if comment is not None and comment.incident_id != incident.pk:
         raise InvalidInput(errors={"comment": _("The comment belongs to another incident.")})
     with transaction.atomic():
@@ -129,37 +125,7 @@ def attachment_create(*, incident: Incident, by, upload, visibility: str = Visib
 
 def attachment_filename(name: str) -> str:
     """A safe file name: no path, no control or shell characters; Chinese letters are kept."""
-    base = os.path.basename((name or "").replace("\\", "/")).strip()
-    try:
-        cleaned = get_valid_filename(base)
-    except Exception:
-        cleaned = ""
-    cleaned = cleaned.lstrip(".")[:200]
-    return cleaned or "attachment"
-
-
-# Types common on a service desk that Python's table doesn't know.
-EXTRA_TYPES = {".log": "text/plain", ".msg": "application/vnd.ms-outlook",
-               ".eml": "message/rfc822", ".7z": "application/x-7z-compressed"}
-
-
-def _content_type(*, filename: str, declared: str) -> str:
-    """The type by file extension; the browser's claim only counts for unknown extensions."""
-    extension = os.path.splitext(filename)[1].lower()
-    guessed = EXTRA_TYPES.get(extension) or mimetypes.guess_type(filename, strict=False)[0]
-    return (guessed or declared or "application/octet-stream").split(";")[0].strip().lower()
-
-
-def _check_upload(*, size: int, content_type: str) -> None:
-    limit = settings.OPSDESK_ATTACHMENT_MAX_BYTES
-    if size > limit:
-        raise InvalidInput(errors={"file": _("The file is larger than %(mb)d MB.") % {
-            "mb": limit // (1024 * 1024)}})
-    if size == 0:
-        raise InvalidInput(errors={"file": _("The file is empty.")})
-    if content_type not in settings.OPSDESK_ATTACHMENT_CONTENT_TYPES:
-        raise InvalidInput(errors={"file": _("Files of type %(type)s are not accepted.") % {
-            "type": content_type}})
+    return safe_filename(name)
 
 
 def people_add(*, incident: Incident, by, field: str, users: list,

@@ -154,8 +154,11 @@ CASES = [pytest.param(name, expected, kind, id=f"{kind}:{name}")
 
 @pytest.mark.parametrize(("name", "expected", "kind"), CASES)
 def test_file_names_are_sanitised(org, incident, media, name, expected, kind):
-    file = (upload(name, b"content", "text/plain") if kind == "upload"
-            else ContentFile(b"content", name=name))
+    # The content matches the type the name claims (core/security_files.py sniffs it).
+    content = {".png": b"\x89PNG\r\n\x1a\n content", ".pdf": b"%PDF-1.4\n content"}.get(
+        Path(expected).suffix, b"content")
+    file = (upload(name, content, "text/plain") if kind == "upload"
+            else ContentFile(content, name=name))
     attachment = attachment_create(incident=incident, by=org.requester, upload=file)
     assert attachment.filename == expected
     stored = Path(attachment.file.path).resolve()

@@ -40,8 +40,10 @@ def dovecot_oauth(oauth_session):
 
 
 @pytest.fixture
-def oauth(oauth_session) -> OAuthServer:
-    """The authorization server, reset for this test: default client, no tokens issued."""
+def oauth(oauth_session, settings) -> OAuthServer:
+    """The authorization server, reset for this test: default client, no tokens issued.
+    It listens on 127.0.0.1, an internal address: its token endpoint must be allowed."""
+    settings.OPSDESK_OUTBOUND_ALLOW = ["127.0.0.1"]
     oauth_session.reset()
     return oauth_session
 

@@ -4,6 +4,8 @@ import json
 
 import httpx
 
+from opsdesk.core.netguard import OutboundBlocked, outbound_client
+
 # Connect fast or give up; a robot that has not answered in 10 s is retried later.
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 USER_AGENT = "opsdesk-notifications/1"
@@ -29,12 +31,17 @@ def json_bytes(data: dict) -> bytes:
 def post_json(url: str, body: bytes, headers: dict | None = None) -> httpx.Response:
     """POST the body; a transport error or a non-2xx answer raises SendError (retryable).
 
+    The URL's host must be public or allowed (core/netguard.py): an internal one fails for good.
+
     HTTP 429 raises RateLimited: a robot's delivery then waits instead of failing.
     """
     all_headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
                    **(headers or {})}
     try:
-        response = httpx.post(url, content=body, headers=all_headers, timeout=HTTP_TIMEOUT)
+        with outbound_client(timeout=HTTP_TIMEOUT) as client:
+            response = client.post(url, content=body, headers=all_headers)
+    except OutboundBlocked as exc:  # an internal address: no retry will change that
+        raise SendError(str(exc), permanent=True) from exc
     except httpx.HTTPError as exc:
         raise SendError(f"{type(exc).__name__}: {exc}") from exc
     if response.status_code == 429:

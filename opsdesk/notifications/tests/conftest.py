@@ -136,8 +136,10 @@ class HttpReceiver:
 
 
 @pytest.fixture
-def receiver():
-    """A running HTTP receiver; stop() and start() it to take the channel down and up again."""
+def receiver(settings):
+    """A running HTTP receiver; stop() and start() it to take the channel down and up again.
+    It listens on 127.0.0.1, an internal address: outgoing posts there must be allowed."""
+    settings.OPSDESK_OUTBOUND_ALLOW = ["127.0.0.1"]
     server = HttpReceiver()
     server.start()
     yield server

@@ -21,10 +21,6 @@ def status_badge(incident):
                        incident.get_status_display())
 
 
-_SLA_COLOURS = {"ok": "var(--ok)", "warning": "var(--warn)", "breached": "var(--bad)",
-                "paused": "var(--muted)"}
-
-
 @register.simple_tag
 def sla_badge(incident, *, long: bool = False):
     """Remaining business time of the running SLA clock, coloured (no query: all in memory)."""
@@ -42,6 +38,5 @@ def sla_badge(incident, *, long: bool = False):
     text = _("%(time)s left") % {"time": left} if state.remaining_seconds > 0 else \
         _("%(time)s over") % {"time": left}
     title = f"{clock}: {labels[state.colour]}"
-    return format_html('<span class="sla sla-{}" style="color: {}; font-weight: 600" '
-                       'title="{}">{}{}</span>', state.colour, _SLA_COLOURS[state.colour],
+    return format_html('<span class="sla sla-{}" title="{}">{}{}</span>', state.colour,
                        title, f"{title} · " if long else "", text)
