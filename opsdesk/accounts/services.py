@@ -6,6 +6,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from opsdesk.audit.services import audit_token_used
+
 from .models import ApiToken, User
 
 TOKEN_PREFIX = "odk_"
@@ -43,4 +45,5 @@ def api_token_authenticate(*, secret: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         with transaction.atomic():
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            audit_token_used(token=token)  # at most once an hour per token
     return token.user

@@ -6,3 +6,8 @@ class AuditConfig(AppConfig):
     name = "opsdesk.audit"
     label = "audit"
     verbose_name = _("audit log")
+
+    def ready(self):
+        from . import receivers
+
+        receivers.connect()

@@ -1,11 +1,13 @@
 """Writing the audit log: `audit_record` is the one writer (also importable as `record`)."""
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import chain, context
-from .models import AuditChainHead, AuditEvent
+from .models import AuditChainHead, AuditEvent, AuditKind
 
 TARGET_TEXT_MAX = 255
 HEAD_PK = 1
@@ -72,3 +74,18 @@ def _head_locked() -> AuditChainHead:
     except IntegrityError:
         pass
     return AuditChainHead.objects.select_for_update().get(pk=HEAD_PK)
+
+
+def audit_token_used(*, token) -> bool:
+    """Record that an API token was used, at most once per AUDIT_TOKEN_USED_INTERVAL seconds
+    per token (the shared cache decides, so every web process agrees when it is Redis).
+
+    Called where the token's last-used stamp is written (at most once a minute), so the API's
+    request path pays nothing more than it did. Returns whether an event was written.
+    """
+    key = f"opsdesk:audit:token_used:{token.digest[:24]}"
+    if not cache.add(key, 1, timeout=settings.AUDIT_TOKEN_USED_INTERVAL):
+        return False
+    audit_record(kind=AuditKind.TOKEN_USED, actor=token.user, target=token,
+                 details={"name": token.name, "prefix": token.prefix})
+    return True

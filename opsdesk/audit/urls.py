@@ -1,5 +1,12 @@
 """Pages of opsdesk.audit."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "audit"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.event_list, name="list"),
+    path("export.csv", views.event_export, name="export"),
+]

@@ -1,12 +1,14 @@
 """The record of exports and sent reports.
 
-opsdesk has no security audit log yet (issue 9 adds one). Until then every export and every
-scheduled report sent is written to the `opsdesk.reporting.exports` logger at INFO, one line
-with who, what, the format, the filters and the row count; issue 9 should write these to its
-audit log instead, here, in this one function.
+Every export and every scheduled report sent goes through `export_recorded`: one line on the
+`opsdesk.reporting.exports` logger at INFO (who, what, the format, the filters and the row
+count), and one `export` event in the audit log (opsdesk.audit, issue 9).
 """
 
 import logging
+
+from opsdesk.audit.models import AuditKind
+from opsdesk.audit.services import audit_record
 
 logger = logging.getLogger("opsdesk.reporting.exports")
 
@@ -17,3 +19,5 @@ def export_recorded(*, user, what: str, fmt: str, params: str = "", rows: int | 
     logger.info("export user=%s what=%s format=%s rows=%s params=%s%s",
                 getattr(user, "username", "-"), what, fmt, "-" if rows is None else rows,
                 params or "-", f" to={','.join(to)}" if to else "")
+    audit_record(kind=AuditKind.EXPORT, actor=user, target_text=what, details={
+        "format": fmt, "params": params, "rows": rows, "to": to or []})

@@ -55,6 +55,7 @@ api.add_router("/surveys", surveys_router, tags=["satisfaction surveys"])
 api.add_router("/measures", measures_router, tags=["measures"])
 api.add_router("/analysis", analysis_router, tags=["process analysis"])
 api.add_router("/reports", reports_router, tags=["reports"])
+api.add_router("/audit", "opsdesk.audit.api.router", tags=["audit log"])
 
 
 LOCATION_PARTS = frozenset({"body", "payload", "query", "path", "form", "file", "header"})

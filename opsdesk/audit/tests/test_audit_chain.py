@@ -14,6 +14,11 @@ from opsdesk.audit.verify import audit_chain_verify
 pytestmark = pytest.mark.django_db
 
 
+def _base() -> int:
+    """Entries already written (the org fixture's accounts and groups are recorded too)."""
+    return AuditEvent.objects.count()
+
+
 def _write(n: int, **kwargs) -> list[AuditEvent]:
     return [audit_record(kind=AuditKind.CONFIG_CHANGED, target_text=f"change {i}",
                          details={"i": i, "ratio": 0.5, "whole": 2.0, "when": None}, **kwargs)
@@ -26,12 +31,13 @@ def _sql(statement: str, params=()) -> None:
 
 
 def test_entries_link_in_order_and_verify(org):
+    base = _base()
     events = _write(3, actor=org.admin)
-    assert [e.seq for e in events] == [1, 2, 3]
-    assert events[0].prev_hash == "" and events[1].prev_hash == events[0].hash
+    assert [e.seq for e in events] == [base + 1, base + 2, base + 3]
+    assert events[1].prev_hash == events[0].hash and events[2].prev_hash == events[1].hash
     assert events[0].actor_username == "admin"
     assert AuditChainHead.objects.get(pk=1).hash == events[-1].hash
-    assert audit_chain_verify() == (None, 3)
+    assert audit_chain_verify() == (None, base + 3)
 
 
 def test_the_orm_cannot_change_or_remove_an_entry(org):
@@ -54,7 +60,8 @@ def test_a_changed_entry_is_reported_exactly(org):
     _sql(f"UPDATE {AuditEvent._meta.db_table} SET target_text = %s WHERE id = %s",
          ["forged", events[2].pk])
     broken, _count = audit_chain_verify()
-    assert (broken.entry_id, broken.seq, broken.problem) == (events[2].pk, 3, "content")
+    assert (broken.entry_id, broken.seq, broken.problem) == (events[2].pk, events[2].seq,
+                                                             "content")
 
 
 def test_a_changed_detail_is_reported(org):
@@ -69,14 +76,15 @@ def test_a_removed_entry_is_reported(org):
     events = _write(4)
     _sql(f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [events[1].pk])
     broken, _count = audit_chain_verify()
-    assert (broken.entry_id, broken.seq, broken.problem) == (events[2].pk, 3, "missing")
+    assert (broken.entry_id, broken.seq, broken.problem) == (events[2].pk, events[2].seq,
+                                                             "missing")
 
 
 def test_a_removed_last_entry_is_reported_by_the_head(org):
     events = _write(3)
     _sql(f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [events[2].pk])
     broken, _count = audit_chain_verify()
-    assert (broken.problem, broken.seq) == ("head", 3)
+    assert (broken.problem, broken.seq) == ("head", events[2].seq)
 
 
 def test_reordered_entries_are_reported(org):
@@ -87,7 +95,7 @@ def test_reordered_entries_are_reported(org):
     _sql(f"UPDATE {table} SET seq = %s WHERE id = %s", [first.seq, second.pk])
     _sql(f"UPDATE {table} SET seq = %s WHERE id = %s", [second.seq, first.pk])
     broken, _count = audit_chain_verify()
-    assert (broken.entry_id, broken.seq) == (second.pk, 2)
+    assert (broken.entry_id, broken.seq) == (second.pk, first.seq)
     assert broken.problem in ("link", "content")
 
 
@@ -100,15 +108,16 @@ def test_the_command_says_ok_or_names_the_broken_entry(org, capsys):
     with pytest.raises(CommandError) as error:
         call_command("audit_verify")
     assert error.value.returncode == 1
-    assert f"audit: entry id {events[0].pk} (seq 1): content" in capsys.readouterr().err
+    assert f"audit: entry id {events[0].pk} (seq {events[0].seq}): content" in \
+        capsys.readouterr().err
 
 
 def test_a_lost_head_row_is_made_again_from_the_last_entry(org):
     events = _write(2)
     _sql(f"DELETE FROM {AuditChainHead._meta.db_table}")
     third = _write(1)[0]
-    assert (third.seq, third.prev_hash) == (3, events[-1].hash)
-    assert audit_chain_verify() == (None, 3)
+    assert (third.seq, third.prev_hash) == (events[-1].seq + 1, events[-1].hash)
+    assert audit_chain_verify() == (None, third.seq)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -88,6 +88,7 @@ def incident_article_link(*, incident: Incident, article: Article, by,
     The link is written to the incident's history (internal for an internal article)."""
     _check_may_link(incident=incident, article=article, by=by)
     with transaction.atomic():
+        Incident.objects.select_for_update().values_list("pk").get(pk=incident.pk)  # history chain
         link, created = IncidentArticle.objects.get_or_create(
             incident=incident, article=article, defaults={"linked_by": by,
                                                           "resolved_by": resolved_by})

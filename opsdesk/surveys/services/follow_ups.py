@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotPermitted
 from opsdesk.incidents import events
 from opsdesk.incidents.choices import Channel
+from opsdesk.incidents.models import Incident
 
 from .. import notify
 from ..models import FollowUp, FollowUpStatus
@@ -68,6 +69,7 @@ def follow_up_done(*, follow_up: FollowUp, by, outcome: str) -> FollowUp:
         follow_up = _locked(follow_up)
         if not follow_up.is_open:
             raise Conflict(_("This follow-up is already done."))
+        Incident.objects.select_for_update().values_list("pk").get(pk=follow_up.incident_id)
         now = timezone.now()
         follow_up.status, follow_up.outcome = FollowUpStatus.DONE, outcome
         follow_up.done_by, follow_up.done_at = by, now

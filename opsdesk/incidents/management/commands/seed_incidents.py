@@ -32,6 +32,7 @@ from django.db.models import F, JSONField
 from django.utils import timezone
 from tqdm import tqdm
 
+from opsdesk.audit.incident_chain import events_chain
 from opsdesk.incidents.models import DailySerial, Incident, IncidentEvent
 from opsdesk.reference.models import Nature
 from opsdesk.reference.services import reference_load_defaults
@@ -210,7 +211,7 @@ def _write_batch(job) -> tuple[int, int]:
                  for (at, nature), number, pk in zip(specs, numbers, ids, strict=True)]
         _insert(Incident, [incident for incident, _story in built])
         events = [event for incident, story in built for event in builder.events(incident, story)]
-        _insert(IncidentEvent, events)
+        _insert(IncidentEvent, events_chain(events))  # each incident's hash chain
         _insert(IncidentDocument, _documents([incident for incident, _story in built]))
     return len(built), len(events)
 
