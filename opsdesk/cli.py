@@ -7,6 +7,7 @@ import sys
 COMMANDS = {
     "up": "up",
     "token": "token",
+    "audit-verify": "audit_verify",  # the audit log's and history's hash chains
     "demo": "demo_data",
     "load-reference": "load_reference",
     "backup": "backup",
