@@ -8,6 +8,7 @@ from django.urls import reverse
 from .conf import oidc_config
 
 END_SESSION_ATTRIBUTE = "sso_end_session_url"  # set by signals.end_session_remember
+END_SESSION_KEY = "sso_end_session_url"        # kept in the new, empty session for views.sso_logout
 
 
 class SingleSignOnMiddleware:
@@ -15,6 +16,9 @@ class SingleSignOnMiddleware:
 
     - After a local sign-out of someone who came by SSO, the browser goes on to the provider's
       end-session endpoint (RP-initiated logout), which sends it back to our sign-in page.
+      It goes through our own /sso/logout/ page: the sign-out is a form post, and the
+      Content-Security-Policy's form-action 'self' forbids a form post that redirects to
+      another site, so that page moves on to the provider with a meta refresh and a link.
     - With OPSDESK_OIDC_ONLY, opening the sign-in page goes straight to the provider;
       `?local=1` keeps the password form for administrators (break-glass).
     """
@@ -31,7 +35,8 @@ class SingleSignOnMiddleware:
         response = self.get_response(request)
         end_session = getattr(request, END_SESSION_ATTRIBUTE, "")
         if end_session and response.status_code in (301, 302, 303):
-            response = HttpResponseRedirect(end_session)
+            request.session[END_SESSION_KEY] = end_session
+            response = HttpResponseRedirect(reverse("sso:logout"))
         return response
 
     @staticmethod

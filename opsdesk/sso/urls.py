@@ -1,4 +1,5 @@
-"""Pages of opsdesk.sso: /sso/login/ starts a sign-in, /sso/callback/ is the redirect URI."""
+"""Pages of opsdesk.sso: /sso/login/ starts a sign-in, /sso/callback/ is the redirect URI,
+/sso/logout/ goes on to the provider's sign-out."""
 
 from django.urls import path
 
@@ -9,4 +10,5 @@ app_name = "sso"
 urlpatterns = [
     path("login/", views.sso_login, name="login"),
     path("callback/", views.sso_callback, name="callback"),
+    path("logout/", views.sso_logout, name="logout"),
 ]

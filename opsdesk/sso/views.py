@@ -5,7 +5,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import login, user_login_failed
 from django.http import Http404
-from django.shortcuts import redirect, resolve_url
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -16,6 +16,7 @@ from .backends import OidcBackend
 from .client import SsoError
 from .conf import oidc_config
 from .errors import error_page
+from .middleware import END_SESSION_KEY
 from .signals import SESSION_KEY
 
 logger = logging.getLogger(__name__)
@@ -80,3 +81,18 @@ def _failed(request, config, error: SsoError, claims: dict | None = None):
         sender=OidcBackend, request=request,
         credentials={"username": username, "method": "oidc", "reason": error.reason})
     return error_page(request, config, error.reason)
+
+
+@never_cache
+@require_GET
+def sso_logout(request):
+    """After the local sign-out: on to the provider's sign-out, which sends the browser back.
+
+    The Refresh header moves on at once; the link is for a browser that ignores it.
+    """
+    end_session = request.session.pop(END_SESSION_KEY, "")
+    if not end_session:
+        return redirect(settings.LOGOUT_REDIRECT_URL or settings.LOGIN_URL)
+    response = render(request, "sso/logout.html", {"end_session": end_session})
+    response["Refresh"] = f"0;url={end_session}"  # a header: no inline script, no form post
+    return response

@@ -22,7 +22,7 @@ import httpx
 
 from opsdesk.intake.testing.dovecot import free_port
 
-START_SECONDS = 30
+START_SECONDS = 120  # migrating its SQLite file takes a while on a busy CI machine
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 HIDDEN_FIELD = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 
