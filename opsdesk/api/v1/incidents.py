@@ -1,16 +1,20 @@
 """Incident endpoints: create, read, list, update, lifecycle actions, comments, files, history."""
 
 from datetime import datetime
+from typing import Literal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from opsdesk.core.downloads import attachment_response
 from opsdesk.core.exceptions import InvalidInput
 from opsdesk.incidents import selectors, services
 from opsdesk.incidents.choices import Action, Channel
+from opsdesk.incidents.filters import (CLOCK_STATES, ESCALATIONS, MAX_RISK_MINUTES,
+                                       MAX_STALE_HOURS, SLA_CLOCKS)
 from opsdesk.incidents.refs import resolve_refs
 
 from . import incident_output as out
@@ -44,9 +48,58 @@ class ListQuery(Schema):
     reopened: bool = Field(False, description="Only incidents reopened at least once")
     stale_hours: int | None = Field(None, ge=1, le=43920,
                                     description="No update for at least this many hours")
+    # The measures' parameters: every KPI, dashboard and analysis number links to the list of
+    # the incidents it counts with these (opsdesk/incidents/filters.py says what each means).
+    responded_after: datetime | None = Field(None, description="First response at or after")
+    responded_before: datetime | None = Field(None, description="First response before")
+    resolved_after: datetime | None = Field(None, description="(Last) resolution at or after")
+    resolved_before: datetime | None = Field(None, description="(Last) resolution before")
+    closed_after: datetime | None = Field(None, description="Closed at or after")
+    closed_before: datetime | None = Field(None, description="Closed before")
+    responded: bool | None = Field(None, description="Has a first response")
+    resolved: bool | None = Field(None, description="Has a resolution time")
+    response_breached: bool | None = Field(
+        None, description="true: the response clock breached; false: it has not (met or running)")
+    resolution_breached: bool | None = Field(
+        None, description="true: the resolution clock breached; false: it has not")
+    response_sla: Literal[CLOCK_STATES] | None = Field(  # type: ignore[valid-type]
+        None, description="Where the response clock stands")
+    resolution_sla: Literal[CLOCK_STATES] | None = Field(  # type: ignore[valid-type]
+        None, description="Where the resolution clock stands")
+    ever_resolved: bool | None = Field(None, description="Resolved at least once")
+    first_contact: bool | None = Field(None, description="Resolved at first contact by the desk")
+    assigned: bool | None = Field(None, description="Ever assigned to a group")
+    handed_back: bool | None = Field(None, description="Handed back at least once")
+    reassigned: bool | None = Field(None, description="Assigned again after the first time")
+    escalated: Literal[ESCALATIONS] | None = Field(  # type: ignore[valid-type]
+        None, description="A move to a higher line or the vendor, or management told")
+    major: bool | None = Field(None, description="Declared a major incident")
+    complete: bool | None = Field(None, description="Every field of record completeness filled")
+    repeat: bool | None = Field(None, description="A repeat of the requester's recent incident")
+    age_min_hours: int | None = Field(None, ge=0, le=MAX_STALE_HOURS,
+                                      description="Registered at least this many hours ago")
+    age_max_hours: int | None = Field(None, ge=0, le=MAX_STALE_HOURS,
+                                      description="Registered less than this many hours ago")
+    handled_by: str | None = Field(None, description="A group code that held it at some point")
+    at_risk_minutes: int | None = Field(
+        None, ge=1, le=MAX_RISK_MINUTES,
+        description="An SLA clock still running falls due within this many minutes")
+    breached_after: datetime | None = Field(None, description="An SLA clock breached at or after")
+    breached_before: datetime | None = Field(None, description="An SLA clock breached before")
+    sla_clock: Literal[SLA_CLOCKS] | None = Field(  # type: ignore[valid-type]
+        None, description="Narrows at_risk_minutes and breached_* to one clock")
+    has_assignee: bool | None = Field(None, description="A person is assigned")
     sort: str = "-registered_at"
     cursor: str = ""
     limit: int = Field(50, ge=1, le=200)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _in_local_time(cls, value):
+        """A date or time without a zone is the site's local time, as in the web's lists."""
+        if isinstance(value, datetime) and timezone.is_naive(value):
+            return timezone.make_aware(value)
+        return value
 
 
 @router.post("", response={201: IncidentOut, **ERRORS}, summary="Log an incident")

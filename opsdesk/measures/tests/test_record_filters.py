@@ -165,3 +165,32 @@ def test_the_queue_page_lists_what_the_parameters_select(org, story, client):
     assert page.status_code == 200
     html = page.content.decode()
     assert story.quick in html and story.slow in html and story.late not in html
+
+
+@pytest.mark.parametrize("text", [
+    "resolved=yes&resolution_breached=no",
+    "responded_after=2025-03-03T10:00&responded_before=2025-03-04",
+    "first_contact=yes", "handed_back=yes", "reassigned=yes", "escalated=any",
+    "response_sla=breached", "resolution_sla=met", "ever_resolved=yes", "complete=no",
+    "handled_by=NET2", "has_assignee=no", "sla_clock=response&breached_after=2025-03-03",
+])
+def test_the_api_list_takes_the_same_parameters(org, story, text):
+    """A KPI's link copied into the API answers with the incidents the queue page lists."""
+    from opsdesk.api.tests.conftest import ApiClient
+
+    response = ApiClient(org.owner).client.get(f"/api/v1/incidents?{text}&limit=100")
+    assert response.status_code == 200, response.content
+    assert {item["number"] for item in response.json()["items"]} == numbers(org, text)
+
+
+@pytest.mark.parametrize("text, param", [
+    ("escalated=sideways", "escalated"), ("response_sla=soon", "response_sla"),
+    ("age_min_hours=-1", "age_min_hours"), ("complete=2", "complete"),
+    ("handled_by=NOPE", "handled_by"),
+])
+def test_the_api_list_names_a_bad_parameter(org, text, param):
+    from opsdesk.api.tests.conftest import ApiClient
+
+    response = ApiClient(org.owner).client.get(f"/api/v1/incidents?{text}")
+    assert response.status_code in (400, 422), response.content
+    assert param in response.content.decode()
