@@ -5,12 +5,13 @@ from typing import Literal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field, field_validator
 
 from opsdesk.core.downloads import attachment_response
-from opsdesk.core.exceptions import InvalidInput
+from opsdesk.core.exceptions import DomainError, InvalidInput
 from opsdesk.incidents import selectors, services
 from opsdesk.incidents.choices import Action, Channel
 from opsdesk.incidents.filters import (CLOCK_STATES, ESCALATIONS, MAX_RISK_MINUTES,
@@ -23,7 +24,7 @@ from .responses import json_response
 from .incident_schemas import (ActionIn, AttachmentOut, CommentIn, CommentOut, EventOut,
                                IncidentCreateIn, IncidentOut, IncidentPage, IncidentUpdateIn,
                                PeopleIn)
-from .schemas import ERRORS
+from .schemas import ERRORS, ErrorOut
 
 router = Router()
 
@@ -134,21 +135,57 @@ def list_incidents(request, query: Query[ListQuery]):
                           "next_cursor": cursor or None})
 
 
+class VersionMismatch(DomainError):
+    """If-Match named a version the incident no longer has: 412, nothing written."""
+
+    status_code = 412
+    default_message = _lazy("The incident changed after you read it: If-Match does not match "
+                            "its ETag. Nothing was saved. Read it again (GET), then send your "
+                            "change with the new ETag.")
+
+
+def _with_etag(data: dict):
+    """The incident as JSON, with its version as the ETag (for If-Match on PATCH)."""
+    response = json_response(data)
+    response["ETag"] = f'"{services.incident_version(data["updated_at"])}"'
+    return response
+
+
+def _if_match(request) -> tuple[str, ...] | None:
+    """The versions If-Match names (quotes and W/ stripped); None without it or for `*`."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    tags = tuple(tag.strip().removeprefix("W/").strip('"') for tag in header.split(","))
+    return tuple(tag for tag in tags if tag) or None
+
+
 @router.get("/{number}", response={200: IncidentOut, **ERRORS}, summary="Get an incident")
 def get_incident(request, number: str):
-    return json_response(out.incident_detail(incident_number=number, user=request.auth))
+    """The incident; its ETag is the version to send as If-Match when changing it."""
+    return _with_etag(out.incident_detail(incident_number=number, user=request.auth))
 
 
-@router.patch("/{number}", response={200: IncidentOut, **ERRORS}, summary="Change fields")
+@router.patch("/{number}", response={200: IncidentOut, **ERRORS, 412: ErrorOut},
+              summary="Change fields")
 def update_incident(request, number: str, payload: IncidentUpdateIn):
-    """Change fields; each change is recorded in the history. Status changes go through actions."""
+    """Change fields; each change is recorded in the history. Status changes go through actions.
+
+    Send `If-Match` with the ETag of your GET to make the change conditional: if anyone changed
+    the incident since, the answer is 412 and nothing is written. Without If-Match the fields
+    sent are written over the current ones (last write wins, field by field).
+    """
     incident = selectors.incident_get(user=request.auth, number=number)
     data = resolve_refs(payload.dict(exclude_unset=True))
     if not data:
         raise InvalidInput(errors={"body": _("Send at least one field to change.")})
-    services.incident_update(incident=incident, by=request.auth, data=data, channel=Channel.API)
-    return json_response(out.incident_detail(incident_number=number, user=request.auth,
-                                             after_action=True))
+    try:
+        services.incident_update(incident=incident, by=request.auth, data=data,
+                                 channel=Channel.API, expected_version=_if_match(request))
+    except services.StaleVersion:
+        raise VersionMismatch() from None
+    return _with_etag(out.incident_detail(incident_number=number, user=request.auth,
+                                          after_action=True))
 
 
 @router.post("/{number}/actions/{action}", response={200: IncidentOut, **ERRORS},

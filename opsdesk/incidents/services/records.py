@@ -2,12 +2,14 @@
 
 import hashlib
 import json
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from opsdesk.core import lookups
 from opsdesk.core.services import text_clean
@@ -238,13 +240,38 @@ INTERNAL_FIELDS = frozenset({"vendor", "vendor_reference"})
 SYSTEM_FIELDS_WHEN_FINISHED = frozenset({"related_problem", "related_change"})
 
 
+class StaleVersion(Conflict):
+    """The incident changed after the caller read it (optimistic locking): nothing was saved."""
+
+    default_message = _lazy("Someone else changed this incident after you opened it. Nothing "
+                            "was saved: check the current values and make your change again.")
+
+
+def incident_version(updated_at: datetime) -> str:
+    """An incident's version token: its last save (`updated_at`) in microseconds, as text.
+
+    Every edit of its fields and every lifecycle action saves the row (auto_now), so the token
+    changes with each. Comments, people and the SLA tick's counters are written with UPDATE
+    and leave it alone: they change no field an editor's form holds. The web edit form
+    carries the token as a hidden field; the API sends it as the ETag.
+    """
+    return str(int(updated_at.timestamp()) * 1_000_000 + updated_at.microsecond)
+
+
 def incident_update(*, incident: Incident, by, data: dict, channel: str = Channel.WEB,
-                    reason: str = "") -> Incident:
+                    reason: str = "",
+                    expected_version: str | tuple[str, ...] | None = None) -> Incident:
     """Change fields of an incident; each changed field is one history entry.
 
     `by=None` is the system itself (like incident_transition's): it needs no relation to the
     incident, and must say why (`reason`, kept on each history entry). The system may change
     only the cross-references of a finished incident (SYSTEM_FIELDS_WHEN_FINISHED).
+
+    `expected_version` (incident_version of what the caller read, or several) makes the change
+    conditional: if anyone saved the incident since, StaleVersion is raised and nothing is
+    written, so the second of two concurrent editors never silently overwrites the first.
+    Without it, the fields given are written over whatever is there (last write wins, field by
+    field).
     """
     if by is None and not (reason or "").strip():
         raise ValueError("incident_update(by=None) needs the reason for the history.")
@@ -258,6 +285,9 @@ def incident_update(*, incident: Incident, by, data: dict, channel: str = Channe
                 by is not None or set(data) - SYSTEM_FIELDS_WHEN_FINISHED):
             raise Conflict(_("This incident is finished and can no longer be changed. Report a "
                              "new incident if the problem is back."))
+        if expected_version is not None and incident_version(incident.updated_at) not in (
+                (expected_version,) if isinstance(expected_version, str) else expected_version):
+            raise StaleVersion()
         before = {f: getattr(incident, f) for f in SCALAR_FIELDS + ("priority", "owner")}
         sla_inputs = _sla_inputs(incident)
         for field in SCALAR_FIELDS:

@@ -12,6 +12,10 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    from opsdesk.core.unavailable import database_unavailable
+
+    if (unavailable := database_unavailable(request)) is not None:
+        return unavailable  # the database is restarting: 503, try again (not a 500)
     # No context processors that could fail again: a plain render of a static template.
     from django.template import loader
     from django.http import HttpResponseServerError
