@@ -247,3 +247,32 @@ def test_sso_pages_are_not_found_when_not_configured(client, settings):
     settings.OPSDESK_OIDC_ISSUER = ""
     assert client.get("/sso/login/").status_code == 404
     assert client.get("/sso/callback/?code=x&state=y").status_code == 404
+
+
+def test_a_provider_that_goes_down_during_the_sign_in_gets_a_clear_page(settings, client,
+                                                                        auth_signals):
+    """The provider answers the redirect, then is gone when our callback exchanges the code."""
+    from opsdesk.sso.testing.server import OidcProvider
+
+    provider = OidcProvider().start()
+    try:
+        settings.OPSDESK_OIDC_ISSUER = provider.issuer
+        settings.OPSDESK_OIDC_CLIENT_ID = provider.client_id
+        settings.OPSDESK_OIDC_CLIENT_SECRET = provider.client_secret
+        provider.user_set("alice", email="alice@example.com")
+        back = provider.sign_in(client.get("/sso/login/")["Location"], "alice")
+    finally:
+        provider.stop()
+    response = client.get(back.removeprefix("http://testserver"), **EN)
+    assert response.status_code == 503
+    assert b"cannot be reached right now" in response.content
+    assert AUTH_SESSION_KEY not in client.session
+    assert [f["reason"] for f in auth_signals.failed] == ["unavailable"]
+
+
+def test_a_new_account_gets_a_user_name_of_its_own(sso, sign_in):
+    User.objects.create_user("alice", email="someone.else@example.com")
+    User.objects.create_user("alice-2", email="another@example.com")
+    alice(sso)
+    sign_in("alice")
+    assert SsoIdentity.objects.get().user.username == "alice-3"
