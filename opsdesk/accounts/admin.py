@@ -13,9 +13,11 @@ from django.utils.translation import ngettext
 from opsdesk.core.admin_site import (ActiveToggleMixin, AdministrationAdmin, NoCycleFormMixin,
                                      admin_site, can_administer)
 
+from .lockout import sign_in_unlock
 from .models import ApiToken, Location, Organisation, SupportGroup, User
 from .roles import ROLE_FIELDS, Role
 from .services import api_token_revoke
+from .sessions import sessions_revoke
 
 
 class RoleListFilter(admin.SimpleListFilter):
@@ -82,7 +84,8 @@ class UserAdmin(ActiveToggleMixin, AdministrationAdmin, DjangoUserAdmin):
     filter_horizontal = ()
     autocomplete_fields = ()
     raw_id_fields = ("manager",)
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("last_login", "date_joined", "sessions_revoked_at", "directory_entry")
+    actions = [*ActiveToggleMixin.actions, "unlock_sign_in", "sign_out_everywhere"]
 
     fieldsets = (
         (None, {"fields": ("username", "password")}),
@@ -94,6 +97,7 @@ class UserAdmin(ActiveToggleMixin, AdministrationAdmin, DjangoUserAdmin):
             "is_active", "is_service_desk", "is_engineer", "is_incident_manager",
             "is_process_owner", "is_administrator", "can_view_department")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+        (_("Sign-in"), {"fields": ("directory_entry", "sessions_revoked_at")}),
     )
     superuser_fieldset = (_("Superuser"), {"fields": ("is_superuser",)})
     add_fieldsets = (
@@ -112,6 +116,34 @@ class UserAdmin(ActiveToggleMixin, AdministrationAdmin, DjangoUserAdmin):
         if obj.is_superuser:
             labels.append(str(_("Superuser")))
         return ", ".join(labels) or "—"
+
+    @admin.display(description=_("directory entry"))
+    def directory_entry(self, obj):
+        account = getattr(obj, "directory_account", None) if obj.pk else None
+        return account.dn if account else _("None: a local account")
+
+    def has_administer_permission(self, request):
+        return can_administer(request.user)
+
+    @admin.action(description=_("Unlock sign-in (forget failed attempts)"),
+                  permissions=["administer"])
+    def unlock_sign_in(self, request, queryset):
+        for user in queryset:
+            sign_in_unlock(username=user.username)
+        self.message_user(request, ngettext(
+            "Sign-in unlocked for %(count)d person.", "Sign-in unlocked for %(count)d people.",
+            len(queryset)) % {"count": len(queryset)}, messages.SUCCESS)
+
+    @admin.action(description=_("Sign out everywhere"), permissions=["administer"])
+    def sign_out_everywhere(self, request, queryset):
+        if not request.user.is_superuser:
+            queryset = queryset.exclude(is_superuser=True)
+        people = list(queryset)
+        for user in people:
+            sessions_revoke(user=user, by=request.user)
+        self.message_user(request, ngettext(
+            "%(count)d person signed out everywhere.", "%(count)d people signed out everywhere.",
+            len(people)) % {"count": len(people)}, messages.SUCCESS)
 
     @admin.display(description=_("support groups"))
     def support_group_list(self, obj):
@@ -266,3 +298,6 @@ class ApiTokenAdmin(AdministrationAdmin):
             % {"count": len(tokens)},
             messages.SUCCESS,
         )
+
+
+from . import admin_signin  # noqa: E402,F401  (failed sign-ins and lock-outs)

@@ -6,3 +6,7 @@ class AccountsConfig(AppConfig):
     name = "opsdesk.accounts"
     label = "accounts"
     verbose_name = _("accounts")
+
+    def ready(self):
+        from . import sessions  # noqa: F401  (stamps the sign-in time on user_logged_in)
+

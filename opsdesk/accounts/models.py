@@ -4,6 +4,7 @@ import hashlib
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -95,10 +96,25 @@ class User(AbstractUser):
     email_notifications_off = models.JSONField(
         _("email notifications switched off"), default=list, blank=True,
         help_text=_("NotificationKind values this person does not want by email."))
+    sessions_revoked_at = models.DateTimeField(
+        _("signed out everywhere at"), null=True, blank=True, editable=False,
+        help_text=_("Every session started before this moment was ended."))
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    def _get_session_auth_hash(self, secret=None):
+        """Sessions carry this hash; changing the password or sessions_revoked_at ends them.
+
+        Without a revocation the hash is Django's own, so sessions made before this field
+        existed stay valid. Every session backend honours it (no session table scan needed).
+        """
+        if self.sessions_revoked_at is None:
+            return super()._get_session_auth_hash(secret=secret)
+        value = f"{self.password}|{self.sessions_revoked_at.isoformat()}"
+        return salted_hmac("opsdesk.accounts.User.session_auth_hash", value, secret=secret,
+                           algorithm="sha256").hexdigest()
 
     def __str__(self) -> str:
         return self.label
@@ -198,3 +214,29 @@ class ApiToken(models.Model):
     def is_usable(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class DirectoryAccount(models.Model):
+    """Links a user to their LDAP / Active Directory entry; local-only accounts have none.
+
+    What the directory granted is remembered (roles, support groups) so that exactly that is
+    taken away when the group membership goes, and roles an administrator gave by hand stay.
+    """
+
+    user = models.OneToOneField(User, verbose_name=_("user"), on_delete=models.CASCADE,
+                                related_name="directory_account")
+    dn = models.CharField(_("distinguished name"), max_length=500)
+    granted_roles = models.JSONField(_("roles from directory groups"), default=list, blank=True)
+    granted_group_codes = models.JSONField(
+        _("support groups from directory groups"), default=list, blank=True)
+    synced_at = models.DateTimeField(_("last synchronised at"))
+    removed_at = models.DateTimeField(
+        _("gone from the directory at"), null=True, blank=True,
+        help_text=_("Set when synchronisation deactivated the account because its entry went."))
+
+    class Meta:
+        verbose_name = _("directory account")
+        verbose_name_plural = _("directory accounts")
+
+    def __str__(self) -> str:
+        return self.dn

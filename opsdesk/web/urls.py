@@ -3,6 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from opsdesk.accounts.forms import SignInForm
+
 from .views import home, incidents, portal, tokens, work
 from .views import desk, lookups
 from .views import manage, profile, settings_categories, settings_groups, settings_pages
@@ -29,8 +31,11 @@ urlpatterns = [
     path("", include("opsdesk.web.urls_analysis")),
     path("", include("opsdesk.web.urls_reports")),
     path("", home.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", auth_views.LoginView.as_view(
+        redirect_authenticated_user=True, authentication_form=SignInForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("profile/password/", profile.password_change, name="password_change"),
+    path("profile/sessions/end/", profile.sessions_end, name="sessions_end"),
     path("portal/", portal.my_incidents, name="portal"),
     path("portal/report/", portal.report, name="report"),
     path("work/", work.queue, name="work"),

@@ -1,0 +1,1 @@
+"""LDAP / Active Directory sign-in and synchronisation (ldap3): config, client, sync, backend."""

@@ -1,0 +1,91 @@
+"""Session policy: idle and absolute timeouts, and "sign out everywhere".
+
+The sign-in time and the last-seen time are kept in the session itself, so the policy works
+with any session backend and with several web processes. The last-seen time is written at
+most once a minute, so ordinary page views do not save the session on every request.
+Signing out everywhere changes the user's session hash (User._get_session_auth_hash): Django
+then refuses every other session on its next request, whatever backend stores it.
+"""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import User
+from .signals import sessions_revoked
+
+SIGNED_IN_AT = "opsdesk_signed_in_at"
+SEEN_AT = "opsdesk_seen_at"
+SEEN_WRITE_EVERY = 60  # seconds
+
+
+@receiver(user_logged_in, dispatch_uid="opsdesk.accounts.sessions.stamp")
+def _stamp_sign_in(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        now = int(time.time())
+        request.session[SIGNED_IN_AT] = now
+        request.session[SEEN_AT] = now
+
+
+def session_expiry_reason(session, now: float) -> str | None:
+    """Why this session is over ("idle" or "absolute"), or None while it is still good."""
+    signed_in_at = session.get(SIGNED_IN_AT)
+    seen_at = session.get(SEEN_AT, signed_in_at)
+    if signed_in_at is None:
+        return None  # a session from before this policy: stamped on its next request
+    if now - signed_in_at > settings.OPSDESK_SESSION_MAX_SECONDS:
+        return "absolute"
+    if now - seen_at > settings.OPSDESK_SESSION_IDLE_SECONDS:
+        return "idle"
+    return None
+
+
+class SessionPolicyMiddleware:
+    """Signs out a session that sat idle too long or outlived the absolute limit.
+
+    The request then goes on anonymous: pages send the person to sign in again (with a
+    message saying why), the API answers 401.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            self._apply(request)
+        return self.get_response(request)
+
+    def _apply(self, request) -> None:
+        now = time.time()
+        reason = session_expiry_reason(request.session, now)
+        if reason is not None:
+            logout(request)
+            messages.info(request, _EXPIRED[reason]())
+            return
+        if SIGNED_IN_AT not in request.session:
+            request.session[SIGNED_IN_AT] = int(now)
+        if now - request.session.get(SEEN_AT, 0) >= SEEN_WRITE_EVERY:
+            request.session[SEEN_AT] = int(now)
+
+
+_EXPIRED = {
+    "idle": lambda: _("You were signed out after a while without activity. Sign in again."),
+    "absolute": lambda: _("Your session reached its time limit. Sign in again."),
+}
+
+
+def sessions_revoke(*, user: User, by: User | None = None, request=None) -> None:
+    """End every session of `user`; keep the current one when `request` is the user's own."""
+    user.sessions_revoked_at = timezone.now()
+    user.save(update_fields=["sessions_revoked_at"])
+    if request is not None and getattr(request, "user", None) is not None \
+            and request.user.pk == user.pk:
+        request.user.sessions_revoked_at = user.sessions_revoked_at
+        update_session_auth_hash(request, request.user)
+    sessions_revoked.send(sender=User, user=user, by=by, request=request)
