@@ -1,3 +1,4 @@
+"""Multi-factor sign-in: TOTP with recovery codes (issue 9)."""
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +7,6 @@ class MfaConfig(AppConfig):
     name = "opsdesk.mfa"
     label = "mfa"
     verbose_name = _("multi-factor sign-in")
+
+    def ready(self):
+        from . import receivers  # noqa: F401  (connects the sign-in hook)
