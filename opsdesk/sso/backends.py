@@ -1,7 +1,7 @@
 """Authentication backends of single sign-on."""
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import BaseBackend, ModelBackend
+from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
 from .conf import oidc_config
@@ -18,12 +18,14 @@ class OidcBackend(ModelBackend):
         return None
 
 
-class PasswordSignInPolicyBackend(BaseBackend):
+class PasswordSignInPolicyBackend:
     """With OPSDESK_OIDC_ONLY, only administrators may sign in with a password (break-glass).
 
     It comes first in AUTHENTICATION_BACKENDS and raises PermissionDenied for anyone else,
     which stops Django from asking the password backends (local and LDAP) and fires
     user_login_failed. Without OPSDESK_OIDC_ONLY it steps aside.
+    No get_user (so not a BaseBackend): the test client's force_login() picks the first
+    backend that has one, and this one never keeps a session.
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
