@@ -108,7 +108,7 @@ def password_change(request):
     """
     user = request.user
     if not user.has_usable_password():
-        return TemplateResponse(request, "registration/password_change_form.html",
+        return TemplateResponse(request, "registration/password_change.html",
                                 {"form": None, "nav": "profile"})
     form = PasswordChangeForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -117,7 +117,7 @@ def password_change(request):
         messages.success(request, _("Your password is changed. Your other sessions were "
                                     "signed out."))
         return redirect("web:profile")
-    return TemplateResponse(request, "registration/password_change_form.html",
+    return TemplateResponse(request, "registration/password_change.html",
                             {"form": form, "nav": "profile"},
                             status=422 if form.is_bound else 200)
 
