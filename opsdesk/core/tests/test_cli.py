@@ -24,7 +24,7 @@ from opsdesk.cli import main
 from opsdesk.core.management.supervisor import Child, Supervisor
 from opsdesk.core.testing.factories import UserFactory
 
-UP_TIMEOUT = 90
+UP_TIMEOUT = 300  # migrating a fresh database on a busy two-core machine
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ incident page of the ERP outage, posts a public update (every child gets it as a
 resolves the master (all 20 children are resolved with a note naming it), completes the
 post-incident review and submits it, the process owner approves it, and the manager closes the
 master: every child ends closed with the master's closure code, and each child's history says
-the system did it because of the master. The major-incident page answers quickly throughout
-(its query budget with the same data is in opsdesk/major/tests/test_page_budget.py).
+the system did it because of the master. The page's speed is held by its query budget with the
+same data (opsdesk/major/tests/test_page_budget.py), not by a stopwatch.
 """
 
 import re
@@ -24,7 +24,6 @@ from opsdesk.reviews.models import PostIncidentReview, ReviewStatus
 from .conftest import PASSWORD
 
 CHILDREN = 20
-SERVER_SECONDS = 1.5  # generous: the page takes about 0.2 s on a loaded two-core machine
 UPDATE = "备库切换完成，ERP 登录已恢复，请重新登录验证。/ Failover done: please sign in again."
 RESOLUTION = "已切换到备库并扩容连接池。/ Failed over to the standby and enlarged the pool."
 
@@ -33,17 +32,10 @@ def exactly(text: str) -> re.Pattern:
     return re.compile(rf"^\s*{re.escape(text)}(\s*\*)?\s*$")
 
 
-def server_seconds(response) -> float:
-    """How long the server took to start answering the document request (Resource Timing)."""
-    timing = response.request.timing
-    return (timing["responseStart"] - timing["requestStart"]) / 1000
-
-
 def open_major_page(page, number: str):
-    """The major-incident page, checked to answer within the bound."""
+    """The major-incident page (its speed is the query budget's business, not a stopwatch's)."""
     response = page.goto(f"/major/{number}/")
     assert response.status == 200
-    assert server_seconds(response) < SERVER_SECONDS, server_seconds(response)
     expect(page.locator("#major-children tbody tr")).to_have_count(CHILDREN)
     return response
 
