@@ -282,8 +282,10 @@ def clock_level(*, clock: Clock, at: datetime) -> int:
 
 
 def clock_remaining(*, clock: Clock, at: datetime) -> int:
-    """Business seconds left until the due date; negative once overdue."""
-    return clock.target - _elapsed(clock, at)
+    """Business seconds left until the due date; negative once overdue. Never more than the
+    target: a server clock set back to before the incident was logged reads as no time used,
+    not as less than none."""
+    return min(clock.target - _elapsed(clock, at), clock.target)
 
 
 def auto_close_times(*, incident, policy: SlaPolicy) -> tuple[datetime | None, datetime | None]:

@@ -12,6 +12,7 @@ from opsdesk.accounts.models import Location, SupportGroup, User
 from opsdesk.accounts.selectors import support_group_members
 from opsdesk.cmdb.models import Service
 from opsdesk.incidents.choices import Action, Visibility
+from opsdesk.incidents.services import incident_version
 from opsdesk.reference.models import (
     Category,
     ClosureCode,
@@ -135,6 +136,9 @@ class EditForm(forms.Form):
                                     help_text=_("The third party working on it, if any."))
     vendor_reference = forms.CharField(label=_("Vendor's ticket number"), max_length=100,
                                        required=False)
+    # The incident's version when the form was shown: a save by someone else since is a
+    # conflict, not an overwrite (incident_update's expected_version).
+    version = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
     FIELDS = ("short_description", "description", "nature", "category", "service", "location",
               "occurred_at", "impact", "urgency", "vendor", "vendor_reference")
@@ -142,6 +146,7 @@ class EditForm(forms.Form):
     @classmethod
     def for_incident(cls, incident, data=None):
         initial = {name: getattr(incident, name) for name in cls.FIELDS}
+        initial["version"] = incident_version(incident.updated_at)
         if initial["occurred_at"] is not None:  # the input has minutes: seconds are no change
             initial["occurred_at"] = initial["occurred_at"].replace(second=0, microsecond=0)
         form = cls(data, initial=initial, prefix="edit")
@@ -157,7 +162,8 @@ class EditForm(forms.Form):
 
     def changes(self) -> dict:
         """Only the fields the person changed, so the history records just those."""
-        return {name: self.cleaned_data[name] for name in self.changed_data}
+        return {name: self.cleaned_data[name] for name in self.changed_data
+                if name in self.FIELDS}
 
 
 class CommentForm(forms.Form):

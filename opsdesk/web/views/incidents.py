@@ -179,14 +179,22 @@ def edit(request, number):
         return redirect("web:incident", number=number)
     incident = _incident_or_404(request, number)
     form = EditForm.for_incident(incident, request.POST)
+    stale = []
 
     def apply():
         if form.changes():
-            services.incident_update(incident=incident, by=request.user, data=form.changes(),
-                                     channel=Channel.WEB)
+            try:
+                services.incident_update(incident=incident, by=request.user,
+                                         data=form.changes(), channel=Channel.WEB,
+                                         expected_version=form.cleaned_data["version"] or None)
+            except services.StaleVersion as error:
+                stale.append(error)
 
-    if _submit(request, incident, form, apply):
+    if _submit(request, incident, form, apply) and not stale:
         return redirect("web:incident", number=number)
+    if stale:  # someone saved it first: show what it is now, with the form on those values
+        messages.error(request, stale[0].message)
+        return _page(request, _incident_or_404(request, number), status=409)
     return _page(request, incident, edit_form=form, status=422)
 
 
