@@ -51,8 +51,8 @@ class OidcProvider:
             command += ["--redirect-uri", uri]
         for uri in self.post_logout_redirect_uris:
             command += ["--post-logout-redirect-uri", uri]
-        log = (self.directory / "provider.log").open("wb")
-        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        with (self.directory / "provider.log").open("wb") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         atexit.register(self.stop)
         self._wait_ready()
         return self
