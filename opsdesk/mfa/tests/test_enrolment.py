@@ -134,3 +134,7 @@ def test_it_cannot_be_set_up_twice(org, enrolled):
     enrolled(org.engineer)
     with pytest.raises(services.Conflict):
         services.enrolment_device(user=org.engineer)
+
+
+def test_the_profile_links_to_the_page(org):
+    assert 'href="/mfa/"' in signed_in(org.requester).get("/profile/").text
