@@ -128,3 +128,36 @@ def test_backfill_links_history_written_before_chains(org):
     comment_create(incident=first, by=org.engineer, body="after the backfill")
     assert _results()[0] == first.events.count()
     assert QuerySet(IncidentEvent).filter(hash="").count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_on_one_incident_keep_one_chain(reference_data, org):
+    """Threads comment on the same incident at once: the row lock orders them, no fork."""
+    import threading
+
+    from django.db import connections
+
+    incident = _busy_incident(org)
+    threads, per_thread, errors = 4, 5, []
+    barrier = threading.Barrier(threads)
+
+    def writer(n):
+        try:
+            barrier.wait()
+            for i in range(per_thread):
+                comment_create(incident=incident, by=org.engineer, body=f"thread {n} note {i}",
+                               visibility="internal")
+        except Exception as exc:  # a thread's failure must fail the test
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=writer, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    count = incident.events.count()
+    assert sorted(incident.events.values_list("seq", flat=True)) == list(range(1, count + 1))
+    assert _results() == [count]

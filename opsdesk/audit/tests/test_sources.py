@@ -157,3 +157,12 @@ def test_multi_factor_signals_are_recorded(org):
     assert (enabled.actor, enabled.target_id, enabled.details) == (
         org.engineer, str(org.engineer.pk), {"method": "totp"})
     assert events(AuditKind.MFA_RESET)[0].actor == org.admin
+
+
+def test_a_lockout_is_recorded(org):
+    from axes.signals import user_locked_out
+
+    user_locked_out.send(sender="axes", request=None, username="requester",
+                         ip_address="192.0.2.7")
+    [locked] = events(AuditKind.LOCKOUT)
+    assert (locked.actor_username, locked.details) == ("requester", {"ip_address": "192.0.2.7"})
