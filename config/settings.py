@@ -512,6 +512,8 @@ OTP_STATIC_THROTTLE_FACTOR = 0
 # from our own static files (no inline script, no eval), no plugins, no framing, forms post only
 # to us. Stored files are served with their own sandbox policy (core/downloads.py). The policy,
 # and why plotly's chart pages need no exception, are in docs/architecture.md ("Hardening").
+from opsdesk.core.security import plotly_style_hashes  # noqa: E402  (reads no settings)
+
 INSTALLED_APPS += ["csp"]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
                   "csp.middleware.CSPMiddleware")
@@ -520,7 +522,8 @@ MIDDLEWARE.insert(MIDDLEWARE.index("csp.middleware.CSPMiddleware") + 1,
 CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
-    "style-src": ["'self'"],
+    # The hashes allow exactly the two <style> texts plotly.js adds (core/security.py).
+    "style-src": ["'self'", *plotly_style_hashes()],
     "img-src": ["'self'", "data:"],  # data: for the icons of plotly's and Swagger UI's toolbars
     "font-src": ["'self'"],
     "connect-src": ["'self'"],

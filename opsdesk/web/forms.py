@@ -247,7 +247,8 @@ class ActionForm(forms.Form):
         group.widget.attrs.update({
             "hx-get": reverse("web:lookup_members"), "hx-trigger": "change",
             "hx-target": f"#{self['assignee'].auto_id}", "hx-swap": "innerHTML",
-            "hx-vals": "js:{group: this.value}", "hx-params": "group", "hx-sync": "this:replace"})
+            # The select sends its own value (no `js:` hx-vals: the CSP allows no eval).
+            "hx-params": self.add_prefix("assignment_group"), "hx-sync": "this:replace"})
         group_id = self.data.get(self.add_prefix("assignment_group")) if self.is_bound else None
         self.fields["assignee"].offer_group(group_id if str(group_id or "").isdigit() else None)
 

@@ -40,8 +40,10 @@ def people(request):
 @login_required
 @require_GET
 def members(request):
-    """The <option>s of a group's members for an assignee select (?group=<id>), empty one first."""
+    """The <option>s of a group's members for an assignee select (?group=<id>, or the group
+    select's own value, ?<prefix>-assignment_group=<id>), empty one first."""
     _require_staff(request.user)
-    group = request.GET.get("group", "")
+    group = request.GET.get("group") or next(
+        (v for k, v in request.GET.items() if k.endswith("assignment_group")), "")
     found = support_group_members(group_id=int(group)) if _is_id(group) else []
     return TemplateResponse(request, "web/desk/members.html", {"members": found})

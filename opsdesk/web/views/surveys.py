@@ -29,6 +29,7 @@ from opsdesk.core import lookups
 from opsdesk.core.exceptions import Conflict, InvalidInput, NotFound, NotPermitted
 from opsdesk.incidents import selectors as incident_selectors
 from opsdesk.reference.models import Category, ClosureCode, Priority, Source
+from opsdesk.reporting.tables import formula_safe
 from opsdesk.surveys import selectors, services
 from opsdesk.surveys.models import (SCORE_LABELS, SCORES, AnswerChannel, QuestionKind,
                                     SurveyQuestion, SurveySettings, SurveyState)
@@ -328,9 +329,8 @@ def _results_csv(rows, filters) -> HttpResponse:
 
 
 def _csv_safe(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = str(text or "")
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A cell a spreadsheet will not run as a formula (full-width ＝＋－＠ too: reporting/tables)."""
+    return formula_safe(str(text or ""))
 
 
 # ---- follow-ups -------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from opsdesk.cmdb.models import ConfigurationItem, Service
 from opsdesk.core import lookups
 from opsdesk.core.exceptions import InvalidInput, NotFound, NotPermitted
 from opsdesk.incidents.choices import Channel
+from opsdesk.reporting.tables import formula_safe
 from opsdesk.sla.models import BusinessCalendar
 from opsdesk.sla.selectors import calendar_snapshot
 from opsdesk.sla.targets import target_parse, target_text
@@ -239,8 +240,8 @@ def _blank(value):
 
 
 def _csv_safe(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A cell a spreadsheet will not run as a formula (full-width ＝＋－＠ too: reporting/tables)."""
+    return formula_safe(str(text or ""))
 
 
 # ---- the incident page's vendor panel --------------------------------------------------------
