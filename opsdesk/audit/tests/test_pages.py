@@ -120,3 +120,7 @@ def test_the_api_lists_newest_first_with_a_next_page(org):
     assert [e["target"] for e in rest["events"]] == ["token 0"]
     assert rest["next_before"] is None
     assert client.get("/api/v1/audit", {"limit": 0}).status_code == 422
+
+
+def test_the_settings_page_links_the_audit_log(org):
+    assert 'href="/audit/"' in browser(org.owner).get("/settings/").content.decode()
