@@ -56,7 +56,8 @@ def sso_callback(request):
     except SsoError as error:
         return _failed(request, config, error, claims)
     next_url = request.session.pop(NEXT_KEY, "") or resolve_url(settings.LOGIN_REDIRECT_URL)
-    login(request, user, backend=BACKEND)
+    user.backend = BACKEND  # as authenticate() marks a user: listeners of user_logged_in read it
+    login(request, user)
     request.session[SESSION_KEY] = {
         "issuer": config.issuer, "sub": str(claims["sub"]), "id_token": id_token,
         "amr": claims.get("amr", []), "acr": claims.get("acr", ""),

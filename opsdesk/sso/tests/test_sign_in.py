@@ -276,3 +276,23 @@ def test_a_new_account_gets_a_user_name_of_its_own(sso, sign_in):
     alice(sso)
     sign_in("alice")
     assert SsoIdentity.objects.get().user.username == "alice-3"
+
+
+def test_the_audit_log_records_sso_sign_ins_role_changes_and_failures(sso, sign_in, client):
+    from opsdesk.audit.models import AuditEvent, AuditKind
+
+    alice(sso, groups=["opsdesk-desk"])
+    sign_in("alice")
+    user = User.objects.get(username="alice")
+    signed_in = AuditEvent.objects.get(kind=AuditKind.SIGN_IN, actor=user)
+    assert signed_in.details["backend"] == "opsdesk.sso.backends.OidcBackend"
+
+    client.logout()
+    alice(sso, groups=[])
+    sign_in("alice")
+    assert AuditEvent.objects.filter(kind=AuditKind.ROLE_CHANGED, target_id=str(user.pk)).exists()
+
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    sign_in("alice")
+    failed = AuditEvent.objects.get(kind=AuditKind.SIGN_IN_FAILED)
+    assert failed.actor_username == "alice@example.com"
