@@ -209,15 +209,17 @@ class Postgres(_Vendor):
 
     @classmethod
     def wipe(cls) -> None:
+        """Views first, then tables (taking their identity sequences), then other sequences."""
+        kinds = (("VIEW", "'v'"), ("MATERIALIZED VIEW", "'m'"), ("TABLE", "'r', 'p'"),
+                 ("SEQUENCE", "'S'"))
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n "
-                "ON n.oid = c.relnamespace WHERE n.nspname = current_schema() "
-                "AND c.relkind IN ('r', 'p', 'v', 'm', 'S')")
-            kinds = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW",
-                     "S": "SEQUENCE"}
-            for name, kind in cursor.fetchall():
-                cursor.execute(f'DROP {kinds[kind]} IF EXISTS "{name}" CASCADE')
+            for what, relkinds in kinds:
+                cursor.execute(
+                    "SELECT quote_ident(c.relname) FROM pg_class c JOIN pg_namespace n "
+                    "ON n.oid = c.relnamespace WHERE n.nspname = current_schema() "
+                    f"AND c.relkind IN ({relkinds})")  # noqa: S608 (constants)
+                if names := [row[0] for row in cursor.fetchall()]:
+                    cursor.execute(f"DROP {what} IF EXISTS {', '.join(names)} CASCADE")
 
 
 # --- MariaDB / MySQL --------------------------------------------------------------------------
