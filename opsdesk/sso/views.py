@@ -22,6 +22,7 @@ from .signals import SESSION_KEY
 logger = logging.getLogger(__name__)
 BACKEND = f"{OidcBackend.__module__}.{OidcBackend.__qualname__}"
 NEXT_KEY = "sso_next"
+AMR_KEY = "opsdesk_sso_amr"  # the contract with opsdesk.mfa (selectors.SSO_AMR)
 
 
 def _configured():
@@ -58,12 +59,23 @@ def sso_callback(request):
     next_url = request.session.pop(NEXT_KEY, "") or resolve_url(settings.LOGIN_REDIRECT_URL)
     user.backend = BACKEND  # as authenticate() marks a user: listeners of user_logged_in read it
     login(request, user)
+    _session_record(request, config, claims, id_token)
+    return redirect(next_url)
+
+
+def _session_record(request, config, claims: dict, id_token: str) -> None:
+    """What later requests need to know about this sign-in.
+
+    The ID token is the id_token_hint of the provider's sign-out. `amr` (RFC 8176: how the
+    provider authenticated the person) is kept for the MFA step (opsdesk/mfa/selectors.py),
+    which decides whether the provider's second factor counts; it reads AMR_KEY or the record.
+    """
+    amr = [str(method) for method in claims.get("amr") or [] if isinstance(method, str)]
     request.session[SESSION_KEY] = {
         "issuer": config.issuer, "sub": str(claims["sub"]), "id_token": id_token,
-        "amr": claims.get("amr", []), "acr": claims.get("acr", ""),
-        "auth_time": claims.get("auth_time"),
+        "amr": amr, "acr": str(claims.get("acr") or ""), "auth_time": claims.get("auth_time"),
     }
-    return redirect(next_url)
+    request.session[AMR_KEY] = amr
 
 
 def _safe_next(request, next_url: str) -> str:

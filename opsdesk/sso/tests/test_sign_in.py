@@ -21,7 +21,7 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 def alice(provider, **claims):
     defaults = {"email": "alice@example.com", "name": "Alice Zhang", "given_name": "Alice",
                 "family_name": "Zhang", "phone_number": "+86 10 5555 0101",
-                "department": "NET", "groups": ["opsdesk-desk"]}
+                "department": "NET", "groups": ["opsdesk-desk"], "amr": ["pwd", "otp"]}
     return provider.user_set("alice", **{**defaults, **claims})
 
 
@@ -58,6 +58,7 @@ def test_first_sign_in_creates_the_account_with_its_claims_and_roles(sso, sign_i
     assert auth_signals.logged_in == [user] and auth_signals.failed == []
     assert client.session[AUTH_SESSION_KEY] == str(user.pk)
     assert client.session[SESSION_KEY]["issuer"] == sso.issuer
+    assert client.session["opsdesk_sso_amr"] == ["pwd", "otp"]  # for the MFA step
     # The desk's home is the workspace.
     assert client.get("/", **EN)["Location"] == "/work/"
     assert client.get("/work/", **EN).status_code == 200
