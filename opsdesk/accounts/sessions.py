@@ -1,20 +1,25 @@
 """Session policy: idle and absolute timeouts, and "sign out everywhere".
 
 The sign-in time and the last-seen time are kept in the session itself, so the policy works
-with any session backend and with several web processes. The last-seen time is written at
-most once a minute, so ordinary page views do not save the session on every request.
+with any session backend and with several web processes. The last-seen time is written only
+after a twentieth of the idle limit has passed (24 min of 8 h; at least a minute), so page
+views do not save the session on every request; an idle sign-out may come that much early.
 Signing out everywhere changes the user's session hash (User._get_session_auth_hash): Django
 then refuses every other session on its next request, whatever backend stores it.
 """
 
 import time
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.http import HttpResponse
+from django.shortcuts import resolve_url
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from .models import User
@@ -22,7 +27,6 @@ from .signals import sessions_revoked
 
 SIGNED_IN_AT = "opsdesk_signed_in_at"
 SEEN_AT = "opsdesk_seen_at"
-SEEN_WRITE_EVERY = 60  # seconds
 
 
 @receiver(user_logged_in, dispatch_uid="opsdesk.accounts.sessions.stamp")
@@ -57,21 +61,40 @@ class SessionPolicyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated:
-            self._apply(request)
+        if request.user.is_authenticated and self._expired(request):
+            if request.headers.get("HX-Request") == "true":
+                return _htmx_to_sign_in(request)
         return self.get_response(request)
 
-    def _apply(self, request) -> None:
+    def _expired(self, request) -> bool:
+        """Sign out and say why if the session is over; else note that it was seen."""
         now = time.time()
         reason = session_expiry_reason(request.session, now)
         if reason is not None:
             logout(request)
             messages.info(request, _EXPIRED[reason]())
-            return
+            return True
         if SIGNED_IN_AT not in request.session:
             request.session[SIGNED_IN_AT] = int(now)
-        if now - request.session.get(SEEN_AT, 0) >= SEEN_WRITE_EVERY:
+        if now - request.session.get(SEEN_AT, 0) >= _seen_write_every():
             request.session[SEEN_AT] = int(now)
+        return False
+
+
+def _seen_write_every() -> int:
+    return max(60, settings.OPSDESK_SESSION_IDLE_SECONDS // 20)
+
+
+def _htmx_to_sign_in(request) -> HttpResponse:
+    """htmx would swap the sign-in page into a fragment: send the whole page there instead."""
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    back = current.path + (f"?{current.query}" if current.query else "")
+    url = resolve_url(settings.LOGIN_URL)
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+        url += "?" + urlencode({"next": back})
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = url
+    return response
 
 
 _EXPIRED = {

@@ -40,6 +40,17 @@ def test_an_idle_session_ends_with_a_message(db, policy, english):
         assert "signed out after a while without activity" in page
 
 
+def test_an_htmx_request_after_the_timeout_sends_the_whole_page_to_sign_in(db, policy):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client = signed_in()
+        clock.shift(31 * 60)
+        response = client.get("/profile/", HTTP_HX_REQUEST="true",
+                              HTTP_HX_CURRENT_URL="http://testserver/work/?q=vpn")
+        assert response.status_code == 204
+        assert response["HX-Redirect"] == "/login/?next=%2Fwork%2F%3Fq%3Dvpn"
+        assert client.get("/profile/").status_code == 302
+
+
 def test_the_absolute_limit_ends_even_an_active_session(db, policy):
     with time_machine.travel(timezone.now(), tick=False) as clock:
         client = signed_in()
