@@ -348,10 +348,14 @@ def in_parallel(*jobs):
     results, errors = [None] * len(jobs), []
 
     def one(k):
+        from django.db import connections
+
         try:
             results[k] = jobs[k]()
         except BaseException as exc:  # noqa: BLE001 (re-raised below, in this thread)
             errors.append(exc)
+        finally:
+            connections.close_all()  # this thread's own; a test database must be droppable
 
     threads = [threading.Thread(target=one, args=(k,)) for k in range(len(jobs))]
     for thread in threads:
