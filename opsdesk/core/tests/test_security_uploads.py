@@ -56,7 +56,8 @@ def english():
     ("line\r\nbreak.txt", "linebreak.txt"),              # CR LF (header injection)
     ("invoice\u202efdp.exe", "invoicefdp.exe"),          # right-to-left override
     ("zero\u200bwidth.txt", "zerowidth.txt"),
-    ("CON", "_CON"), ("con.txt", "_con.txt"), ("LPT1.log", "_LPT1.log"), ("aux.tar.gz", "_aux.tar.gz"),
+    ("CON", "_CON"), ("con.txt", "_con.txt"), ("LPT1.log", "_LPT1.log"),
+    ("aux.tar.gz", "_aux.tar.gz"),
     ("trailing. . .", "trailing"),
     (".bashrc", "bashrc"),
     ("..", "attachment"), ("", "attachment"), ("\u202e", "attachment"),

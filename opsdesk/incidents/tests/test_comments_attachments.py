@@ -163,7 +163,7 @@ def test_file_names_are_sanitised(org, incident, media, name, expected, kind):
     assert attachment.filename == expected
     stored = Path(attachment.file.path).resolve()
     assert stored.is_relative_to(media.resolve())
-    assert stored.read_bytes() == b"content"
+    assert stored.read_bytes() == content
     assert not (media.parent / "etc").exists()
 
 

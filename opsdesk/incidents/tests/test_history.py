@@ -127,7 +127,7 @@ def test_attachments_are_recorded(org, media):
     with time_machine.travel(T0, tick=False):
         attachment = attachment_create(
             incident=incident, by=org.requester, channel=Channel.API,
-            upload=SimpleUploadedFile("error.png", b"\x89PNG fake", content_type="image/png"))
+            upload=SimpleUploadedFile("error.png", b"\x89PNG\r\n\x1a\nx", content_type="image/png"))
     event = last_event(incident, kind=EventKind.ATTACHMENT)
     assert (event.actor, event.channel, event.at, event.new_value) == (
         org.requester, Channel.API, T0, "error.png")

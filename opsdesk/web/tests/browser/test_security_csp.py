@@ -20,7 +20,8 @@ from opsdesk.reference.models import Priority
 COLLECT = """
 window.__violations = [];
 document.addEventListener("securitypolicyviolation", (event) => {
-  window.__violations.push(`${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`);
+  window.__violations.push(
+    `${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`);
 });
 """
 PLOTLY_MS = 60_000  # plotly.js is 4.8 MB, fetched anew by every fresh browser context
