@@ -21,7 +21,8 @@ def sso_settings_check(app_configs, **kwargs):
                             id="sso.E002"))
     unknown_roles = config.managed_roles - set(Role.values)
     if unknown_roles:
-        errors.append(Error(f"OPSDESK_OIDC_GROUP_ROLES names unknown roles: {sorted(unknown_roles)}",
+        errors.append(Error(f"OPSDESK_OIDC_GROUP_ROLES names unknown roles: "
+                            f"{sorted(unknown_roles)}",
                             hint=f"Roles are {', '.join(Role.values)}.", id="sso.E003"))
     unknown_fields = set(getattr(settings, "OPSDESK_OIDC_CLAIMS", {})) - set(DEFAULT_CLAIMS)
     if unknown_fields:

@@ -60,7 +60,8 @@ class ProviderApp(DjangoOAuth2App):
             metadata = super().load_server_metadata()
             if metadata.get("issuer", "").rstrip("/") != self.config.issuer.rstrip("/"):
                 self.server_metadata.clear()
-                raise SsoError("misconfigured", f"discovery names issuer {metadata.get('issuer')!r}")
+                raise SsoError("misconfigured",
+                               f"discovery names issuer {metadata.get('issuer')!r}")
             algorithms = metadata.get("id_token_signing_alg_values_supported") or ["RS256"]
             metadata["id_token_signing_alg_values_supported"] = [
                 alg for alg in algorithms if alg in ASYMMETRIC_ALGORITHMS]

@@ -26,7 +26,8 @@ class SsoIdentity(TimeStampedModel):
         verbose_name = _("single sign-on identity")
         verbose_name_plural = _("single sign-on identities")
         constraints = [
-            models.UniqueConstraint(fields=["issuer", "subject"], name="sso_identity_subject_unique"),
+            models.UniqueConstraint(fields=["issuer", "subject"],
+                                    name="sso_identity_subject_unique"),
             models.UniqueConstraint(fields=["issuer", "user"], name="sso_identity_user_unique"),
         ]
 

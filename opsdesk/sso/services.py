@@ -100,7 +100,7 @@ def _free_username(claims: dict) -> str:
 
 
 def _fields_update(user: User, config: OidcConfig, claims: dict) -> None:
-    """Copy the mapped claims onto the account; a claim the provider did not send changes nothing."""
+    """Copy the mapped claims onto the account; a claim the provider left out changes nothing."""
     data = {}
     for field, claim in config.claims:
         if claim not in claims or claims[claim] is None:

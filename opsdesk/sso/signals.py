@@ -23,7 +23,8 @@ def end_session_remember(sender, request, user, **kwargs):
     config = oidc_config()
     if not data or config is None or data.get("issuer") != config.issuer:
         return
-    back = request.build_absolute_uri(resolve_url(settings.LOGOUT_REDIRECT_URL or settings.LOGIN_URL))
+    back = request.build_absolute_uri(
+        resolve_url(settings.LOGOUT_REDIRECT_URL or settings.LOGIN_URL))
     url = end_session_url(config, data.get("id_token", ""), back)
     if url:
         setattr(request, END_SESSION_ATTRIBUTE, url)

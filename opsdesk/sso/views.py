@@ -48,7 +48,7 @@ def sso_login(request):
 @never_cache
 @require_GET
 def sso_callback(request):
-    """The provider's answer: verify it, find the account, sign in, go where the person was going."""
+    """The provider's answer: verify it, find the account, sign in, go on to `next`."""
     config = _configured()
     claims: dict = {}
     try:

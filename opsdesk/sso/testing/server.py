@@ -34,7 +34,8 @@ class OidcProvider:
                  redirect_uris: tuple[str, ...] = ("http://testserver/sso/callback/",),
                  post_logout_redirect_uris: tuple[str, ...] = ("http://testserver/login/",)):
         self.client_id, self.client_secret = client_id, client_secret
-        self.redirect_uris, self.post_logout_redirect_uris = redirect_uris, post_logout_redirect_uris
+        self.redirect_uris = redirect_uris
+        self.post_logout_redirect_uris = post_logout_redirect_uris
         self.port = free_port()
         self.directory = Path(tempfile.mkdtemp(prefix="opsdesk-oidc-"))
         self.process: subprocess.Popen | None = None

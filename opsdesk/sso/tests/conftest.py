@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.utils import translation
 
 from opsdesk.sso.testing.server import OidcProvider
 
@@ -40,12 +39,6 @@ def sso(oidc_provider, settings):
     yield oidc_provider
     oidc_provider.tamper()
     oidc_provider.client_set(skip_authorization=True)
-
-
-@pytest.fixture
-def english():
-    with translation.override("en"):
-        yield
 
 
 @dataclass

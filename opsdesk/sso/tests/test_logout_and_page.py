@@ -33,7 +33,8 @@ def test_sign_out_also_signs_out_at_the_provider(sso, sign_in, client):
     assert f'href="{escape(url)}"' in page.content.decode()
     assert client.get("/sso/logout/")["Location"] == "/login/"  # used once
     end_session = urlparse(url)
-    assert f"{end_session.scheme}://{end_session.netloc}{end_session.path}" == f"{sso.issuer}/logout/"
+    endpoint = f"{end_session.scheme}://{end_session.netloc}{end_session.path}"
+    assert endpoint == f"{sso.issuer}/logout/"
     query = parse_qs(end_session.query)
     assert query["id_token_hint"] == [id_token]
     assert query["post_logout_redirect_uri"] == ["http://testserver/login/"]
@@ -103,7 +104,8 @@ def test_sso_only_refuses_passwords_but_an_administrators(sso, settings, client,
 
 def test_without_sso_only_passwords_work_for_everyone(sso, client):
     User.objects.create_user("dave", password="pw-123456!x")
-    assert client.post("/login/", {"username": "dave", "password": "pw-123456!x"}).status_code == 302
+    response = client.post("/login/", {"username": "dave", "password": "pw-123456!x"})
+    assert response.status_code == 302
 
 
 @pytest.mark.parametrize("name, value, error_id", [

@@ -46,6 +46,6 @@ def client_set(request):
 @csrf_exempt
 @require_POST
 def tamper_set(request):
-    """Spoil the ID tokens from now on: {"claims": {...}, "exp_offset": -3600, "bad_signature": true}."""
+    """Spoil ID tokens from now on: {"claims": {...}, "exp_offset": -600, "bad_signature": true}."""
     state.tamper_set(_body(request))
     return JsonResponse({"ok": True})

@@ -1,4 +1,4 @@
-"""What tests told the provider: users' claims and how to spoil ID tokens. One process, many threads."""
+"""What tests told the provider: users' claims, how to spoil ID tokens. One process, threads."""
 
 import threading
 
