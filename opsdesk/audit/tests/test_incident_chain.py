@@ -47,7 +47,11 @@ def test_the_services_chain_each_incident_history(org):
 
 
 def test_the_created_entry_costs_no_query_and_a_later_one_one_read(org):
-    incident = incident_factory(by=org.desk)
+    with CaptureQueriesContext(connection) as captured:
+        incident = incident_factory(by=org.desk)
+    assert incident.events.get().seq == 1
+    assert not [q for q in captured.captured_queries
+                if q["sql"].startswith("SELECT") and TABLE in q["sql"]]
     with CaptureQueriesContext(connection) as captured:
         IncidentEvent.objects.create(incident=incident, kind=EventKind.FIELD, actor=org.desk,
                                      field="x", new_value="y")

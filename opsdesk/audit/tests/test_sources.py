@@ -75,7 +75,8 @@ def test_the_actor_is_the_signed_in_person_of_the_request(org):
     [config] = events(AuditKind.CONFIG_CHANGED)
     assert config.actor == org.admin and config.target_text == "/settings/groups/new/"
     assert config.details["page"] == "web:settings-group-new"
-    assert "members" in config.details["fields"] and "csrfmiddlewaretoken" not in str(config.details)
+    assert "members" in config.details["fields"]
+    assert "csrfmiddlewaretoken" not in str(config.details)
 
 
 def test_a_refused_settings_form_is_no_change(org):
@@ -166,3 +167,12 @@ def test_a_lockout_is_recorded(org):
                          ip_address="192.0.2.7")
     [locked] = events(AuditKind.LOCKOUT)
     assert (locked.actor_username, locked.details) == ("requester", {"ip_address": "192.0.2.7"})
+
+
+def test_sign_out_everywhere_is_recorded(org):
+    from opsdesk.accounts.sessions import sessions_revoke
+
+    sessions_revoke(user=org.engineer, by=org.admin)
+    [revoked] = events(AuditKind.SESSIONS_REVOKED)
+    assert (revoked.actor, revoked.target_id) == (org.admin, str(org.engineer.pk))
+    assert events(AuditKind.ROLE_CHANGED) == []  # its own save changes no role
