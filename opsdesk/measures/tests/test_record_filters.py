@@ -165,6 +165,10 @@ def test_the_queue_page_lists_what_the_parameters_select(org, story, client):
     assert page.status_code == 200
     html = page.content.decode()
     assert story.quick in html and story.slow in html and story.late not in html
+    # The list says how many it holds, so the figure that linked here can be checked.
+    assert page.context["matching"] == 2
+    assert "2 incidents match the filters" in client.get(
+        "/work/all/?resolved=yes&resolution_breached=no", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
 @pytest.mark.parametrize("text", [

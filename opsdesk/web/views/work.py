@@ -52,6 +52,11 @@ def queue(request, queue: str = ""):
                                                limit=PAGE_SIZE)
     except InvalidInput as error:
         errors = error.errors or {"": str(error.message)}
+    filtered = any(k in web.PARAM_NAMES and k != "q" and v for k, v in request.GET.items())
+    # A filtered list says how many incidents it holds, so a figure's link can be checked
+    # against the figure (a KPI's "101" opens a list that says 101).
+    matching = (selectors.incident_count(user=request.user, filters=filters)
+                if filtered and not errors else None)
     query = web.query_normalize(request.GET)
     views = [(v, web.saved_view_count(user=request.user, view=v, queues=available),
               v.queue == current.slug and v.query == query)
@@ -62,7 +67,7 @@ def queue(request, queue: str = ""):
         "counts": [(q, selectors.incident_count(user=request.user, filters=q.filters(request.user)))
                    for q in available if q.listed],
         "views": views, "view_active": any(active for _v, _c, active in views),
-        "filtered": any(k in web.PARAM_NAMES and k != "q" and v for k, v in request.GET.items()),
+        "filtered": filtered, "matching": matching,
         "columns": _columns(sort, query),
         "next_url": f"?{_with(query, cursor=cursor)}" if cursor else "",
         "choices": web.queue_choices(),
