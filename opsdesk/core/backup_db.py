@@ -224,9 +224,11 @@ class Postgres(_Vendor):
 
 # --- MariaDB / MySQL --------------------------------------------------------------------------
 
-# One extended INSERT per line; strings are quoted with backslash escapes (mariadb-dump's own
-# format), so with the strings taken out, the tuples of a line are separated by "),(".
-_INSERT = re.compile(rb"^INSERT INTO `((?:[^`]|``)+)` VALUES ")
+# mariadb-dump writes extended INSERTs either on one line or, since MariaDB 10.11 (and MySQL
+# 8.0's mysqldump with some options), as "INSERT INTO `t` VALUES" followed by one tuple per
+# line. Strings are quoted with backslash escapes (a newline is written as \n), so with the
+# strings taken out, the tuples of a line are separated by "),(" and the statement ends in ";".
+_INSERT = re.compile(rb"^INSERT INTO `((?:[^`]|``)+)` VALUES ?")
 _STRING = re.compile(rb"'[^'\\]*(?:\\.[^'\\]*)*'")
 _DUMP_DONE = b"-- Dump completed"
 
@@ -258,14 +260,20 @@ def _mysql_options():
 def count_insert_rows(lines) -> tuple[dict[str, int], bool]:
     """Rows per table in a mariadb-dump text, and whether it ends with 'Dump completed'."""
     counts: dict[str, int] = {}
-    completed = False
+    completed, table = False, None
     for line in lines:
         if match := _INSERT.match(line):
-            name = match.group(1).replace(b"``", b"`").decode()
-            values = _STRING.sub(b"", line[match.end():])
-            counts[name] = counts.get(name, 0) + values.count(b"),(") + 1
-        elif line.startswith(_DUMP_DONE):
-            completed = True
+            table, values = match.group(1).replace(b"``", b"`").decode(), line[match.end():]
+        elif table is not None:
+            values = line
+        else:
+            completed = completed or line.startswith(_DUMP_DONE)
+            continue
+        values = _STRING.sub(b"", values).strip()
+        if values:
+            counts[table] = counts.get(table, 0) + values.count(b"),(") + 1
+            if values.endswith(b";"):
+                table = None
     return counts, completed
 
 
