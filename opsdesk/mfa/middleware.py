@@ -75,7 +75,11 @@ class MfaMiddleware:
 
     @staticmethod
     def _send_to(request, step: str) -> HttpResponse:
-        """To the step's page, coming back here after it (for a page that was asked for)."""
+        """To the step's page, coming back here after it (for a page that was asked for).
+
+        Sets `request.mfa_refused` so later middleware (the audit log) can tell this redirect
+        from one answering a saved form: nothing was done."""
+        request.mfa_refused = True
         url = reverse("mfa:verify" if step == "verify" else "mfa:index")
         if request.method == "GET" and not getattr(request, "htmx", False):
             url = f"{url}?{urlencode({'next': request.get_full_path()})}"
