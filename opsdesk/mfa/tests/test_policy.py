@@ -189,3 +189,17 @@ def test_the_pages_speak_the_persons_language(org, enrolled, language):
     # The set-up page's own top bar: signing out, in the person's language.
     sign_out = {"en": "Sign out", "zh-hans": "退出登录"}[language]
     assert sign_out in desk.get("/mfa/", headers=headers).text
+
+
+def test_the_administrator_can_reset_from_the_admin_too(org, enrolled):
+    device, _codes = enrolled(org.engineer)
+    admin_client = signed_in(org.admin)
+    listing = admin_client.get("/admin/otp_totp/totpdevice/")
+    assert listing.status_code == 200 and str(org.engineer) in listing.text
+    assert device.key not in admin_client.get(
+        f"/admin/otp_totp/totpdevice/{device.pk}/change/").text
+    response = admin_client.post("/admin/otp_totp/totpdevice/", {
+        "action": "reset_selected", "_selected_action": [device.pk]})
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=org.engineer).exists()
+    assert signed_in(org.owner).get("/admin/otp_totp/totpdevice/").status_code == 403
