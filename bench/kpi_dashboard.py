@@ -11,7 +11,9 @@ with --rebuild. Then, as the process owner, in-process (no HTTP), after one warm
 - "dashboard": what /measures/ computes: all 22 KPIs for the last 30 days and for the 30 days
   before (the trend arrows), unfiltered and filtered by one group, category, service, priority
   and channel, and by a group and a priority together (summed from the facts, not the rollup);
-- "page": the /measures/ page itself, rendered by the test client (HTML included);
+- "page": the /measures/ page itself, rendered by the test client (HTML included), and the
+  process owner's dashboard (/dashboards/process/: KPIs against targets, 12-month trends,
+  breakdowns) and the live operations dashboard;
 - "kpi page": /measures/<code>/ (12-month trend, five breakdowns) for a rate and a median KPI;
 - "trend 12 months": kpi_trend of every KPI kind; "tick": counting one busy day again.
 
@@ -88,6 +90,9 @@ def scenarios(owner, today):
         assert response.status_code == 200, (url, response.status_code)
 
     result.append(("page /measures/", lambda: get("/measures/")))
+    result.append(("page /dashboards/process/ (12-month trends)",
+                   lambda: get("/dashboards/process/")))
+    result.append(("page /dashboards/operations/", lambda: get("/dashboards/operations/")))
     result.append(("kpi page: resolution on time", lambda: get("/measures/resolution_on_time/")))
     result.append(("kpi page: median time to resolve (business)",
                    lambda: get("/measures/resolution_median_business/")))

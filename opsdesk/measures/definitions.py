@@ -41,6 +41,9 @@ class KpiDefinition:
     # List parameters of the incidents counted (the denominator) and of the numerator's.
     counted: tuple[tuple[str, str], ...] = ()
     numerator_params: tuple[tuple[str, str], ...] = ()
+    # What the numerator and denominator count, when it is not incidents: "assignments" (the
+    # assignment success rate: its links open the incidents handed back and those assigned).
+    counts: str = "incidents"
 
 
 _REGISTERED = _("Counted over the incidents registered in the period, as they stand now.")
@@ -129,7 +132,7 @@ def definitions() -> list[KpiDefinition]:
               "(the first one and each reassignment); hand-backs: every time a group handed "
               "the incident back (退回).") + " " + _REGISTERED,
             PERCENT, True, 90.0, RATE, ("assignments-hand_backs", "assignments"),
-            (("assigned", "yes"),), (("handed_back", "yes"),)),
+            (("assigned", "yes"),), (("handed_back", "yes"),), counts="assignments"),
         KpiDefinition(
             "record_completeness", _("Record completeness"),
             _("The share of incidents recorded completely (录入完整性)."),

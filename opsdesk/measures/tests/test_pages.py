@@ -208,3 +208,41 @@ def test_a_kpi_page_links_its_trend_and_breakdown_downloads(story, org):
         page = client_for(org.owner).get(f"/measures/response_on_time/?{MARCH}")
     assert "/reports/export/kpis/response_on_time/trend.xlsx?" in page.text
     assert "/reports/export/kpis/response_on_time/breakdown.csv?" in page.text
+
+
+def test_every_counted_figure_opens_a_list_of_exactly_that_many_incidents(story, org):
+    """Sitting in the process owner's chair: each number in the "counted" column, followed,
+    lists as many incidents as it says (the list page counts what it holds)."""
+    client = client_for(org.owner)
+    with at(NOON):
+        page = client.get(f"/measures/?{MARCH}")
+        checked = 0
+        for code, cell in re.findall(r'<tr data-kpi="(\w+)">.*?class="num">(.*?)</td>\s*</tr>',
+                                     page.text, re.S):
+            for href, text in re.findall(r'<a href="(/work/[^"]+)">([^<]+)</a>', cell):
+                figure = re.fullmatch(r"\s*([\d,]+)(\s+incidents?)?\s*", text)  # not "33.3 %"
+                if not figure or code == "first_assignment_success":
+                    continue
+                listed = client.get(html.unescape(href))
+                assert listed.status_code == 200, (code, href)
+                assert listed.context["matching"] == int(figure.group(1).replace(",", "")), \
+                    (code, text, href)
+                checked += 1
+    assert checked >= 20
+
+
+def test_the_assignment_success_rate_says_it_counts_assignments(story, org):
+    """4 of 5 assignments stuck: the figures are assignments, and the links say which
+    incidents they open (those handed back, those assigned), so no list contradicts them."""
+    client = client_for(org.owner)
+    with at(NOON):
+        page = client.get(f"/measures/?{MARCH}")
+        row = row_of(page, "first_assignment_success")
+        assert row.endswith("4 / 5 assignments incidents handed back · incidents assigned"), row
+        cell = re.search(r'<tr data-kpi="first_assignment_success">(.*?)</tr>', page.text,
+                         re.S).group(1)
+        back, assigned = re.findall(r'<a href="(/work/[^"]+)">incidents', cell)
+        assert "handed_back=yes" in back and "assigned=yes" in assigned
+        assert client.get(html.unescape(back)).context["matching"] == 1
+        detail = client.get(f"/measures/first_assignment_success/?{MARCH}")
+        assert "4 / 5 assignments" in html.unescape(detail.text)
