@@ -113,3 +113,19 @@ def test_charts_draw_under_the_policy(org, incident, page_for, path):
     expect(page.locator("h1")).to_be_visible()
     page.wait_for_load_state("load", timeout=PLOTLY_MS)
     assert_clean(page, problems, path)
+
+
+def test_the_assign_form_offers_the_groups_members_without_eval(org, page_for):
+    """The group select asks htmx for its members with its own value (no `js:` hx-vals,
+    which would need eval and is refused by the policy and by htmx's allowEval: false)."""
+    incident = incident_factory(by=org.desk, requester=org.requester,
+                                short_description="Switch port flapping")
+    page = page_for(org.desk, "en")
+    problems = watch(page)
+    page.goto(f"/incidents/{incident.number}/#action-assign")
+    group = page.locator("#id_assign-assignment_group")
+    with page.expect_response(lambda response: "/work/lookup/members/" in response.url):
+        group.select_option(str(org.groups["NET2"].pk))
+    expect(page.locator("#id_assign-assignee option")).to_have_count(2)  # "anyone" + engineer
+    expect(page.locator("#id_assign-assignee")).to_contain_text(org.engineer.label)
+    assert_clean(page, problems, f"/incidents/{incident.number}/")
