@@ -30,9 +30,9 @@ def audit_record(*, kind: str, actor=None, actor_username: str = "", target=None
     actor = actor if actor is not None else context.request_actor(request)
     event = AuditEvent(
         kind=kind, actor=actor,
-        actor_username=(getattr(actor, "username", "") or actor_username or "")[:150],
-        ip=context.client_ip(request), user_agent=context.user_agent(request),
-        details=chain.json_roundtrip(details or {}), **_target(target, target_text))
+        actor_username=_text(getattr(actor, "username", "") or actor_username or "")[:150],
+        ip=context.client_ip(request), user_agent=_text(context.user_agent(request)),
+        details=_text(chain.json_roundtrip(details or {})), **_target(target, target_text))
     with transaction.atomic():
         _append(event)
     return event
@@ -41,12 +41,24 @@ def audit_record(*, kind: str, actor=None, actor_username: str = "", target=None
 record = audit_record
 
 
+def _text(value):
+    """Value with NUL characters replaced: a failed sign-in's user name is the attacker's
+    text, and PostgreSQL refuses NUL in text and JSON (the event must still be written)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_text(k): _text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_text(v) for v in value]
+    return value
+
+
 def _target(target, text: str) -> dict:
     if target is None:
-        return {"target_text": str(text)[:TARGET_TEXT_MAX]}
+        return {"target_text": _text(str(text))[:TARGET_TEXT_MAX]}
     return {"target_type": ContentType.objects.get_for_model(target, for_concrete_model=False),
-            "target_id": str(target.pk)[:64],
-            "target_text": str(text or target)[:TARGET_TEXT_MAX]}
+            "target_id": _text(str(target.pk))[:64],
+            "target_text": _text(str(text or target))[:TARGET_TEXT_MAX]}
 
 
 def _append(event: AuditEvent) -> None:

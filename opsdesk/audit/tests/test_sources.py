@@ -176,3 +176,11 @@ def test_sign_out_everywhere_is_recorded(org):
     [revoked] = events(AuditKind.SESSIONS_REVOKED)
     assert (revoked.actor, revoked.target_id) == (org.admin, str(org.engineer.pk))
     assert events(AuditKind.ROLE_CHANGED) == []  # its own save changes no role
+
+
+def test_a_nul_character_from_an_attacker_is_recorded_safely(org):
+    from django.contrib.auth.signals import user_login_failed
+
+    user_login_failed.send(sender=__name__, credentials={"username": "adm\x00in"}, request=None)
+    [failed] = events(AuditKind.SIGN_IN_FAILED)
+    assert failed.actor_username == "adm\ufffdin" and audit_chain_verify()[0] is None
