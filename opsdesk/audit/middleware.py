@@ -37,6 +37,8 @@ def _is_config_change(request, response) -> bool:
         return False
     if not getattr(request.user, "is_authenticated", False):
         return False
+    if getattr(request, "mfa_refused", False):  # the MFA gate answered, not the settings page
+        return False
     if request.path.startswith(settings.AUDIT_ADMIN_PATH):
         return bool(request.POST.get("action") and request.POST.getlist("_selected_action"))
     return request.path.startswith(tuple(settings.AUDIT_CONFIG_PATHS))
