@@ -130,6 +130,8 @@ def saved_view_create(*, owner, name: str, queue: Queue, params, group_id: int |
     errors = {}
     if not name:
         errors["name"] = _("Give the view a name.")
+    elif "\x00" in name or "\x00" in query_normalize(params):  # PostgreSQL cannot store it
+        errors["name"] = _("Remove the NUL character (\\u0000) from the view.")
     elif len(name) > SavedView._meta.get_field("name").max_length:
         errors["name"] = _("Use at most 60 characters for the name.")
     if group_id is not None and group_id not in owner.support_group_ids:

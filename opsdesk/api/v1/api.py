@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from opsdesk.core.exceptions import DomainError
 
 from .auth import AUTH
+from .parser import NulRefusingParser
 from .incidents import router as incidents_router
 from .intake import alerts_router
 from .intake import router as intake_router
@@ -36,6 +37,7 @@ api = NinjaAPI(
                 "or with the browser session and its CSRF token.",
     auth=AUTH,
     urls_namespace="api-v1",
+    parser=NulRefusingParser(),
 )
 api.add_router("/incidents", incidents_router, tags=["incidents"])
 api.add_router("/", reference_router, tags=["reference data"])
@@ -111,6 +113,8 @@ def not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, DomainError):  # our parser refused the body (parser.py)
+        return domain_error(request, exc.__cause__)
     detail = str(exc)
     if "CSRF" in detail:
         detail = _("The CSRF token is missing or wrong. Reload the page and try again.")

@@ -128,7 +128,7 @@ class IncidentOut(Schema):
     vendor_reference: str
     duplicate_of: str | None
     parent: str | None
-    alert_ids: list[str]
+    alert_ids: list[int | str]  # our alerts' ids (alert intake), or a caller's own references
     related_problem: str
     related_change: str
     satisfaction_score: int | None

@@ -76,7 +76,7 @@ class RefOut(Schema):
     name: str
 
 
-class AttachmentOut(Schema):
+class ArticleAttachmentOut(Schema):
     id: int
     filename: str
     content_type: str
@@ -109,7 +109,7 @@ class ArticleOut(Schema):
     published_version: int | None = None
     working_version: int | None = None
     review_note: str | None = None
-    attachments: list[AttachmentOut] | None = None
+    attachments: list[ArticleAttachmentOut] | None = None
 
 
 class ArticlePage(Schema):
@@ -144,7 +144,7 @@ class LinkOut(Schema):
     linked_at: datetime
 
 
-class ListQuery(Schema):
+class ArticleListQuery(Schema):
     q: str | None = Field(None, max_length=200, description="Number or words")
     status: str | None = Field(None, description="draft, review, published or retired")
     type: str | None = None
@@ -232,7 +232,7 @@ def _detail_response(request, number):
 
 
 @router.get("/articles", response={200: ArticlePage, **ERRORS}, summary="List articles")
-def list_articles(request, query: Query[ListQuery]):
+def list_articles(request, query: Query[ArticleListQuery]):
     """Articles the caller may read (limit/offset paging): most recently changed first, or,
     with words in `q`, the published articles that match them best first (the search engine:
     Chinese and English)."""
@@ -374,7 +374,7 @@ def from_incident(request, incident_number: str):
     return Status(201, _detail_response(request, article.number))
 
 
-@router.post("/articles/{number}/attachments", response={201: AttachmentOut, **ERRORS},
+@router.post("/articles/{number}/attachments", response={201: ArticleAttachmentOut, **ERRORS},
              summary="Attach a file")
 def article_attachment_add(request, number: str, file: File[UploadedFile]):
     article = _get(request, number)

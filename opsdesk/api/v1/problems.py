@@ -79,7 +79,7 @@ class LinkedIncidentOut(Schema):
     linked_at: datetime
 
 
-class EventOut(Schema):
+class ProblemEventOut(Schema):
     kind: str
     actor: str | None
     at: datetime
@@ -123,7 +123,7 @@ class ProblemPage(Schema):
     next_offset: int | None
 
 
-class ListQuery(Schema):
+class ProblemListQuery(Schema):
     q: str | None = Field(None, max_length=200, description="Problem or incident number, or words")
     status: str | None = Field(None, description="open, or one status")
     owner_group: str | None = Field(None, description="Support group code")
@@ -279,7 +279,7 @@ def problem_candidate_dismiss(request, candidate_id: int, payload: DismissIn):
 # ---- problems ----------------------------------------------------------------------------
 
 @router.get("", response={200: ProblemPage, **ERRORS}, summary="List problems")
-def problem_list(request, query: Query[ListQuery]):
+def problem_list(request, query: Query[ProblemListQuery]):
     """Problems, newest first (support staff; anyone else gets an empty list)."""
     refs = _resolve({k: v for k, v in (("owner_group", query.owner_group),
                                        ("assignee", query.assignee)) if v})
@@ -354,7 +354,7 @@ def problem_incident_unlink(request, number: str, incident_number: str):
     return _detail(request, number)
 
 
-@router.get("/{number}/history", response={200: list[EventOut], **ERRORS},
+@router.get("/{number}/history", response={200: list[ProblemEventOut], **ERRORS},
             summary="A problem's history")
 def problem_history(request, number: str):
     return [{"kind": e.kind, "actor": e.actor.username if e.actor_id else None, "at": e.at,

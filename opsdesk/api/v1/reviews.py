@@ -41,7 +41,7 @@ class LineIn(Schema):
     text: str = Field(min_length=1, max_length=2000)
 
 
-class ActionIn(Schema):
+class ReviewActionIn(Schema):
     model_config = _STRICT
     text: str = Field(min_length=1, max_length=2000)
     owner: str = Field(description="Username of the person who owns the action")
@@ -111,7 +111,7 @@ class ReviewRowOut(Schema):
     approved_at: datetime | None
 
 
-class ListQuery(Schema):
+class ReviewListQuery(Schema):
     status: str | None = Field(None, description="draft, submitted or approved")
     limit: int = Field(50, ge=1, le=200)
 
@@ -151,7 +151,7 @@ def _fresh(request, number) -> dict:
 
 
 @router.get("", response={200: list[ReviewRowOut], **ERRORS}, summary="List reviews")
-def review_list(request, query: Query[ListQuery]):
+def review_list(request, query: Query[ReviewListQuery]):
     """Reviews of the incidents the caller sees, newest first (support staff)."""
     rows = selectors.review_list(user=request.auth, status=query.status or "",
                                  limit=query.limit)
@@ -264,7 +264,7 @@ def _action(review, action_id: int):
 
 @router.post("/{number}/actions", response={201: ActionOut, **ERRORS},
              summary="Add an action")
-def review_action_add(request, number: str, payload: ActionIn):
+def review_action_add(request, number: str, payload: ReviewActionIn):
     owner = services.users_by_username("owner", [payload.owner])[0]
     action = services.review_action_add(review=_get(request, number), by=request.auth,
                                         text=payload.text, owner=owner, due_on=payload.due_on)
@@ -273,7 +273,7 @@ def review_action_add(request, number: str, payload: ActionIn):
 
 @router.put("/{number}/actions/{action_id}", response={200: ActionOut, **ERRORS},
             summary="Change an action")
-def review_action_update(request, number: str, action_id: int, payload: ActionIn):
+def review_action_update(request, number: str, action_id: int, payload: ReviewActionIn):
     owner = services.users_by_username("owner", [payload.owner])[0]
     action = services.review_action_update(
         action=_action(_get(request, number), action_id), by=request.auth, text=payload.text,

@@ -77,7 +77,7 @@ class QuestionOut(Schema):
     sort_order: int
 
 
-class AnswerOut(Schema):
+class SurveyAnswerOut(Schema):
     question: int
     text: str
     kind: str
@@ -109,7 +109,7 @@ class ResponseOut(Schema):
     comment: str
     answered_at: datetime | None
     answered_via: str
-    answers: list[AnswerOut]
+    answers: list[SurveyAnswerOut]
     follow_up: FollowUpOut | None
 
 
@@ -138,7 +138,7 @@ class ResponsesQuery(FiltersQuery):
     limit: int = Field(50, ge=1, le=200)
 
 
-class SummaryOut(Schema):
+class SurveySummaryOut(Schema):
     start: date
     end: date
     responses: int
@@ -214,8 +214,10 @@ def survey_settings_read(request):
 
 @router.put("/settings", response={200: SettingsOut, **ERRORS}, summary="Change survey settings")
 def survey_settings_write(request, payload: SettingsIn):
-    """Change the fields given; unknown closure or source codes are a 422 naming them."""
-    data = payload.dict(exclude_unset=True)
+    """Change the fields given (null keeps a value too); unknown closure or source codes are a
+    422 naming them."""
+    data = {key: value for key, value in payload.dict(exclude_unset=True).items()
+            if value is not None}
     errors = {}
     if "closure_codes" in data:
         data["closure_codes"] = _codes(ClosureCode, data["closure_codes"], "closure_codes", errors)
@@ -346,7 +348,7 @@ def survey_response_list(request, query: Query[ResponsesQuery]):
             "next_offset": query.offset + len(rows) if more else None}
 
 
-@router.get("/summary", response={200: SummaryOut, **ERRORS}, summary="Satisfaction figures")
+@router.get("/summary", response={200: SurveySummaryOut, **ERRORS}, summary="Satisfaction figures")
 def survey_summary(request, query: Query[FiltersQuery]):
     """Mean score, 满意率, the response rate and the answers per score for the period."""
     filters = _filters(query)
