@@ -48,7 +48,10 @@ class AuditEvent(models.Model):
     kind = models.CharField(_("event"), max_length=32, choices=AuditKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+", db_index=False)  # see the indexes
+        # The entry outlives the person: deleting a user leaves its rows untouched (an
+        # append-only log is never updated), the id dangling and actor_username telling who.
+        on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+        db_index=False)  # see the indexes
     actor_username = models.CharField(_("actor's username"), max_length=150, blank=True)
     ip = models.CharField(_("IP address"), max_length=45, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=255, blank=True)

@@ -9,6 +9,7 @@ from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from opsdesk.core.exceptions import InvalidInput
 from opsdesk.reporting.tables import CONTENT_TYPES, Table, csv_stream
@@ -59,7 +60,7 @@ def event_export(request):
 
 def _columns() -> list[str]:
     return [_("Seq"), _("Time"), _("Event"), _("Actor"), _("IP address"), _("User agent"),
-            _("Target type"), _("Target id"), _("Target"), _("Details"), _("Hash")]
+            _("Target type"), _("Target id"), pgettext("audit log", "Target"), _("Details"), _("Hash")]
 
 
 def _row(event) -> list:

@@ -184,3 +184,17 @@ def test_a_nul_character_from_an_attacker_is_recorded_safely(org):
     user_login_failed.send(sender=__name__, credentials={"username": "adm\x00in"}, request=None)
     [failed] = events(AuditKind.SIGN_IN_FAILED)
     assert failed.actor_username == "adm\ufffdin" and audit_chain_verify()[0] is None
+
+
+def test_a_person_with_audit_entries_can_be_deleted_and_the_entries_stay(org):
+    """The admin deletes an account: its entries keep who it was and the chain holds."""
+    from django.core.management import call_command
+
+    leaver = UserFactory(username="leaver")
+    Client().force_login(leaver)  # a sign-in entry
+    before = AuditEvent.objects.filter(actor_username="leaver").count()
+    assert before >= 1
+    leaver.delete()
+    assert AuditEvent.objects.filter(actor_username="leaver").count() == before
+    call_command("audit_verify")  # exits non-zero (SystemExit) when a chain is broken
+    assert audit_chain_verify()[0] is None
