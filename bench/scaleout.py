@@ -4,10 +4,12 @@ mixed load, and proof that nothing is duplicated and nothing is lost.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/opsdesk_scaleout \
     REDIS_URL=redis://127.0.0.1:6379/0 [OPSDESK_TASKS_BACKEND=rq] \
         python bench/scaleout.py [--creates 400] [--alerts 2000] [--pages 400] [--clients 4]
+        [--one-port]
 
 What runs (each a process of its own, started the way `opsdesk up` starts them):
 - two gunicorn instances on two ports (bench/server.py), the client sends its requests to
-  them in turn (round robin), as a load balancer in front of one public port would;
+  them in turn (round robin), as a load balancer in front of one public port would; with
+  --one-port, one gunicorn whose two worker processes share one port instead;
 - two workers of the configured tasks backend (db_worker, or rqworker with
   OPSDESK_TASKS_BACKEND=rq) and the periodic loop (`manage.py sla_scheduler`);
 - an SMTP server on 127.0.0.1 that keeps every message the workers send.
@@ -80,11 +82,14 @@ class Cluster:
     """Two (or --web) gunicorn instances, --workers workers and the periodic loop."""
 
     def __init__(self, *, web: int, workers: int, threads: int, scheduler: bool,
-                 ready_timeout: float = 180.0):
+                 one_port: bool = False, ready_timeout: float = 180.0):
         from bench.server import Server
 
-        self.servers = [Server(workers=1, threads=threads, db_worker=False)
-                        for _ in range(web)]
+        # one_port: one gunicorn whose `web` worker processes share one listening port (the
+        # kernel hands each connection to one of them); else `web` instances on their own ports.
+        self.servers = ([Server(workers=web, threads=threads, db_worker=False)] if one_port
+                        else [Server(workers=1, threads=threads, db_worker=False)
+                              for _ in range(web)])
         self.worker_count, self.with_scheduler = workers, scheduler
         self.ready_timeout = ready_timeout
         self.others: list[subprocess.Popen] = []
@@ -458,6 +463,7 @@ class Options:
     workers: int = 2
     threads: int = 4
     scheduler: bool = True
+    one_port: bool = False
     timeout: float = 600.0
 
 
@@ -479,7 +485,7 @@ def scaleout_run(options: Options) -> list[str]:
         os.environ.update(EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(mail.port),
                           EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend")
         with Cluster(web=options.web, workers=options.workers, threads=options.threads,
-                     scheduler=options.scheduler) as cluster:
+                     scheduler=options.scheduler, one_port=options.one_port) as cluster:
             started = time.monotonic()
             creates, (storm, expected), (fixtures, integration, fixture_posts), pages = \
                 in_parallel(
@@ -500,7 +506,9 @@ def scaleout_run(options: Options) -> list[str]:
         lines = [f"load: {loaded:.1f} s; {len(creates.answers)} creates, "
                  f"{sum(r.count + r.errors for r in storm + [fixtures])} alert posts, "
                  f"{sum(r.count + r.errors for r in pages)} page views; "
-                 f"{options.web} web instances, {options.workers} workers"]
+                 f"{options.web} web processes "
+                 f"{'behind one port' if options.one_port else 'on their own ports'}, "
+                 f"{options.workers} workers"]
         lines += format_checks(check_creates(creates, options.creates)
                                + check_requests([*storm, fixtures, *pages])
                                + check_fixture_storm(integration=integration,
@@ -520,6 +528,8 @@ def main(argv=None) -> int:
         parser.add_argument(f"--{name}", type=int, default=getattr(defaults, name))
     parser.add_argument("--no-scheduler", action="store_true",
                         help="do not run the periodic loop (manage.py sla_scheduler)")
+    parser.add_argument("--one-port", action="store_true",
+                        help="one gunicorn with --web worker processes behind one port")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
@@ -536,7 +546,7 @@ def main(argv=None) -> int:
     call_command("migrate", verbosity=0)
     reference_load_defaults()
     options = Options(**{k: v for k, v in vars(args).items() if k != "no_scheduler"},
-                      scheduler=not args.no_scheduler)
+                      scheduler=not args.no_scheduler)  # one_port comes as it is
     lines = scaleout_run(options)
     print("\n".join(lines))
     return 1 if any(line.startswith("BAD") for line in lines) else 0
