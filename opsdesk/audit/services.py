@@ -70,6 +70,19 @@ def _append(event: AuditEvent) -> None:
     AuditChainHead.objects.filter(pk=HEAD_PK).update(seq=event.seq, hash=event.hash)
 
 
+def head_ensure(*, using: str = "default", **_kwargs) -> None:
+    """post_migrate: make the head row from the last entry when it is missing."""
+    from django.db import connections
+
+    if AuditChainHead._meta.db_table not in connections[using].introspection.table_names():
+        return  # migrated back before the audit app
+    if not AuditChainHead.objects.using(using).filter(pk=HEAD_PK).exists():
+        last = (AuditEvent.objects.using(using).order_by("-seq").values_list("seq", "hash")
+                .first() or (0, ""))
+        AuditChainHead.objects.using(using).get_or_create(
+            pk=HEAD_PK, defaults={"seq": last[0], "hash": last[1]})
+
+
 def _head_locked() -> AuditChainHead:
     """The head row, locked (SELECT … FOR UPDATE; SQLite's write lock is already held).
 
