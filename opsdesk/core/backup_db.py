@@ -90,6 +90,13 @@ def _run(argv: list[str], *, env: dict | None = None, stdin=None, stdout=None) -
 
 
 class _Vendor:
+    """What each database vendor below implements (Postgres, MySQL, SQLite); never used itself.
+
+    The NotImplementedError bodies mark the interface: `dumper_for()` (VENDORS) only hands out
+    the three subclasses, each of which defines all four methods (tests/test_backup.py runs
+    them on every database).
+    """
+
     member = ""
 
     @classmethod
