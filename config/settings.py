@@ -397,9 +397,21 @@ LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # a line per sign-in otherwis
 # with the page left open) and OPSDESK_SESSION_MAX_HOURS after sign-in whatever happens
 # (default 24 h: everyone signs in once a day). "Sign out everywhere" on the profile page, a
 # password change and the admin's action end a person's other sessions (accounts/sessions.py).
+# The profile lists one's sessions (device, address, times) and signs out any one of them; the
+# admin does the same under Signed-in sessions (accounts/usersessions.py).
 OPSDESK_SESSION_IDLE_SECONDS = int(os.environ.get("OPSDESK_SESSION_IDLE_MINUTES", "480")) * 60
 OPSDESK_SESSION_MAX_SECONDS = int(os.environ.get("OPSDESK_SESSION_MAX_HOURS", "24")) * 3600
 SESSION_COOKIE_AGE = OPSDESK_SESSION_MAX_SECONDS
+# OPSDESK_SESSION_STORE: where session data lives. "db" (default), or "cache" / "cached_db" in
+# the Redis cache (REDIS_URL; a per-process cache would sign people out between processes).
+OPSDESK_SESSION_STORE = os.environ.get("OPSDESK_SESSION_STORE", "db")
+if OPSDESK_SESSION_STORE not in ("db", "cache", "cached_db"):
+    raise ImproperlyConfigured("OPSDESK_SESSION_STORE is db, cache or cached_db.")
+if OPSDESK_SESSION_STORE != "db" and not REDIS_URL:
+    raise ImproperlyConfigured(
+        f"OPSDESK_SESSION_STORE={OPSDESK_SESSION_STORE} keeps sessions in the cache: set "
+        "REDIS_URL as well, for example REDIS_URL=redis://127.0.0.1:6379/0.")
+SESSION_ENGINE = f"django.contrib.sessions.backends.{OPSDESK_SESSION_STORE}"
 
 # Local passwords (accounts/passwords.py): at least OPSDESK_PASSWORD_MIN_LENGTH characters from
 # OPSDESK_PASSWORD_MIN_CLASSES of: lower case, upper case, digits, other (symbols, Chinese);

@@ -6,6 +6,8 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -14,10 +16,11 @@ from opsdesk.core.admin_site import (ActiveToggleMixin, AdministrationAdmin, NoC
                                      admin_site, can_administer)
 
 from .lockout import sign_in_unlock
-from .models import ApiToken, Location, Organisation, SupportGroup, User
+from .models import ApiToken, Location, Organisation, SupportGroup, User, UserSession
 from .roles import ROLE_FIELDS, Role
 from .services import api_token_revoke
 from .sessions import sessions_revoke
+from .usersessions import user_session_device, user_session_end
 
 
 class RoleListFilter(admin.SimpleListFilter):
@@ -84,7 +87,8 @@ class UserAdmin(ActiveToggleMixin, AdministrationAdmin, DjangoUserAdmin):
     filter_horizontal = ()
     autocomplete_fields = ()
     raw_id_fields = ("manager",)
-    readonly_fields = ("last_login", "date_joined", "sessions_revoked_at", "directory_entry")
+    readonly_fields = ("last_login", "date_joined", "sessions_revoked_at", "directory_entry",
+                       "signed_in_sessions")
     actions = [*ActiveToggleMixin.actions, "unlock_sign_in", "sign_out_everywhere"]
 
     fieldsets = (
@@ -97,7 +101,8 @@ class UserAdmin(ActiveToggleMixin, AdministrationAdmin, DjangoUserAdmin):
             "is_active", "is_service_desk", "is_engineer", "is_incident_manager",
             "is_process_owner", "is_administrator", "can_view_department")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
-        (_("Sign-in"), {"fields": ("directory_entry", "sessions_revoked_at")}),
+        (_("Sign-in"), {"fields": ("directory_entry", "signed_in_sessions",
+                                   "sessions_revoked_at")}),
     )
     superuser_fieldset = (_("Superuser"), {"fields": ("is_superuser",)})
     add_fieldsets = (
@@ -116,6 +121,17 @@ class UserAdmin(ActiveToggleMixin, AdministrationAdmin, DjangoUserAdmin):
         if obj.is_superuser:
             labels.append(str(_("Superuser")))
         return ", ".join(labels) or "—"
+
+    @admin.display(description=_("signed-in sessions"))
+    def signed_in_sessions(self, obj):
+        """How many sessions the person has, linked to the list where they are signed out."""
+        if obj.pk is None:
+            return "—"
+        url = reverse("admin:accounts_usersession_changelist") + f"?user__id__exact={obj.pk}"
+        count = obj.user_sessions.count()
+        return format_html('<a href="{}">{}</a>', url, ngettext(
+            "%(count)d session: see or sign out", "%(count)d sessions: see or sign out",
+            count) % {"count": count})
 
     @admin.display(description=_("directory entry"))
     def directory_entry(self, obj):
@@ -301,3 +317,42 @@ class ApiTokenAdmin(AdministrationAdmin):
 
 
 from . import admin_signin  # noqa: E402,F401  (failed sign-ins and lock-outs)
+
+
+@admin.register(UserSession, site=admin_site)
+class UserSessionAdmin(AdministrationAdmin):
+    """Everyone's signed-in sessions, with "sign out" for the selected ones.
+
+    Listed from a person's page (Sign-in: signed-in sessions). Rows are never edited or
+    deleted here: signing out (usersessions.user_session_end) is the only write, so the
+    session really ends and the audit log records it. An administrator who is not a superuser
+    cannot sign out a superuser, as with "sign out everywhere".
+    """
+
+    read_only = True
+    list_display = ("user", "device", "ip_address", "created_at", "last_seen_at")
+    list_filter = ("created_at", "last_seen_at")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "user__display_name", "ip_address", "browser", "os")
+    fields = ("user", "device", "user_agent", "ip_address", "created_at", "last_seen_at")
+    readonly_fields = fields
+    actions = ["sign_out_selected"]
+    ordering = ("-last_seen_at",)
+
+    @admin.display(description=_("device"))
+    def device(self, obj):
+        return user_session_device(obj)
+
+    def has_sign_out_permission(self, request):
+        return can_administer(request.user)
+
+    @admin.action(description=_("Sign out the selected sessions"), permissions=["sign_out"])
+    def sign_out_selected(self, request, queryset):
+        if not request.user.is_superuser:
+            queryset = queryset.exclude(user__is_superuser=True)
+        sessions = list(queryset)
+        for session in sessions:
+            user_session_end(session=session, by=request.user, request=request)
+        self.message_user(request, ngettext(
+            "%(count)d session signed out.", "%(count)d sessions signed out.",
+            len(sessions)) % {"count": len(sessions)}, messages.SUCCESS)

@@ -1,6 +1,7 @@
 """People, where they belong, the support groups they work in, and their API tokens."""
 
 import hashlib
+import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -99,6 +100,10 @@ class User(AbstractUser):
     sessions_revoked_at = models.DateTimeField(
         _("signed out everywhere at"), null=True, blank=True, editable=False,
         help_text=_("Every session started before this moment was ended."))
+    sessions_ended = models.JSONField(
+        _("sessions signed out one by one"), default=list, blank=True, editable=False,
+        help_text=_("[session id, ended at] of the last day's sessions that were signed out "
+                    "singly; read with the user on every request (accounts/usersessions.py)."))
 
     class Meta:
         verbose_name = _("user")
@@ -240,3 +245,39 @@ class DirectoryAccount(models.Model):
 
     def __str__(self) -> str:
         return self.dn
+
+
+class UserSession(models.Model):
+    """One signed-in browser session of a person: where, from what, since when, last seen.
+
+    The session key is a credential, so only its SHA-256 digest is kept. The session data holds
+    this row's id (`accounts/usersessions.py`), which survives the key being cycled at sign-in,
+    multi-factor verification and "sign out everywhere else". `last_seen_at` is written only as
+    often as the session's own last-seen stamp (a twentieth of the idle limit).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="user_sessions")
+    key_digest = models.CharField(_("session key digest"), max_length=64, db_index=True)
+    user_agent = models.CharField(_("user agent"), max_length=400, blank=True)
+    browser = models.CharField(_("browser"), max_length=80, blank=True)
+    os = models.CharField(_("operating system"), max_length=80, blank=True)
+    device = models.CharField(_("device"), max_length=80, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("signed in at"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last active"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        verbose_name = _("signed-in session")
+        verbose_name_plural = _("signed-in sessions")
+        indexes = [models.Index(fields=["user", "-last_seen_at"], name="accounts_usess_user_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.browser or '?'} · {self.ip_address or '?'}"
+
+    @staticmethod
+    def digest_of(session_key: str) -> str:
+        # Session keys are 32 random characters: a fast hash is enough, as for API tokens.
+        return hashlib.sha256(session_key.encode()).hexdigest()

@@ -5,7 +5,8 @@ with any session backend and with several web processes. The last-seen time is w
 after a twentieth of the idle limit has passed (24 min of 8 h; at least a minute), so page
 views do not save the session on every request; an idle sign-out may come that much early.
 Signing out everywhere changes the user's session hash (User._get_session_auth_hash): Django
-then refuses every other session on its next request, whatever backend stores it.
+then refuses every other session on its next request, whatever backend stores it. The list of
+a person's sessions and signing out one of them: usersessions.py (this middleware calls it).
 """
 
 import time
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from . import usersessions
 from .models import User
 from .signals import sessions_revoked
 
@@ -64,24 +66,34 @@ class SessionPolicyMiddleware:
         if request.user.is_authenticated and self._expired(request):
             if request.headers.get("HX-Request") == "true":
                 return _htmx_to_sign_in(request)
-        return self.get_response(request)
+        response = self.get_response(request)
+        if request.user.is_authenticated:  # the key may have been cycled: the row follows it
+            usersessions.user_session_key_sync(request=request)
+        return response
 
     def _expired(self, request) -> bool:
         """Sign out and say why if the session is over; else note that it was seen."""
         now = time.time()
         reason = session_expiry_reason(request.session, now)
+        if reason is None and usersessions.user_session_is_ended(request=request):
+            reason = "ended"
         if reason is not None:
             logout(request)
             messages.info(request, _EXPIRED[reason]())
             return True
         if SIGNED_IN_AT not in request.session:
             request.session[SIGNED_IN_AT] = int(now)
-        if now - request.session.get(SEEN_AT, 0) >= _seen_write_every():
+        if usersessions.SESSION_ID not in request.session:  # signed in before the list existed
+            usersessions.user_session_start(request=request, user=request.user,
+                                            signed_in_at=request.session[SIGNED_IN_AT])
+        if now - request.session.get(SEEN_AT, 0) >= seen_write_every():
             request.session[SEEN_AT] = int(now)
+            usersessions.user_session_seen(request=request, now=now)
         return False
 
 
-def _seen_write_every() -> int:
+def seen_write_every() -> int:
+    """How often the last-seen time is written (session and sessions list): 1/20 idle."""
     return max(60, settings.OPSDESK_SESSION_IDLE_SECONDS // 20)
 
 
@@ -100,6 +112,8 @@ def _htmx_to_sign_in(request) -> HttpResponse:
 _EXPIRED = {
     "idle": lambda: _("You were signed out after a while without activity. Sign in again."),
     "absolute": lambda: _("Your session reached its time limit. Sign in again."),
+    "ended": lambda: _("This session was signed out from another session or by an "
+                       "administrator. Sign in again."),
 }
 
 
@@ -107,8 +121,11 @@ def sessions_revoke(*, user: User, by: User | None = None, request=None) -> None
     """End every session of `user`; keep the current one when `request` is the user's own."""
     user.sessions_revoked_at = timezone.now()
     user.save(update_fields=["sessions_revoked_at"])
+    keep = None
     if request is not None and getattr(request, "user", None) is not None \
             and request.user.pk == user.pk:
         request.user.sessions_revoked_at = user.sessions_revoked_at
         update_session_auth_hash(request, request.user)
+        keep = usersessions.user_session_current_id(request=request)
+    usersessions.user_sessions_forget(user=user, keep_id=keep)
     sessions_revoked.send(sender=User, user=user, by=by, request=request)

@@ -93,7 +93,7 @@ def on_locked_out(sender, request, username, ip_address=None, **kwargs):
 def _person_event(kind: str):
     """A receiver for the signals that carry (user, by, request): MFA, sessions revoked."""
     def receiver(sender, user, by=None, request=None, **kwargs):
-        details = {k: v for k, v in kwargs.items() if k in ("method",) and v}
+        details = {k: v for k, v in kwargs.items() if k in ("method", "session") and v}
         audit_record(kind=kind, actor=by if by is not None else None, request=request,
                      target=user, details=details)
     return receiver

@@ -8,7 +8,7 @@ problem candidates (which itself runs at most every ten minutes), and the satisf
 invitations, open forms and expiry, the scheduled reports that fell due, and the KPI rollup
 (the days whose incidents changed, counted again). Every hour:
 finished task results older than a day are pruned, so the task table does not grow by
-thousands of rows a day.
+thousands of rows a day, and so are the sessions list's rows of expired sessions.
 `opsdesk up` runs the loop in a daemon thread; `manage.py sla_scheduler` runs it as a process.
 Several loops are harmless: every task here is idempotent and safe with several workers.
 """
@@ -36,6 +36,7 @@ def task_results_prune(min_age_days: int = 1) -> None:
 
 def periodic_tasks(round_number: int) -> list:
     """The tasks due in this round of the loop (round 0 runs everything)."""
+    from opsdesk.accounts.tasks import user_sessions_prune
     from opsdesk.intake.tasks import mailboxes_poll
     from opsdesk.intake.tasks_alerts import alert_payloads_sweep_task
     from opsdesk.major.tasks import major_cadence_tick
@@ -55,6 +56,7 @@ def periodic_tasks(round_number: int) -> list:
     due.append(kpi_rollup_tick)  # KPI facts and daily rollup of the days marked dirty
     if round_number % PRUNE_EVERY == 0:
         due.append(task_results_prune)
+        due.append(user_sessions_prune)  # rows of sessions past the idle or absolute limit
     return due
 
 

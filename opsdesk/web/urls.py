@@ -12,6 +12,7 @@ from .views import settings_calendars, settings_sla
 from .views import respond
 from .views import alerts, settings_alerts, settings_mail
 from .views import suggest
+from .views import sessions
 
 app_name = "web"
 
@@ -36,6 +37,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/password/", profile.password_change, name="password_change"),
     path("profile/sessions/end/", profile.sessions_end, name="sessions_end"),
+    path("profile/sessions/<uuid:session_id>/end/", sessions.session_end, name="session_end"),
     path("portal/", portal.my_incidents, name="portal"),
     path("portal/report/", portal.report, name="report"),
     path("work/", work.queue, name="work"),

@@ -166,7 +166,7 @@ def test_the_periodic_loop_enqueues_to_rq_and_the_worker_runs_every_task(
         "opsdesk.major.tasks.major_cadence_tick", "opsdesk.problems.tasks.problem_candidates_scan",
         "opsdesk.surveys.tasks.survey_tick", "opsdesk.measures.tasks.kpi_rollup_tick",
         "opsdesk.reporting.tasks.report_schedule_tick",
-        "opsdesk.core.periodic.task_results_prune"}
+        "opsdesk.core.periodic.task_results_prune", "opsdesk.accounts.tasks.user_sessions_prune"}
     run_worker()
     assert set(statuses(rq_backend, enqueued).values()) == {"SUCCESSFUL"}
     assert not DBTaskResult.objects.exists()  # pruning is for database results only

@@ -24,6 +24,7 @@ from opsdesk.core.exceptions import InvalidInput
 
 from ..settings_forms import ProfileForm
 from .incidents import _add_errors
+from .sessions import sessions_context
 
 
 class NotificationsForm(forms.Form):
@@ -60,7 +61,7 @@ def _page(request, *, form=None, notifications=None, status: int = 200):
     context = {"form": form, "notifications": notifications, "nav": "profile",
                "groups": list(user.support_groups.order_by("line", "code")),
                "roles": _role_labels(user), "signed_in_at": _signed_in_at(request),
-               "local_password": user.has_usable_password()}
+               "local_password": user.has_usable_password(), **sessions_context(request)}
     return TemplateResponse(request, "web/profile.html", context, status=status)
 
 
