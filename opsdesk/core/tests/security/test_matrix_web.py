@@ -312,6 +312,8 @@ ROWS = [
     Row("web:password_change", "/profile/password/", SIGNED_IN),
     Row("web:sessions_end", "/profile/sessions/end/", SIGNED_IN, method="POST",
         note="signs out one's own other sessions"),
+    Row("web:session_end", "/profile/sessions/00000000-0000-4000-8000-000000000000/end/",
+        NOBODY, method="POST", note="a made-up session id: 404 (one's own: accounts tests)"),
 
     # --- the audit log (opsdesk.audit): administrators and process owners only ---
     Row("audit:list", "/audit/", CONFIGURERS),
