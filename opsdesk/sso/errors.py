@@ -34,6 +34,10 @@ REASONS = {
     "unverified_email": (403, _(
         "%(provider)s has not verified your email address, so opsdesk cannot match it to your "
         "account. Verify it there, then sign in again.")),
+    "name_conflict": (403, _(
+        "Your %(provider)s user name belongs to another opsdesk account from the company "
+        "directory, with a different email address, so opsdesk did not sign you in. Ask your "
+        "administrator to check both accounts.")),
 }
 REASONS["ambiguous"] = REASONS["conflict"]
 
@@ -41,5 +45,6 @@ REASONS["ambiguous"] = REASONS["conflict"]
 def error_page(request, config, reason: str):
     status, message = REASONS.get(reason, REASONS["refused"])
     context = {"message": message % {"provider": config.label}, "reason": reason,
-               "may_retry": reason not in ("inactive", "unknown_user", "conflict", "ambiguous")}
+               "may_retry": reason not in ("inactive", "unknown_user", "conflict", "ambiguous",
+                                           "name_conflict")}
     return render(request, "sso/error.html", context, status=status)

@@ -1,4 +1,10 @@
-"""From verified claims to a signed-in account: find or create it, update it, sync its roles."""
+"""From verified claims to a signed-in account: find or create it, update it, sync its roles.
+
+Single sign-on updates the fields and roles only of the accounts it manages. A person the
+company directory knows (an active DirectoryAccount, with LDAP on) is the directory's: the
+sign-in finds and links that one account but leaves its fields and roles to the directory, so
+they never flip between the two sources (opsdesk/accounts/directory/sync.py has the rule).
+"""
 
 import logging
 
@@ -7,8 +13,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from opsdesk.accounts.models import Organisation
+from opsdesk.accounts.directory.config import directory_config
+from opsdesk.accounts.models import DirectoryAccount, Organisation
 from opsdesk.accounts.roles import ROLE_FIELDS, Role
+from opsdesk.audit.models import AuditKind
+from opsdesk.audit.services import audit_record
 from opsdesk.core.services import model_update
 
 from .client import SsoError
@@ -40,8 +49,9 @@ def _sign_in(config: OidcConfig, claims: dict) -> User:
     user = identity.user
     if not user.is_active:
         raise SsoError("inactive", user.get_username())
-    _fields_update(user, config, claims)
-    _roles_sync(user, config, claims)
+    if not directory_managed(user):
+        _fields_update(user, config, claims)
+        _roles_sync(user, config, claims)
     identity.last_sign_in_at = timezone.now()
     identity.save(update_fields=["last_sign_in_at", "updated_at"])
     return user
@@ -58,6 +68,13 @@ def _identity(config: OidcConfig, claims: dict) -> SsoIdentity:
     if SsoIdentity.objects.filter(issuer=issuer, user=user).exists():
         raise SsoError("conflict", f"{user.get_username()} is linked to another subject")
     return SsoIdentity.objects.create(issuer=issuer, subject=subject, user=user)
+
+
+def directory_managed(user: User) -> bool:
+    """Whether the company directory owns this account's fields and roles (LDAP on, linked)."""
+    if directory_config() is None:
+        return False
+    return DirectoryAccount.objects.filter(user=user, removed_at__isnull=True).exists()
 
 
 def _existing_user(config: OidcConfig, claims: dict) -> User | None:
@@ -79,16 +96,45 @@ def _existing_user(config: OidcConfig, claims: dict) -> User | None:
 def _new_user(config: OidcConfig, claims: dict) -> User:
     if not config.create_users:
         raise SsoError("unknown_user", str(claims.get(config.match_claim) or claims["sub"]))
+    _name_conflict_check(claims)
     user = User(username=_free_username(claims))
     user.set_unusable_password()  # signs in at the provider only
     user.save()
     return user
 
 
+def _name_conflict_check(claims: dict) -> None:
+    """Refuse a person whose user name is a directory account's with another email.
+
+    Directory and provider usually read the same Active Directory, where a user name is one
+    person: a new account "name-2" beside the directory's "name" would be a duplicate (or a
+    stranger's look-alike). The administrator decides which it is.
+    """
+    base = _base_username(claims)
+    taken = User.objects.filter(username__iexact=base).first()
+    if taken is not None and directory_managed(taken):
+        raise SsoError("name_conflict", f"{base}: the directory's account has another email")
+
+
+def name_conflict_audit(*, config: OidcConfig, claims: dict, request=None) -> None:
+    """The audit event of a refused sign-in whose user name is a directory account's."""
+    taken = User.objects.filter(username__iexact=_base_username(claims)).first()
+    audit_record(kind=AuditKind.SIGN_IN_FAILED, actor_username=str(claims.get("email") or ""),
+                 target=taken, target_text=taken.username if taken else "", request=request,
+                 details={"reason": "identity_conflict", "source": "sso",
+                          "issuer": config.issuer, "subject": str(claims.get("sub") or ""),
+                          "sso_email": str(claims.get("email") or ""),
+                          "account_email": taken.email if taken else ""})
+
+
+def _base_username(claims: dict) -> str:
+    email = str(claims.get("email") or "")
+    return str(claims.get("preferred_username") or email.split("@")[0] or claims["sub"])[:140]
+
+
 def _free_username(claims: dict) -> str:
     """preferred_username, else the email's local part, else the subject; made unique."""
-    email = str(claims.get("email") or "")
-    base = str(claims.get("preferred_username") or email.split("@")[0] or claims["sub"])[:140]
+    base = _base_username(claims)
     taken = set(User.objects.filter(Q(username__iexact=base) | Q(username__istartswith=f"{base}-"))
                 .values_list("username", flat=True))
     taken = {name.lower() for name in taken}

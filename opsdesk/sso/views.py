@@ -93,6 +93,8 @@ def _failed(request, config, error: SsoError, claims: dict | None = None):
     user_login_failed.send(
         sender=OidcBackend, request=request,
         credentials={"username": username, "method": "oidc", "reason": error.reason})
+    if error.reason == "name_conflict":
+        services.name_conflict_audit(config=config, claims=claims, request=request)
     return error_page(request, config, error.reason)
 
 

@@ -16,7 +16,8 @@ class DirectoryBackend(ModelBackend):
 
     Returns None (the next backend or a failed sign-in) when LDAP is off, the person is not
     in the directory, the password is wrong, or the name belongs to a local-only account.
-    A directory that cannot be reached marks the request, so the form can say so.
+    A directory that cannot be reached, or a name that is another person's SSO account
+    (sync.IdentityConflict), marks the request, so the form can say so.
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
@@ -32,7 +33,7 @@ class DirectoryBackend(ModelBackend):
             if request is not None:
                 request.opsdesk_directory_unavailable = True
             return None
-        user = directory_user_sync(entry=entry, config=config)
+        user = directory_user_sync(entry=entry, config=config, request=request)
         return user if user is not None and self.user_can_authenticate(user) else None
 
     @staticmethod

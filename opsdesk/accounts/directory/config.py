@@ -36,6 +36,7 @@ class DirectoryConfig:
     role_groups: dict[str, frozenset[str]] = field(default_factory=dict)  # role -> DNs
     support_groups: dict[str, frozenset[str]] = field(default_factory=dict)  # code -> DNs
     timeout: int = 10
+    deactivate_sso_accounts: bool = False  # also switch off gone people who sign in by SSO
 
     @property
     def mapped_group_dns(self) -> frozenset[str]:
@@ -69,6 +70,7 @@ def directory_config() -> DirectoryConfig | None:
                                valid={r.value for r in ROLE_FIELDS}),
         support_groups=_group_map(raw.get("SUPPORT_GROUPS", ""), "OPSDESK_LDAP_SUPPORT_GROUPS"),
         timeout=int(raw.get("TIMEOUT") or 10),
+        deactivate_sso_accounts=bool(raw.get("DEACTIVATE_SSO_ACCOUNTS", False)),
     )
 
 

@@ -9,7 +9,9 @@ from opsdesk.accounts.directory.sync import directory_sync_all
 
 class Command(BaseCommand):
     help = ("Create, update and deactivate accounts from the LDAP / Active Directory "
-            "directory. Local-only accounts are never touched.")
+            "directory. Local-only accounts are never touched; an account single sign-on "
+            "created is taken over when it is the same person (same email), and a same user "
+            "name with another email is reported as a conflict and left alone.")
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -38,10 +40,12 @@ class Command(BaseCommand):
     def _print(self, report):
         self.stdout.write(
             f"created {len(report.created)}, updated {len(report.updated)}, unchanged "
-            f"{report.unchanged}, deactivated {len(report.deactivated)}, skipped (local "
-            f"accounts) {len(report.skipped)}")
+            f"{report.unchanged}, deactivated {len(report.deactivated)}, released to single "
+            f"sign-on {len(report.released)}, skipped (local accounts) {len(report.skipped)}, "
+            f"conflicts {len(report.conflicts)}")
         for label, names in (("created", report.created), ("updated", report.updated),
                              ("deactivated", report.deactivated),
-                             ("skipped", report.skipped)):
+                             ("released", report.released),
+                             ("skipped", report.skipped), ("conflicts", report.conflicts)):
             if names:
                 self.stdout.write(f"{label}: {', '.join(sorted(names))}")
