@@ -4,16 +4,16 @@ phone (the same reset as the multi-factor settings page). The secret key is neve
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from opsdesk.core.admin_site import AdministrationAdmin, admin_site
 
 from . import services
+from .models import Authenticator
 
 SAFE_FIELDS = ("user", "name", "confirmed", "created_at", "last_used_at")
 
 
-@admin.register(TOTPDevice, site=admin_site)
+@admin.register(Authenticator, site=admin_site)
 class AuthenticatorAdmin(AdministrationAdmin):
     """Read-only list of authenticator apps; the administrator may reset them."""
 

@@ -9,4 +9,4 @@ class MfaConfig(AppConfig):
     verbose_name = _("multi-factor sign-in")
 
     def ready(self):
-        from . import receivers  # noqa: F401  (connects the sign-in hook)
+        from . import checks, receivers  # noqa: F401  (the sign-in hook, the system check)

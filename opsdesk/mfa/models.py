@@ -1,15 +1,18 @@
 """Multi-factor sign-in: the administrator's policy and the wrong-code counter of each person.
 
-The devices themselves are django-otp's: a `TOTPDevice` (the authenticator app, unconfirmed until
-the person enters a first code) and a `StaticDevice` named "recovery" holding the one-time
-recovery codes as `StaticToken`s.
+The devices are django-otp devices: our `Authenticator` (the authenticator app's TOTP secret,
+encrypted at rest; unconfirmed until the person enters a first code) and django-otp's
+`StaticDevice` named "recovery" holding the one-time recovery codes as `StaticToken`s.
 """
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, DeviceManager, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key, key_validator
 
 from opsdesk.accounts.roles import Role
+from opsdesk.core.fields import EncryptedTextField
 from opsdesk.core.models import TimeStampedModel
 
 USER = settings.AUTH_USER_MODEL
@@ -67,3 +70,44 @@ class CodeThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.failures}"
+
+
+class AuthenticatorManager(DeviceManager):
+    """Loads authenticators without their secret: it is decrypted only when a code is checked
+    or the app is set up, so a wrong encryption key breaks those steps with a clear error and
+    never the pages of people already verified (django-otp loads their device on every page)."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer("key")
+
+
+class Authenticator(TimestampMixin, ThrottlingMixin, Device):
+    """A person's authenticator app: django-otp's TOTP device with its secret encrypted at rest.
+
+    django-otp's `TOTPDevice` keeps the secret in a plain column; this model has the same fields
+    with `key` (the secret in hex, as django-otp has it) in an `EncryptedTextField`
+    (core/crypto.py: OPSDESK_ENCRYPTION_KEYS, rotated by `opsdesk_rotate_secrets`). Checking a
+    code and the otpauth:// URI are django-otp's own `TOTPDevice` methods, which read only the
+    fields below, so the RFC 6238 arithmetic, the replay guard (`last_t`) and the clock drift
+    stay the library's.
+    """
+
+    key = EncryptedTextField(_("secret key"), validators=[key_validator], default=default_key)
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    objects = AuthenticatorManager()
+
+    bin_key = TOTPDevice.bin_key
+    verify_token = TOTPDevice.verify_token
+    get_throttle_factor = TOTPDevice.get_throttle_factor
+    config_url = TOTPDevice.config_url
+    _read_str_from_settings = TOTPDevice._read_str_from_settings
+
+    class Meta(Device.Meta):
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, TextField
+from django.db.models.functions import Cast
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from opsdesk.accounts.roles import ROLE_FIELDS, Role
+from opsdesk.core import crypto
 
-from .models import MfaPolicy, SsoTrust
+from .models import Authenticator, MfaPolicy, SsoTrust
 
 POLICY_CACHE_KEY = "opsdesk:mfa:policy"
 # A policy change reaches other web processes within this many seconds (at once with Redis,
@@ -100,13 +101,13 @@ def _sso_amr(session) -> list | str | None:
     return None
 
 
-def authenticator_of(user) -> TOTPDevice | None:
+def authenticator_of(user) -> Authenticator | None:
     """The person's confirmed authenticator app, if any."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return Authenticator.objects.filter(user=user, confirmed=True).first()
 
 
 def has_authenticator(user) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return Authenticator.objects.filter(user=user, confirmed=True).exists()
 
 
 def recovery_codes_left(user) -> int:
@@ -146,7 +147,7 @@ def pending_step(request) -> str | None:
 
 def enrolled_users(*, search: str = ""):
     """People with a confirmed authenticator, by user name, for the administrator's list."""
-    confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    confirmed = Authenticator.objects.filter(user=OuterRef("pk"), confirmed=True)
     users = get_user_model().objects.filter(Exists(confirmed))
     if search:
         users = users.filter(Q(username__icontains=search) | Q(display_name__icontains=search)
@@ -162,10 +163,37 @@ def missing_users(policy: Policy):
             wanted |= Q(**{ROLE_FIELDS[Role(role)]: True})
         if role == Role.ADMIN:
             wanted |= Q(is_superuser=True)
-    confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    confirmed = Authenticator.objects.filter(user=OuterRef("pk"), confirmed=True)
     return (get_user_model().objects.filter(wanted, is_active=True)
             .exclude(Exists(confirmed)).order_by("username"))
 
 
 def recovery_device_of(user) -> StaticDevice | None:
     return StaticDevice.objects.filter(user=user, name=RECOVERY_DEVICE_NAME).first()
+
+
+def secret_readable(device: Authenticator) -> bool:
+    """Whether the device's secret decrypts with the configured keys."""
+    try:
+        device.bin_key  # noqa: B018 - loads (decrypts) the deferred secret
+    except crypto.DecryptionError:
+        return False
+    return True
+
+
+def unreadable_secret_count() -> int:
+    """How many authenticator secrets no configured key opens (a key was changed or lost).
+
+    Reads the stored text as it is (the cast skips the field's decryption), so one bad row
+    cannot hide the others."""
+    stored = (Authenticator._base_manager.annotate(stored=Cast("key", TextField()))
+              .values_list("stored", flat=True))
+    return sum(1 for value in stored if not _opens(value))
+
+
+def _opens(stored: str) -> bool:
+    try:
+        crypto.decrypt(stored)
+    except crypto.DecryptionError:
+        return False
+    return True

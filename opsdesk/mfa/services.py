@@ -9,6 +9,7 @@ The signals of `signals.py` are sent inside the transaction of the change, so th
 commits with it or not at all.
 """
 
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -19,14 +20,15 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from opsdesk.core.exceptions import Conflict, InvalidInput
+from opsdesk.core.crypto import DecryptionError
+from opsdesk.core.exceptions import Conflict, DomainError, InvalidInput
 
 from . import selectors, signals
-from .models import STAFF_ROLES, CodeThrottle, MfaPolicy, SsoTrust
+from .models import STAFF_ROLES, Authenticator, CodeThrottle, MfaPolicy, SsoTrust
 
 RECOVERY_CODE_COUNT = 10
 # No 0/o, 1/l/i: codes are read off paper and typed by hand.
@@ -34,6 +36,21 @@ RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 RECOVERY_LENGTH = 10
 RECOVERY_PATTERN = re.compile(rf"[{RECOVERY_ALPHABET}]{{{RECOVERY_LENGTH}}}")
 TOTP_PATTERN = re.compile(r"\d{6}")
+
+logger = logging.getLogger(__name__)
+
+
+class SecretUnreadable(DomainError):
+    """The person's authenticator secret does not decrypt with the server's keys.
+
+    A server fault (OPSDESK_ENCRYPTION_KEYS or SECRET_KEY changed without the old key), not the
+    person's: it is logged for the administrator, the attempt is not counted as a wrong code,
+    and recovery codes keep working meanwhile."""
+
+    status_code = 503
+    default_message = gettext_lazy(
+        "Codes from your authenticator app cannot be checked at the moment: the server cannot "
+        "read its stored secret. Use one of your recovery codes, or ask an administrator.")
 
 
 @dataclass(frozen=True)
@@ -60,7 +77,7 @@ def format_recovery_code(code: str) -> str:
     return f"{code[:half]}-{code[half:]}"
 
 
-def code_check(*, user, code: str, device: TOTPDevice | None = None) -> CodeCheck:
+def code_check(*, user, code: str, device: Authenticator | None = None) -> CodeCheck:
     """Check a code against the person's authenticator (or `device`, during enrolment) and,
     outside enrolment, their recovery codes; counted and throttled as the module says."""
     CodeThrottle.objects.get_or_create(user=user)
@@ -75,19 +92,30 @@ def code_check(*, user, code: str, device: TOTPDevice | None = None) -> CodeChec
     return CodeCheck(device=matched, tries_left=tries_left, locked_until=throttle.locked_until)
 
 
-def _match(*, user, token: str, enrolling: TOTPDevice | None) -> Device | None:
+def _match(*, user, token: str, enrolling: Authenticator | None) -> Device | None:
     """The device accepting `token`, read fresh under the throttle lock (its last time step)."""
     if TOTP_PATTERN.fullmatch(token):
-        devices = TOTPDevice.objects.filter(user=user)
+        devices = Authenticator.objects.filter(user=user)
         devices = (devices.filter(pk=enrolling.pk) if enrolling
                    else devices.filter(confirmed=True))
         totp = devices.first()
-        return totp if totp is not None and totp.verify_token(token) else None
+        return totp if totp is not None and _verify_totp(totp, token) else None
     if enrolling is None and RECOVERY_PATTERN.fullmatch(token):
         recovery = StaticDevice.objects.filter(
             user=user, name=selectors.RECOVERY_DEVICE_NAME, confirmed=True).first()
         return recovery if recovery is not None and recovery.verify_token(token) else None
     return None
+
+
+def _verify_totp(device: Authenticator, token: str) -> bool:
+    """django-otp's check of the code; an undecryptable secret is reported, not a wrong code."""
+    try:
+        return device.verify_token(token)
+    except DecryptionError:
+        logger.error("The authenticator secret of user %s cannot be decrypted with the configured "
+                     "keys (OPSDESK_ENCRYPTION_KEYS / SECRET_KEY); see `manage.py check "
+                     "--database default`.", device.user_id)
+        raise SecretUnreadable from None
 
 
 def _count(throttle: CodeThrottle, *, matched: bool, now: datetime) -> None:
@@ -103,14 +131,17 @@ def _count(throttle: CodeThrottle, *, matched: bool, now: datetime) -> None:
     throttle.save(update_fields=["failures", "locked_until"])
 
 
-def enrolment_device(*, user) -> TOTPDevice:
+def enrolment_device(*, user) -> Authenticator:
     """The authenticator being set up (created with a new secret on first use)."""
     if selectors.has_authenticator(user):
         raise Conflict(_("Multi-factor sign-in is already on. Switch it off first to set up "
                          "another app."))
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    device = Authenticator.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is not None and not selectors.secret_readable(device):
+        device.delete()  # never confirmed, so nothing is lost: start again with a new secret
+        device = None
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=str(_("Authenticator app")),
+        device = Authenticator.objects.create(user=user, name=str(_("Authenticator app")),
                                            confirmed=False)
     return device
 
@@ -122,8 +153,8 @@ def enrolment_confirm(*, user, code: str, request=None) -> tuple[CodeCheck, list
     if check.device is None:
         return check, []
     with transaction.atomic():
-        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
-        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        Authenticator.objects.filter(pk=device.pk).update(confirmed=True)
+        Authenticator.objects.filter(user=user, confirmed=False).delete()
         codes = recovery_codes_generate(user=user)
         signals.mfa_enabled.send(sender=type(user), user=user, by=user, request=request,
                                  method="totp")
@@ -181,7 +212,7 @@ def mfa_reset(*, user, by, request=None) -> bool:
 
 def _remove_devices(user) -> int:
     """Delete every device of the person; their sessions lose verification with them."""
-    totp, _detail = TOTPDevice.objects.filter(user=user).delete()
+    totp, _detail = Authenticator.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     return totp
 

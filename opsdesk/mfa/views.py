@@ -127,9 +127,9 @@ def disable(request):
     try:
         check = services.mfa_disable(user=request.user, code=form.cleaned_data["code"],
                                      request=request)
-    except InvalidInput as error:
+    except (InvalidInput, services.SecretUnreadable) as error:
         form.add_error(None, error.message)
-        return _manage_page(request, device, disable_form=form, status=422)
+        return _manage_page(request, device, disable_form=form, status=error.status_code)
     if check.device is None:
         _refuse(form, check)
         return _manage_page(request, device, disable_form=form,
@@ -152,7 +152,12 @@ def verify(request):
         return redirect(next_url)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        check = services.code_check(user=request.user, code=form.cleaned_data["code"])
+        try:
+            check = services.code_check(user=request.user, code=form.cleaned_data["code"])
+        except services.SecretUnreadable as error:
+            form.add_error(None, error.message)
+            return TemplateResponse(request, "mfa/verify.html", {"form": form, "next": next_url},
+                                    status=error.status_code)
         if check.device is not None:
             _passed(request, check.device)
             if check.used_recovery_code:

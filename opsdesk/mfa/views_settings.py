@@ -60,7 +60,8 @@ def _policy_page(request, form, row, *, status: int):
     missing = selectors.missing_users(selectors.policy_current())
     context = {"form": form, "policy": row, "search": search, "nav": "settings",
                "enrolled": enrolled.get_page(request.GET.get("page")),
-               "missing": list(missing[:MISSING_SHOWN]), "missing_count": missing.count()}
+               "missing": list(missing[:MISSING_SHOWN]), "missing_count": missing.count(),
+               "unreadable_count": selectors.unreadable_secret_count()}
     return TemplateResponse(request, "mfa/settings.html", context, status=status)
 
 

@@ -12,7 +12,8 @@ import time
 from base64 import b32decode
 
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from opsdesk.mfa.models import Authenticator
 
 PASSWORD = "correct horse battery staple"  # the password of factory users
 
@@ -31,7 +32,7 @@ def code_from_secret(secret_text: str, *, at: float | None = None) -> str:
     return code_for_key(b32decode(re.sub(r"\s", "", secret_text)), at=at)
 
 
-def code_of(device: TOTPDevice, *, at: float | None = None) -> str:
+def code_of(device: Authenticator, *, at: float | None = None) -> str:
     return code_for_key(device.bin_key, at=at)
 
 

@@ -4,10 +4,9 @@ import time
 
 import pytest
 from django_otp.plugins.otp_static.models import StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from opsdesk.mfa import services
-from opsdesk.mfa.models import MfaPolicy
+from opsdesk.mfa.models import Authenticator, MfaPolicy
 from opsdesk.mfa.signals import mfa_disabled, mfa_enabled
 from opsdesk.mfa.testing.helpers import code_from_secret, code_of, secret_on_page, signed_in
 
@@ -42,7 +41,7 @@ def test_the_page_shows_a_qr_code_and_the_key_and_a_real_code_turns_it_on(org, c
     assert '<svg' in page.text and 'class="mfa-qr-code"' in page.text
     assert "<script" not in page.text.split("<main")[1] and "style=" not in page.text
     secret = secret_on_page(page.text)
-    device = TOTPDevice.objects.get(user=org.engineer)
+    device = Authenticator.objects.get(user=org.engineer)
     assert not device.confirmed and "issuer=opsdesk" in device.config_url
 
     response = client.post("/mfa/setup/", {"code": code_from_secret(secret)})
@@ -82,7 +81,7 @@ def test_a_wrong_first_code_leaves_it_off(org):
         secret, at=time.time() + 600)})
     assert response.status_code == 422 and "not right" in response.text
     assert secret_on_page(response.text) == secret  # the same key to try again with
-    assert not TOTPDevice.objects.filter(user=org.engineer, confirmed=True).exists()
+    assert not Authenticator.objects.filter(user=org.engineer, confirmed=True).exists()
     assert client.post("/mfa/setup/", {"code": ""}).status_code == 422
     # Recovery codes do not exist yet, so nothing but the app's code is taken.
     assert client.post("/mfa/setup/", {"code": "abcde-fghjk"}).status_code == 422
@@ -110,10 +109,10 @@ def test_switching_off_needs_a_current_code(org, enrolled, caught):
     assert page.status_code == 200 and 'id="codes-left"' in page.text
     assert client.post("/mfa/disable/", {"code": "000000"}).status_code == 422
     assert client.post("/mfa/disable/", {"code": ""}).status_code == 422
-    assert TOTPDevice.objects.filter(user=org.engineer).exists() and not disabled
+    assert Authenticator.objects.filter(user=org.engineer).exists() and not disabled
     response = client.post("/mfa/disable/", {"code": code_of(device, at=time.time() + 30)})
     assert response["Location"] == "/mfa/"
-    assert not TOTPDevice.objects.filter(user=org.engineer).exists()
+    assert not Authenticator.objects.filter(user=org.engineer).exists()
     assert not StaticToken.objects.filter(device__user=org.engineer).exists()
     assert [e["user"] for e in disabled] == [org.engineer]
     assert signed_in(org.engineer).get("/work/").status_code == 200  # no second step now
@@ -127,7 +126,7 @@ def test_it_cannot_be_switched_off_while_the_role_requires_it(org, enrolled):
     assert "cannot be switched off" in client.get("/mfa/").text
     response = client.post("/mfa/disable/", {"code": code_of(device, at=time.time() + 30)})
     assert response.status_code == 422 and "cannot be switched off" in response.text
-    assert TOTPDevice.objects.filter(user=org.engineer, confirmed=True).exists()
+    assert Authenticator.objects.filter(user=org.engineer, confirmed=True).exists()
 
 
 def test_it_cannot_be_set_up_twice(org, enrolled):

@@ -6,10 +6,9 @@ import time
 import pytest
 from django.utils import translation
 from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from opsdesk.core.testing.factories import UserFactory
-from opsdesk.mfa.models import MfaPolicy, SsoTrust
+from opsdesk.mfa.models import Authenticator, MfaPolicy, SsoTrust
 from opsdesk.mfa.signals import mfa_reset
 from opsdesk.mfa.testing.helpers import code_from_secret, code_of, secret_on_page, signed_in
 
@@ -156,7 +155,7 @@ def test_the_administrator_resets_a_lost_phone(org, enrolled):
         assert response["Location"] == "/mfa/settings/"
     finally:
         mfa_reset.disconnect(dispatch_uid="test-reset")
-    assert not TOTPDevice.objects.filter(user=org.engineer).exists()
+    assert not Authenticator.objects.filter(user=org.engineer).exists()
     assert not StaticDevice.objects.filter(user=org.engineer).exists()
     assert received[0]["user"] == org.engineer and received[0]["by"] == org.admin
     # The session verified with the old app is verified no longer: set up a new one.
@@ -194,12 +193,12 @@ def test_the_pages_speak_the_persons_language(org, enrolled, language):
 def test_the_administrator_can_reset_from_the_admin_too(org, enrolled):
     device, _codes = enrolled(org.engineer)
     admin_client = signed_in(org.admin)
-    listing = admin_client.get("/admin/otp_totp/totpdevice/")
+    listing = admin_client.get("/admin/mfa/authenticator/")
     assert listing.status_code == 200 and str(org.engineer) in listing.text
     assert device.key not in admin_client.get(
-        f"/admin/otp_totp/totpdevice/{device.pk}/change/").text
-    response = admin_client.post("/admin/otp_totp/totpdevice/", {
+        f"/admin/mfa/authenticator/{device.pk}/change/").text
+    response = admin_client.post("/admin/mfa/authenticator/", {
         "action": "reset_selected", "_selected_action": [device.pk]})
     assert response.status_code == 302
-    assert not TOTPDevice.objects.filter(user=org.engineer).exists()
-    assert signed_in(org.owner).get("/admin/otp_totp/totpdevice/").status_code == 403
+    assert not Authenticator.objects.filter(user=org.engineer).exists()
+    assert signed_in(org.owner).get("/admin/mfa/authenticator/").status_code == 403

@@ -34,7 +34,7 @@ def test_a_password_alone_leads_only_to_the_verify_page(org, enrolled):
     assert page.status_code == 200 and 'name="code"' in page.text
     assert 'href="/work/"' not in page.text  # no navigation before the second step
     assert client.post("/mfa/recovery/new/").status_code == 302  # no changes either
-    assert client.post("/mfa/disable/", {"code": later(org.desk.totpdevice_set.get())})[
+    assert client.post("/mfa/disable/", {"code": later(org.desk.authenticator_set.get())})[
         "Location"].startswith("/mfa/verify/")
 
 
