@@ -266,6 +266,28 @@ OPSDESK_BASE_URL = os.environ.get("OPSDESK_BASE_URL", "http://127.0.0.1:8000")
 OPSDESK_ATTACHMENT_MAX_BYTES = int(os.environ.get("OPSDESK_ATTACHMENT_MAX_MB", "20")) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Request size limits, checked before the body is read (opsdesk/core/upload_limits.py): the
+# views that take files (by URL name) accept OPSDESK_UPLOAD_MAX_MB in all (default: one
+# attachment's limit plus 5 MB for the form), every other view DATA_UPLOAD_MAX_MEMORY_SIZE.
+# Larger bodies get 413 before they arrive. Set the proxy's limit to match (docs/deploy.md).
+OPSDESK_UPLOAD_MAX_BYTES = int(os.environ.get(
+    "OPSDESK_UPLOAD_MAX_MB", str(OPSDESK_ATTACHMENT_MAX_BYTES // (1024 * 1024) + 5))) * 1024 * 1024
+OPSDESK_UPLOAD_VIEWS = frozenset({
+    "web:report", "web:desk_log", "web:comment", "web:kb_upload", "web:catalog_order",
+    "web:desk_request", "web:settings-calendar-import",
+    "api-v1:list_attachments",  # POST adds an attachment (django-ninja names a path by its GET)
+    "api-v1:article_attachment_add", "api-v1:order_request",
+})
+FILE_UPLOAD_HANDLERS = [
+    "opsdesk.core.upload_limits.UploadLimitHandler",  # stops a body of unknown length at the limit
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "opsdesk.core.upload_limits.UploadLimitMiddleware")
+# OPSDESK_MAIL_MAX_MB: the largest mail IMAP intake fetches. A larger one is not downloaded:
+# its headers are, and it becomes an incident (or a reply) saying that it was too large.
+OPSDESK_MAIL_MAX_BYTES = int(os.environ.get("OPSDESK_MAIL_MAX_MB", "25")) * 1024 * 1024
 OPSDESK_ATTACHMENT_CONTENT_TYPES = env_list(
     "OPSDESK_ATTACHMENT_CONTENT_TYPES",
     ",".join([
@@ -575,3 +597,31 @@ MIDDLEWARE.append("opsdesk.audit.middleware.AuditMiddleware")
 AUDIT_CONFIG_PATHS = ["/settings/", "/mfa/settings/", "/sso/settings/"]
 AUDIT_ADMIN_PATH = "/admin/"
 AUDIT_TOKEN_USED_INTERVAL = int(os.environ.get("AUDIT_TOKEN_USED_INTERVAL", "3600"))
+
+# --- Reporting replica ---
+# OPSDESK_REPORTS_DATABASE_URL: a read-only copy of the database (a PostgreSQL hot standby or a
+# MariaDB replica), written like DATABASE_URL. Set, it becomes the `reports` alias, and the KPI
+# pages, dashboards, process analysis, exports and scheduled reports read from it
+# (opsdesk/core/dbrouter.py); everything else, and every write, uses DATABASE_URL. Empty (the
+# default): everything reads and writes DATABASE_URL as before.
+# OPSDESK_REPORTS_CONNECT_TIMEOUT: seconds to wait for the replica before a report reads the
+# primary instead; OPSDESK_REPORTS_RETRY_SECONDS: how long a process then leaves it alone.
+OPSDESK_REPORTS_DATABASE_URL = os.environ.get("OPSDESK_REPORTS_DATABASE_URL", "").strip()
+OPSDESK_REPORTS_RETRY_SECONDS = int(os.environ.get("OPSDESK_REPORTS_RETRY_SECONDS", "30"))
+DATABASE_ROUTERS = ["opsdesk.core.dbrouter.ReportingRouter"]
+if OPSDESK_REPORTS_DATABASE_URL:
+    DATABASES["reports"] = dj_database_url.parse(
+        OPSDESK_REPORTS_DATABASE_URL,
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    _reports_timeout = int(os.environ.get("OPSDESK_REPORTS_CONNECT_TIMEOUT", "3"))
+    _reports_engine = DATABASES["reports"]["ENGINE"]
+    if _reports_engine.endswith("postgresql"):
+        DATABASES["reports"].setdefault("OPTIONS", {})["connect_timeout"] = _reports_timeout
+    elif _reports_engine.endswith("mysql"):
+        DATABASES["reports"].setdefault("OPTIONS", {}).update(
+            {"charset": "utf8mb4", "isolation_level": "read committed",
+             "connect_timeout": _reports_timeout})
+    # Tests: the replica is the test database itself (no second test database is made).
+    DATABASES["reports"]["TEST"] = {"MIRROR": "default"}

@@ -22,6 +22,7 @@ from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from opsdesk.core.dbrouter import reporting_call
 from opsdesk.core.exceptions import DomainError
 from opsdesk.incidents.filters import filters_from_query, query_from_params
 from opsdesk.measures.params import kpi_filters_from_params
@@ -140,7 +141,9 @@ def schedule_send(*, schedule: ReportSchedule, occurrence: datetime, key: str,
     already recorded this period."""
     with translation.override(schedule.language):
         try:
-            made = report_make(schedule=schedule, day=timezone.localtime(
+            # The file is read from the reporting replica, if any; the run is recorded on
+            # default (a replica that is down is read past: core/dbrouter.py).
+            made = reporting_call(report_make, schedule=schedule, day=timezone.localtime(
                 occurrence, timezone.get_default_timezone()).date())
             addresses = recipient_addresses(schedule)
             if not addresses:

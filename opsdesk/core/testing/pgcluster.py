@@ -14,6 +14,13 @@ commands run as the `postgres` system account that Debian's packages create.
         url = cluster.copy_database(source, "copy")  # a copy of another server's database
         ...
         cluster.restart(mode="immediate")          # a crash and recovery, as after a kill -9
+
+A hot-standby replica streams from a running cluster (pg_basebackup -R: standby.signal and
+primary_conninfo; wal_level replica, hot_standby on), on its own free port:
+
+    with PgCluster() as primary, primary.standby() as replica:
+        replica.wait_for_replay(primary)           # the replica has what the primary committed
+        replica.replay_pause() ... replica.replay_resume()
 """
 
 import os
@@ -22,6 +29,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 BIN_GLOB = "/usr/lib/postgresql/*/bin"
@@ -48,8 +56,9 @@ def _free_port() -> int:
 class PgCluster:
     """initdb + pg_ctl on a free port; start(), restart(), stop(); a context manager."""
 
-    def __init__(self, bin_dir: Path | None = None):
-        self.bin_dir = bin_dir or pg_bin_dir()
+    def __init__(self, bin_dir: Path | None = None, *, primary: "PgCluster | None" = None):
+        self.primary = primary  # set: a hot standby of that cluster, made by pg_basebackup
+        self.bin_dir = bin_dir or (primary.bin_dir if primary else pg_bin_dir())
         if self.bin_dir is None:
             raise RuntimeError("PostgreSQL's server binaries are not installed "
                                f"({BIN_GLOB}); on Debian: apt-get install postgresql")
@@ -77,13 +86,24 @@ class PgCluster:
         self.stop()
         self.remove()
 
+    def standby(self) -> "PgCluster":
+        """A hot-standby replica of this (running) cluster; enter it to copy and start it."""
+        return PgCluster(self.bin_dir, primary=self)
+
     def init(self) -> None:
+        if self.primary is not None:
+            self._run("pg_basebackup", "--pgdata", str(self.data), "--write-recovery-conf",
+                      "--wal-method=stream", "--checkpoint=fast", "--no-sync",
+                      "--dbname", f"host=127.0.0.1 port={self.primary.port} user=postgres")
+            return
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
                   "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")
 
     def start(self) -> None:
         options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c full_page_writes=off -c max_connections=60")
+                   "-c fsync=off -c full_page_writes=off -c max_connections=60 "
+                   # what a streaming replica needs (the defaults, said out loud)
+                   "-c wal_level=replica -c max_wal_senders=5 -c hot_standby=on")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options,
                   "-w", "-t", "60", "start")
 
@@ -122,6 +142,39 @@ class PgCluster:
         if dump.wait(timeout=60) != 0 or load.returncode != 0:
             raise RuntimeError(f"copying {source_url} failed: {load.stderr[-2000:]}")
         return url
+
+    def query(self, sql: str, database: str = "postgres"):
+        """The first row of one statement's answer (None for a statement without rows)."""
+        import psycopg
+
+        with psycopg.connect(self.url(database), autocommit=True) as connection:
+            cursor = connection.execute(sql)
+            return cursor.fetchone() if cursor.description else None
+
+    def wait_for_replay(self, primary: "PgCluster | None" = None, *,
+                        timeout: float = 60) -> None:
+        """Wait until this standby has replayed everything its primary has written so far."""
+        primary = primary or self.primary
+        target = primary.query("SELECT pg_current_wal_lsn()::text")[0]
+        self._wait(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn", timeout,
+                   f"replay up to {target}")
+
+    def replay_pause(self, *, timeout: float = 30) -> None:
+        """Stop applying the primary's changes (they still arrive): the standby keeps what it
+        has, a lagging replica frozen in time."""
+        self.query("SELECT pg_wal_replay_pause()")
+        self._wait("SELECT pg_get_wal_replay_pause_state() = 'paused'", timeout, "pause")
+
+    def replay_resume(self) -> None:
+        self.query("SELECT pg_wal_replay_resume()")
+
+    def _wait(self, sql: str, timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.query(sql)[0]:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"standby on port {self.port}: no {what} after {timeout} s"
+                                   f"\n{self.server_log()}")
+            time.sleep(0.1)
 
     def server_log(self, chars: int = 3000) -> str:
         return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""

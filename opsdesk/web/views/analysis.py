@@ -19,6 +19,7 @@ from django.utils.translation import pgettext_lazy
 from opsdesk.accounts.models import SupportGroup
 from opsdesk.cmdb.models import Service
 from opsdesk.core import lookups
+from opsdesk.core.dbrouter import reporting_view
 from opsdesk.core.exceptions import InvalidInput, NotFound
 from opsdesk.measures import analysis as an
 from opsdesk.measures.analysis import labels
@@ -59,6 +60,7 @@ class AnalysisForm(forms.Form):
 
 
 @login_required
+@reporting_view
 def page(request):
     """The analysis for the filters: findings first, then where the time goes, then details."""
     _check(request.user)
@@ -84,6 +86,7 @@ def page(request):
 
 
 @login_required
+@reporting_view
 def records(request):
     """The incidents behind one number of the analysis, largest value first."""
     _check(request.user)
@@ -105,6 +108,7 @@ def records(request):
 
 
 @login_required
+@reporting_view
 def incident(request, number: str):
     """One incident's timeline: each spell, who held it, wall and business time, the clock."""
     _check(request.user)

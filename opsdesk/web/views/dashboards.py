@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from opsdesk.accounts.models import SupportGroup
 from opsdesk.core import lookups
+from opsdesk.core.dbrouter import reporting_view
 from opsdesk.measures import dashboards
 from opsdesk.reference.models import Priority
 from opsdesk.web import charts
@@ -55,6 +56,7 @@ def _dashboards_for(user) -> list[tuple[str, str, str]]:
 # -- live operations -------------------------------------------------------------------------------
 
 @login_required
+@reporting_view
 def operations(request):
     """The incident manager's live picture; the figures refresh every 60 seconds (htmx)."""
     if not dashboards.live_ops_allowed(user=request.user):
@@ -147,6 +149,7 @@ def _at_risk_rows(live) -> list[dict]:
 # -- a support group -------------------------------------------------------------------------------
 
 @login_required
+@reporting_view
 def group(request, code: str = ""):
     """One group's queue health and members' load; the first allowed group without a code."""
     allowed = dashboards.groups_for_lead(user=request.user)

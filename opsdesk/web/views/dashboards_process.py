@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from opsdesk.core.dbrouter import reporting_view
 from opsdesk.core.exceptions import InvalidInput, NotFound, NotPermitted
 from opsdesk.measures import dashboards, kpis
 from opsdesk.measures.definitions import PERCENT
@@ -37,6 +38,7 @@ TOP_ROWS = 10
 
 
 @login_required
+@reporting_view
 def process(request):
     """KPIs against targets, trends and breakdowns; 422 with the messages for bad filters."""
     if not dashboards.process_allowed(user=request.user):

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from opsdesk.accounts.models import SupportGroup
 from opsdesk.cmdb.models import Service
 from opsdesk.core import lookups
+from opsdesk.core.dbrouter import reporting_view
 from opsdesk.core.exceptions import InvalidInput, NotFound, NotPermitted
 from opsdesk.measures import kpis
 from opsdesk.measures.definitions import BACKLOG, DEFLECTION, PERCENT, SCORE
@@ -98,6 +99,7 @@ def _filters(request):
 
 
 @login_required
+@reporting_view
 def index(request):
     """Every KPI for the period and filters: value, target, met, trend against the period
     before, each number linked to its incidents."""
@@ -151,6 +153,7 @@ def kpi_display(value, unit: str) -> str:
 
 
 @login_required
+@reporting_view
 def detail(request, code: str):
     """One KPI: definition and formula, value against target, 12-month trend, breakdowns."""
     form, filters = _filters(request)

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from opsdesk.accounts.models import SupportGroup
+from opsdesk.core.dbrouter import reporting_view
 from opsdesk.core.exceptions import InvalidInput, NotFound, NotPermitted
 from opsdesk.incidents.choices import STATUS_BY_KEY, Status
 from opsdesk.incidents.filters import PARAM_NAMES, STATUS_GROUPS
@@ -76,6 +77,7 @@ def index(request):
 # ---- exports ---------------------------------------------------------------------------------
 
 @login_required
+@reporting_view
 def export_incidents(request, fmt: str):
     """A workspace queue with its filters and sort, as the person sees it."""
     available = web.queues_for(request.user)
@@ -115,6 +117,7 @@ def _kpi_filters(request):
 
 
 @login_required
+@reporting_view
 def export_kpis(request, fmt: str):
     """Every KPI for the period and filters: value, target, met, counts, formula, link."""
     try:
@@ -126,6 +129,7 @@ def export_kpis(request, fmt: str):
 
 
 @login_required
+@reporting_view
 def export_kpi_trend(request, code: str, fmt: str):
     """One KPI month by month (`months`, 12 by default)."""
     try:
@@ -138,6 +142,7 @@ def export_kpi_trend(request, code: str, fmt: str):
 
 
 @login_required
+@reporting_view
 def export_kpi_breakdown(request, code: str, fmt: str):
     """One KPI per group, category, service, priority or channel (`by`; all without it)."""
     by = request.GET.get("by") or ""
@@ -155,6 +160,7 @@ def export_kpi_breakdown(request, code: str, fmt: str):
 
 
 @login_required
+@reporting_view
 def export_analysis(request, fmt: str):
     """The process analysis page's tables for its filters (one sheet each)."""
     try:
@@ -213,6 +219,7 @@ def _language(request) -> str:
 
 
 @login_required
+@reporting_view
 def monthly_print(request, month: str):
     """The printable report (print it with the browser), with links to the PDF."""
     with translation.override(_language(request)):
@@ -223,6 +230,7 @@ def monthly_print(request, month: str):
 
 
 @login_required
+@reporting_view
 def monthly_pdf(request, month: str):
     """The report as a PDF file."""
     with translation.override(_language(request)):
