@@ -524,6 +524,10 @@ MIDDLEWARE.append("opsdesk.sso.middleware.SingleSignOnMiddleware")  # provider l
 # signed-in person who owes a second factor to /mfa/verify/ (or, when their role requires it and
 # they have no app yet, to /mfa/) before anything else. The roles it is required for, and whether
 # single sign-on counts, are the administrator's choice at /mfa/settings/.
+# The authenticator apps are opsdesk.mfa's own `Authenticator` devices, their TOTP secrets
+# encrypted with OPSDESK_ENCRYPTION_KEYS (above; rotated by `opsdesk_rotate_secrets`).
+# django-otp's otp_totp stays installed only for the migration that moved its plain-text
+# devices over; its table stays empty.
 INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
 if "django_otp.middleware.OTPMiddleware" not in MIDDLEWARE:
     MIDDLEWARE.insert(
