@@ -14,13 +14,15 @@ unseen on the server for the next poll.
 """
 
 import imaplib
+import re
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 from django.utils.translation import gettext as _
 from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage, MailMessageFlags
-from imap_tools.errors import MailboxFlagError, MailboxLoginError, MailboxLogoutError
+from imap_tools.errors import (MailboxFetchError, MailboxFlagError, MailboxLoginError,
+                               MailboxLogoutError)
 from imap_tools.mailbox import BaseMailBox
 from imap_tools.utils import check_command_status
 
@@ -29,6 +31,10 @@ from .oauth import OAuthError, access_token, token_kept, token_url_error
 
 PLAIN_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 FETCH_BATCH = 20          # messages per UID FETCH: bounded memory, few round trips
+SIZE_BATCH = 500          # messages per UID FETCH of sizes only (a short command line)
+HEADER_MAX_BYTES = 64 * 1024  # of a message too large to fetch, the headers up to this size
+_UID = re.compile(rb"\bUID (\d+)")
+_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
 TIMEOUT_SECONDS = 30
 
 
@@ -146,6 +152,43 @@ def unseen_uids(box: BaseMailBox) -> list[str]:
     return sorted(box.uids("UNSEEN"), key=int)
 
 
+def unseen_by_size(box: BaseMailBox, uids: list[str], *,
+                   limit: int) -> tuple[list[str], dict[str, int]]:
+    """The UIDs whose message is at most `limit` bytes, and {UID: size} of the larger ones.
+
+    Only RFC822.SIZE is asked for, so no message body crosses the network to find out. A UID
+    the server no longer answers for (expunged meanwhile) is in neither.
+    """
+    sizes = {}
+    for start in range(0, len(uids), SIZE_BATCH):
+        chunk = ",".join(uids[start:start + SIZE_BATCH])
+        result = box.client.uid("FETCH", chunk, "(UID RFC822.SIZE)")
+        check_command_status(result, MailboxFetchError)
+        sizes.update(_sizes(result[1]))
+    fitting = [uid for uid in uids if uid in sizes and sizes[uid] <= limit]
+    return fitting, {uid: sizes[uid] for uid in uids if sizes.get(uid, 0) > limit}
+
+
+def _sizes(lines: list) -> dict[str, int]:
+    found = {}
+    for line in lines:
+        line = line[0] if isinstance(line, tuple) else line
+        uid, size = _UID.search(line or b""), _SIZE.search(line or b"")
+        if uid and size:
+            found[uid.group(1).decode()] = int(size.group(1))
+    return found
+
+
+def header_batches(box: BaseMailBox, uids: list[str]) -> Iterator[list[tuple[str, bytes]]]:
+    """(UID, header bytes) of the messages, at most HEADER_MAX_BYTES each, without \\Seen."""
+    for start in range(0, len(uids), FETCH_BATCH):
+        chunk = ",".join(uids[start:start + FETCH_BATCH])
+        result = box.client.uid("FETCH", chunk, f"(UID BODY.PEEK[HEADER]<0.{HEADER_MAX_BYTES}>)")
+        check_command_status(result, MailboxFetchError)
+        yield [(uid.group(1).decode(), part[1]) for part in result[1]
+               if isinstance(part, tuple) and (uid := _UID.search(part[0]))]
+
+
 def raw_batches(box: BaseMailBox, uids: list[str]) -> Iterator[list[tuple[str, bytes]]]:
     """(UID, raw bytes) of the messages, FETCH_BATCH at a time, without setting \\Seen."""
     for start in range(0, len(uids), FETCH_BATCH):
@@ -170,6 +213,13 @@ def settle(box: BaseMailBox, mailbox: Mailbox, uids: list[str]) -> None:
     elif mailbox.after_store == Mailbox.AfterStore.MOVE:
         box.move(uids, mailbox.move_to_folder)
     else:
-        # Not box.flag(): it also expunges, which would purge messages others marked deleted.
-        result = box.client.uid("STORE", ",".join(uids), "+FLAGS", f"({MailMessageFlags.SEEN})")
-        check_command_status(result, MailboxFlagError)
+        mark_seen(box, uids)
+
+
+def mark_seen(box: BaseMailBox, uids: list[str]) -> None:
+    """Flag the messages \\Seen, so that the next poll passes them by."""
+    if not uids:
+        return
+    # Not box.flag(): it also expunges, which would purge messages others marked deleted.
+    result = box.client.uid("STORE", ",".join(uids), "+FLAGS", f"({MailMessageFlags.SEEN})")
+    check_command_status(result, MailboxFlagError)

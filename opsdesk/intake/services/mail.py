@@ -10,6 +10,7 @@ a failure leaves nothing half-created and puts the mail in the quarantine, from 
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -24,6 +25,7 @@ from ..models import InboundMail, Mailbox
 from ..oauth import OAuthError
 from ..parsers.email import dedup_key, mail_parse
 from .mail_incidents import MailRun, mail_handle
+from .mail_too_large import too_large_mail, too_large_note
 
 logger = logging.getLogger(__name__)
 FIELD_MAX = 255
@@ -90,11 +92,38 @@ def _poll(mailbox: Mailbox) -> tuple[int, str]:
     new, errors = 0, []
     with imap.imap_open(mailbox) as box:
         imap.folder_ensure(box, mailbox)
-        for batch in imap.raw_batches(box, imap.unseen_uids(box)):
+        fitting, too_large = imap.unseen_by_size(box, imap.unseen_uids(box),
+                                                 limit=settings.OPSDESK_MAIL_MAX_BYTES)
+        for batch in imap.raw_batches(box, fitting):
             stored, batch_new = _store_batch(mailbox, batch, errors)
             imap.settle(box, mailbox, stored)  # only what has committed
             new += batch_new
+        new += _store_too_large(box, mailbox, too_large, errors)
     return new, errors[0] if errors else ""
+
+
+def _store_too_large(box, mailbox: Mailbox, sizes: dict[str, int], errors: list) -> int:
+    """Mails over OPSDESK_MAIL_MAX_BYTES: their headers are fetched, a stand-in is stored
+    (mail_too_large.py), and they are marked seen after the commit, never deleted or moved:
+    the server keeps the only full copy. One that fails stays unseen for the next poll."""
+    new = 0
+    for batch in imap.header_batches(box, list(sizes)):
+        stored = []
+        for uid, header in batch:
+            try:
+                _mail, created = inbound_mail_store(
+                    mailbox=mailbox, raw=too_large_mail(header=header, size=sizes[uid],
+                                                        mailbox=mailbox),
+                    size=sizes[uid], note=too_large_note(size=sizes[uid]))
+            except Exception as exc:
+                logger.warning("Storing large mail UID %s of %s failed", uid, mailbox.name,
+                               exc_info=True)
+                errors.append(error_text(exc))
+                continue
+            stored.append(uid)
+            new += created
+        imap.mark_seen(box, stored)
+    return new
 
 
 def _store_batch(mailbox: Mailbox, batch, errors: list) -> tuple[list[str], int]:
@@ -116,17 +145,20 @@ def _store_batch(mailbox: Mailbox, batch, errors: list) -> tuple[list[str], int]
 
 # ---- storing -----------------------------------------------------------------------------
 
-def inbound_mail_store(*, mailbox: Mailbox | None, raw: bytes) -> tuple[InboundMail, bool]:
+def inbound_mail_store(*, mailbox: Mailbox | None, raw: bytes, size: int | None = None,
+                       note: str = "") -> tuple[InboundMail, bool]:
     """Keep a mail exactly as received and queue its processing; return (mail, created).
 
     The same mail stored twice (by dedup_key) returns the first row and queues nothing. The
     file is written first and removed again if the row cannot be saved, so no orphan is left.
+    `size` and `note` are given for a stand-in of a mail too large to fetch: its real size.
     """
     key = dedup_key(raw)
     existing = InboundMail.objects.filter(dedup_key=key).first()
     if existing is not None:
         return existing, False
-    mail = InboundMail(mailbox=mailbox, dedup_key=key, size=len(raw), **_header_columns(raw))
+    mail = InboundMail(mailbox=mailbox, dedup_key=key, size=len(raw) if size is None else size,
+                       note=note, **_header_columns(raw))
     mail.raw.save(f"{key}.eml", ContentFile(raw), save=False)
     try:
         with transaction.atomic():
