@@ -90,8 +90,9 @@ def authorization_redirect(request, config: OidcConfig, redirect_uri: str):
         raise SsoError("unavailable", str(error)) from error
 
 
-def authorization_complete(request, config: OidcConfig) -> tuple[dict, str]:
-    """The verified claims (ID token, then userinfo) and the raw ID token of the callback."""
+def authorization_complete(request, config: OidcConfig) -> tuple[dict, str, str]:
+    """The verified claims (ID token, then userinfo), the raw ID token and the refresh token
+    ("" when the provider gave none) of the callback."""
     app = provider_app(config)
     try:
         token = app.authorize_access_token(request, claims_options=_claims_options(app, config))
@@ -108,7 +109,7 @@ def authorization_complete(request, config: OidcConfig) -> tuple[dict, str]:
         raise SsoError("invalid_token", f"{type(error).__name__}: {error}") from error
     except (requests.RequestException, ValueError) as error:
         raise SsoError("unavailable", str(error)) from error
-    return claims, token["id_token"]
+    return claims, token["id_token"], str(token.get("refresh_token") or "")
 
 
 def _claims_options(app: ProviderApp, config: OidcConfig) -> dict:

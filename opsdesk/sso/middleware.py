@@ -2,6 +2,7 @@
 
 from urllib.parse import urlencode
 
+from django.contrib.auth import logout
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
@@ -21,12 +22,18 @@ class SingleSignOnMiddleware:
       another site, so that page moves on to the provider with a meta refresh and a link.
     - With OPSDESK_OIDC_ONLY, opening the sign-in page goes straight to the provider;
       `?local=1` keeps the password form for administrators (break-glass).
+
+    Before those, a session whose SsoSession a back-channel logout ended is signed out: one
+    indexed query per request of an SSO session, so the logout takes effect at once in every
+    web process and with any session backend.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.user.is_authenticated:
+            self._ended_session_sign_out(request)
         if request.method == "GET" and "local" not in request.GET and self._is_login(request):
             config = oidc_config()
             if config is not None and config.only and not request.user.is_authenticated:
@@ -38,6 +45,18 @@ class SingleSignOnMiddleware:
             request.session[END_SESSION_KEY] = end_session
             response = HttpResponseRedirect(reverse("sso:logout"))
         return response
+
+    @staticmethod
+    def _ended_session_sign_out(request) -> None:
+        from .models import SsoSession
+        from .signals import SESSION_KEY
+
+        record = request.session.get(SESSION_KEY) or {}
+        if not isinstance(record, dict) or not record.get("session"):
+            return
+        if SsoSession.objects.filter(pk=record["session"], ended_at__isnull=False).exists():
+            del request.session[SESSION_KEY]  # the provider has signed them out already
+            logout(request)
 
     @staticmethod
     def _is_login(request) -> bool:

@@ -7,7 +7,9 @@ they never flip between the two sources (opsdesk/accounts/directory/sync.py has 
 """
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -22,7 +24,7 @@ from opsdesk.core.services import model_update
 
 from .client import SsoError
 from .conf import OidcConfig
-from .models import SsoIdentity
+from .models import SsoIdentity, SsoSession
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -55,6 +57,20 @@ def _sign_in(config: OidcConfig, claims: dict) -> User:
     identity.last_sign_in_at = timezone.now()
     identity.save(update_fields=["last_sign_in_at", "updated_at"])
     return user
+
+
+def sso_session_start(*, config: OidcConfig, user: User, claims: dict,
+                      refresh_token: str = "") -> SsoSession:
+    """Record an SSO sign-in's session (its sid), and forget those that cannot be alive any more.
+
+    No session outlives OPSDESK_SESSION_MAX_SECONDS, so older rows are deleted here.
+    """
+    too_old = timezone.now() - timedelta(seconds=settings.OPSDESK_SESSION_MAX_SECONDS)
+    SsoSession.objects.filter(created_at__lt=too_old).delete()
+    return SsoSession.objects.create(
+        user=user, issuer=claims["iss"], subject=str(claims["sub"]),
+        sid=str(claims.get("sid") or "")[:255], refresh_token=refresh_token,
+        roles_checked_at=timezone.now())
 
 
 def _identity(config: OidcConfig, claims: dict) -> SsoIdentity:

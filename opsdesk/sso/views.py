@@ -4,14 +4,15 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import login, user_login_failed
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
-from . import client, services
+from . import client, logout, services
 from .backends import OidcBackend
 from .client import SsoError
 from .conf import oidc_config
@@ -52,28 +53,33 @@ def sso_callback(request):
     config = _configured()
     claims: dict = {}
     try:
-        claims, id_token = client.authorization_complete(request, config)
+        claims, id_token, refresh_token = client.authorization_complete(request, config)
         user = services.sso_user_sign_in(config=config, claims=claims)
     except SsoError as error:
         return _failed(request, config, error, claims)
     next_url = request.session.pop(NEXT_KEY, "") or resolve_url(settings.LOGIN_REDIRECT_URL)
     user.backend = BACKEND  # as authenticate() marks a user: listeners of user_logged_in read it
     login(request, user)
-    _session_record(request, config, claims, id_token)
+    _session_record(request, config, claims, id_token, user, refresh_token)
     return redirect(next_url)
 
 
-def _session_record(request, config, claims: dict, id_token: str) -> None:
+def _session_record(request, config, claims: dict, id_token: str, user,
+                    refresh_token: str) -> None:
     """What later requests need to know about this sign-in.
 
     The ID token is the id_token_hint of the provider's sign-out. `amr` (RFC 8176: how the
     provider authenticated the person) is kept for the MFA step (opsdesk/mfa/selectors.py),
     which decides whether the provider's second factor counts; it reads AMR_KEY or the record.
+    `session` is the SsoSession a back-channel logout ends (by the token's sid or sub).
     """
     amr = [str(method) for method in claims.get("amr") or [] if isinstance(method, str)]
+    sso_session = services.sso_session_start(
+        config=config, user=user, claims=claims, refresh_token=refresh_token)
     request.session[SESSION_KEY] = {
         "issuer": config.issuer, "sub": str(claims["sub"]), "id_token": id_token,
         "amr": amr, "acr": str(claims.get("acr") or ""), "auth_time": claims.get("auth_time"),
+        "session": sso_session.pk,
     }
     request.session[AMR_KEY] = amr
 
@@ -111,3 +117,28 @@ def sso_logout(request):
     response = render(request, "sso/logout.html", {"end_session": end_session})
     response["Refresh"] = f"0;url={end_session}"  # a header: no inline script, no form post
     return response
+
+
+@csrf_exempt  # a server-to-server POST without cookies: the signed logout token is the proof
+@require_POST
+@never_cache
+def sso_backchannel_logout(request):
+    """The provider's back-channel logout (OpenID Connect Back-Channel Logout 1.0, §2.5, §2.8).
+
+    200 when the token is valid (whether or not a session matched), 400 with an OAuth error
+    body when it is not, 503 when the provider's keys cannot be fetched (it may retry).
+    """
+    config = _configured()
+    token = request.POST.get("logout_token", "")
+    try:
+        claims = logout.logout_token_verify(config=config, token=token)
+        ended = logout.sso_sessions_end(config=config, claims=claims, request=request)
+    except logout.LogoutTokenError as error:
+        logger.warning("back-channel logout refused: %s", error)
+        return JsonResponse({"error": "invalid_request", "error_description": str(error)},
+                            status=400)
+    except SsoError as error:
+        logger.warning("back-channel logout impossible: %s", error.detail)
+        return JsonResponse({"error": "temporarily_unavailable"}, status=503)
+    logger.info("back-channel logout: %s session(s) ended", ended)
+    return JsonResponse({"sessions_ended": ended})

@@ -97,6 +97,20 @@ class OidcProvider:
         """claims={...}, exp_offset=-3600, bad_signature=True; `tamper()` alone restores."""
         self._control("tamper", spoil)
 
+    def logout_token(self, claims: dict, *, key_pem: bytes | None = None, alg: str = "RS256",
+                     kid: str | None = None) -> str:
+        """A back-channel logout token signed with the provider's own ID-token key, whose key
+        id its JWKS publishes (django-oauth-toolkit cannot send these itself); `key_pem`
+        signs with another key instead, under the same key id (a forgery)."""
+        from joserfc import jwt
+        from joserfc.jwk import RSAKey
+
+        key = RSAKey.import_key(key_pem or (self.directory / "oidc.key").read_bytes())
+        if kid is None:
+            jwks = httpx.get(f"{self.issuer}/.well-known/jwks.json", timeout=10).json()
+            kid = jwks["keys"][0]["kid"]
+        return jwt.encode({"alg": alg, "kid": kid, "typ": "logout+jwt"}, claims, key)
+
     def browser(self) -> httpx.Client:
         """A cookie-keeping client that follows no redirects by itself, like our test client."""
         return httpx.Client(timeout=10, follow_redirects=False)

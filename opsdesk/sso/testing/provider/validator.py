@@ -1,6 +1,7 @@
 """The provider's claims: each user's from the test's control calls, and spoilt ones on request."""
 
 import base64
+import hashlib
 import json
 import time
 
@@ -22,12 +23,22 @@ class Validator(OAuth2Validator):
     def get_id_token_dictionary(self, token, token_handler, request):
         """The standard claims, then whatever the test asked to change (aud, iss, exp)."""
         claims, expiration_time = super().get_id_token_dictionary(token, token_handler, request)
+        claims["sid"] = self._session_id(request.user)
         tamper = state.tamper()
         claims.update(tamper.get("claims", {}))
         if "exp_offset" in tamper:
             claims["exp"] = int(time.time()) + int(tamper["exp_offset"])
             claims["iat"] = claims["exp"] - 3600
         return claims, expiration_time
+
+    @staticmethod
+    def _session_id(user) -> str:
+        """The provider's session id (`sid`): one per sign-in at the provider, as Keycloak's.
+
+        Derived from the sign-in time, which Django's login sets, to the microsecond.
+        """
+        seed = f"{user.pk}:{user.last_login.isoformat() if user.last_login else ''}"
+        return hashlib.sha256(seed.encode()).hexdigest()[:32]
 
     def finalize_id_token(self, id_token, token, token_handler, request):
         """With `bad_signature`, the payload is changed after signing, as an attacker would."""
