@@ -295,6 +295,9 @@ ROWS = [
         note="SSO off"),
     Row("sso:logout", "/sso/logout/", NOBODY, expect={r: LOGIN for r in ROLES},
         note="everyone ends on the sign-in page"),
+    Row("sso:backchannel_logout", "/sso/backchannel-logout/", NOBODY, method="POST",
+        data={"logout_token": "x"}, expect={"anon": DENY},
+        note="SSO off; the provider's signed logout token: opsdesk/sso/tests"),
 
     # --- multi-factor (opsdesk.mfa): one's own authenticator and recovery codes; the policy
     # and resetting someone's MFA are the administrator's ---
