@@ -15,6 +15,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from opsdesk.core.dbrouter import reporting_view
 from opsdesk.measures import analysis as an
 from opsdesk.measures.analysis import labels
 
@@ -192,6 +193,7 @@ class IncidentFlowOut(Schema):
 
 
 @router.get("summary", response={200: SummaryOut, **ERRORS}, summary="Analysis summary")
+@reporting_view
 def analysis_summary(request, query: Query[AnalysisQuery]):
     """How many incidents, their time to resolution, and the findings in plain sentences,
     biggest contributors first."""
@@ -207,6 +209,7 @@ def analysis_summary(request, query: Query[AnalysisQuery]):
 
 
 @router.get("time", response={200: TimeOut, **ERRORS}, summary="Where the time goes")
+@reporting_view
 def analysis_time(request, query: Query[AnalysisQuery]):
     """Time in each status, with each group (queue, work, pending), on each line (and with the
     user, vendors, approvers), and with each holder; with the part on the SLA clock."""
@@ -222,6 +225,7 @@ def analysis_time(request, query: Query[AnalysisQuery]):
 
 @router.get("handoffs", response={200: HandoffsOut, **ERRORS},
             summary="Hand-offs and ping-pong")
+@reporting_view
 def analysis_handoffs(request, query: Query[AnalysisQuery]):
     """Hand-offs per incident (desk → group, group → group, hand-backs), and the incidents that
     went back and forth between groups (A → B → A)."""
@@ -242,6 +246,7 @@ def analysis_handoffs(request, query: Query[AnalysisQuery]):
 
 
 @router.get("paths", response={200: PathsOut, **ERRORS}, summary="Paths through the lifecycle")
+@reporting_view
 def analysis_paths(request, query: Query[AnalysisQuery]):
     """The most common and the slowest paths through the statuses and between groups, and the
     step-to-step flows the Sankey graphs draw (counts and mean time in the source step)."""
@@ -255,6 +260,7 @@ def analysis_paths(request, query: Query[AnalysisQuery]):
 
 @router.get("records", response={200: RecordsOut, **ERRORS},
             summary="The incidents behind a number")
+@reporting_view
 def analysis_record_list(request, query: Query[RecordsQuery]):
     """The incidents counted in one row of a figure, each with its value, largest first."""
     an.check_may_analyse(request.auth)
@@ -269,6 +275,7 @@ def analysis_record_list(request, query: Query[RecordsQuery]):
 
 @router.get("incidents/{number}", response={200: IncidentFlowOut, **ERRORS},
             summary="One incident's timeline")
+@reporting_view
 def analysis_incident(request, number: str):
     """Each spell of one status with one group: who held it, wall and business seconds, and
     whether the resolution clock ran."""

@@ -15,6 +15,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from pydantic import ConfigDict, Field
 
+from opsdesk.core.dbrouter import reporting_view
 from opsdesk.incidents.choices import Channel
 from opsdesk.measures import kpis
 from opsdesk.measures.params import kpi_filters_from_params
@@ -130,6 +131,7 @@ def _kpi_out(definition, value, row=None) -> dict:
 
 
 @router.get("/kpis", response={200: KpiListOut, **ERRORS})
+@reporting_view
 def measures_kpi_list(request, query: Query[KpiListQuery]):
     """Every KPI (or those in `codes`) for the period and filters, against its target."""
     filters = _filters(request, query)
@@ -143,6 +145,7 @@ def measures_kpi_list(request, query: Query[KpiListQuery]):
 
 
 @router.get("/kpis/{code}", response={200: KpiOut, **ERRORS})
+@reporting_view
 def measures_kpi_get(request, code: str, query: Query[KpiQuery]):
     """One KPI: its definition, formula, value and target."""
     filters = _filters(request, query)
@@ -152,6 +155,7 @@ def measures_kpi_get(request, code: str, query: Query[KpiQuery]):
 
 
 @router.get("/kpis/{code}/trend", response={200: list[TrendPointOut], **ERRORS})
+@reporting_view
 def measures_kpi_trend(request, code: str, query: Query[TrendQuery]):
     """The KPI per calendar month, up to the month of `end` (the backlog has no trend)."""
     filters = _filters(request, query)
@@ -161,6 +165,7 @@ def measures_kpi_trend(request, code: str, query: Query[TrendQuery]):
 
 
 @router.get("/kpis/{code}/breakdown", response={200: list[BreakdownRowOut], **ERRORS})
+@reporting_view
 def measures_kpi_breakdown(request, code: str, query: Query[BreakdownQuery]):
     """The KPI per group, category, service, priority or channel, the largest count first."""
     filters = _filters(request, query)

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
+from opsdesk.core.dbrouter import reporting_view
 from opsdesk.core.exceptions import InvalidInput
 from opsdesk.incidents.filters import filters_from_query, query_from_params
 from opsdesk.measures import kpis
@@ -41,6 +42,7 @@ FILE = {200: None, **ERRORS}
 
 
 @router.get("/incidents", response=FILE, summary="Export incidents (CSV or xlsx)")
+@reporting_view
 def report_incidents_export(request, format: str = "", sort: str = "-registered_at"):
     """The incidents the caller may see that match the list parameters, in the list's order."""
     fmt = export_format(request, given=format)
@@ -55,6 +57,7 @@ def report_incidents_export(request, format: str = "", sort: str = "-registered_
 
 
 @router.get("/kpis", response=FILE, summary="Export the KPI table (CSV or xlsx)")
+@reporting_view
 def report_kpis_export(request, format: str = ""):
     """Every KPI for the period and filters (start, end, group, category, service, priority,
     channel): value, unit, target, met, numerator, denominator, formula, link."""
@@ -64,6 +67,7 @@ def report_kpis_export(request, format: str = ""):
 
 
 @router.get("/kpis/{code}/trend", response=FILE, summary="Export a KPI's trend")
+@reporting_view
 def report_kpi_trend_export(request, code: str, format: str = "", months: int = 12):
     """The KPI month by month, `months` (1-60) calendar months up to the end's month."""
     fmt = export_format(request, given=format)
@@ -73,6 +77,7 @@ def report_kpi_trend_export(request, code: str, format: str = "", months: int = 
 
 
 @router.get("/kpis/{code}/breakdown", response=FILE, summary="Export a KPI's breakdowns")
+@reporting_view
 def report_kpi_breakdown_export(request, code: str, format: str = "", by: str = ""):
     """The KPI per group, category, service, priority or channel (`by`; all five without)."""
     fmt = export_format(request, given=format)
@@ -85,6 +90,7 @@ def report_kpi_breakdown_export(request, code: str, format: str = "", by: str = 
 
 
 @router.get("/analysis", response=FILE, summary="Export the process analysis")
+@reporting_view
 def report_analysis_export(request, format: str = ""):
     """The process analysis's tables (time per status, group, line and holder; hand-offs;
     ping-pong; paths) for the filters of `GET /analysis` (start, end, priority, group,
@@ -131,6 +137,7 @@ class MonthlyOut(Schema):
 
 @router.get("/monthly/{month}", response={200: MonthlyOut, **ERRORS},
             summary="The monthly service report")
+@reporting_view
 def report_monthly_get(request, month: str, format: str = "json", lang: str = ""):
     """The report of the month (YYYY-MM) as JSON (its numbers), printable HTML or PDF, in
     `lang` (en or zh-hans; default: the request's language)."""

@@ -16,6 +16,7 @@ from django.db.utils import load_backend
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
+from opsdesk.accounts.services import api_token_create
 from opsdesk.audit.models import AuditEvent, AuditKind
 from opsdesk.core import dbrouter
 from opsdesk.core.dbrouter import REPORTS, ReportingRouter, reporting_call, reporting_reads
@@ -123,6 +124,24 @@ def test_the_kpi_pages_read_the_replica_and_the_incident_page_does_not(replica, 
     with CaptureQueriesContext(replica) as on_replica:
         saved = person.post("/measures/volume/target/", {"target": "50"})
     assert saved.status_code == 302 and not on_replica.captured_queries
+
+
+def test_the_api_reports_read_the_replica(replica, org, logged):
+    secret = api_token_create(user=org.owner, name="reports")[1]
+    api = Client(headers={"Authorization": f"Bearer {secret}"})
+    for url in ("/api/v1/measures/kpis", "/api/v1/analysis/summary",
+                "/api/v1/reports/kpis?format=csv"):
+        with CaptureQueriesContext(connections["default"]) as on_default, \
+                CaptureQueriesContext(replica) as on_replica:
+            response = api.get(url)
+            if response.streaming:
+                b"".join(response.streaming_content)
+        assert response.status_code == 200, (url, response.content[:300])
+        assert on_replica.captured_queries, url
+        assert not _report_reads(on_default), (url, _report_reads(on_default))
+    with CaptureQueriesContext(replica) as on_replica:
+        assert api.get(f"/api/v1/incidents/{logged[0].number}").status_code == 200
+    assert not on_replica.captured_queries
 
 
 def test_an_export_streams_from_the_replica_and_is_audited_on_default(replica, org, logged):
