@@ -7,12 +7,19 @@ writer that forgot the lock meets the unique (incident, seq) constraint instead 
 the chain. The "created" entry opens a chain, so it needs no read at all: an API create pays
 no query for it.
 
-Bulk writers (the benchmark's seeding) link their rows with `events_chain` before inserting;
-`chains_backfill` links the rows written before chains existed (migration 0010 runs it).
+The incident row anchors the chain's end: `history_seq` and `history_hash` are the seq and
+hash of its last entry (`head_move`, one UPDATE after each entry, under the same lock). A
+verifier compares the last entry with them, so removing entries from the end of a history is
+detected like any other break. Incident.save() never writes these two columns.
+
+Bulk writers (the benchmark's seeding) link their rows with `events_chain` before inserting
+and set the heads with `heads_of`; `chains_backfill` links the rows written before chains
+existed (migration 0010 runs it) and `heads_backfill` anchors them (migration 0011).
 Nothing here imports the incidents app at load time (its models import this module).
 """
 
 from django.db import models
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from . import chain
@@ -39,6 +46,43 @@ def event_link(event) -> None:
         last = (type(event)._base_manager.filter(incident_id=event.incident_id)
                 .order_by("-seq").values_list("seq", "hash").first())
     _link(event, *(last or (0, "")))
+
+
+def head_move(event) -> None:
+    """Anchor the chain's new end on the incident row (and on the instance the entry holds)."""
+    incident_model = type(event)._meta.get_field("incident").related_model
+    incident_model._base_manager.filter(pk=event.incident_id).update(
+        history_seq=event.seq, history_hash=event.hash)
+    held = event._state.fields_cache.get("incident")
+    if held is not None:
+        held.history_seq, held.history_hash = event.seq, event.hash
+
+
+def heads_of(events: list) -> dict[int, tuple[int, str]]:
+    """Each incident's chain end after linked `events`: {incident id: (seq, hash)}."""
+    heads: dict[int, tuple[int, str]] = {}
+    for event in events:
+        if event.seq > heads.get(event.incident_id, (0, ""))[0]:
+            heads[event.incident_id] = (event.seq, event.hash)
+    return heads
+
+
+def heads_backfill(incident_model, event_model, *, batch: int = 20_000) -> int:
+    """Set every incident's head from its last entry, a range of ids at a time; returns how
+    many incidents have history. One UPDATE with two correlated subqueries per batch (the
+    (incident, seq) unique index answers each), portable to all three databases.
+    """
+    incidents = models.QuerySet(model=incident_model)
+    last = (models.QuerySet(model=event_model).filter(incident_id=OuterRef("pk"))
+            .order_by("-seq"))
+    top = incidents.order_by("-pk").values_list("pk", flat=True).first() or 0
+    done = 0
+    for start in range(0, top, batch):
+        rows = incidents.filter(pk__gt=start, pk__lte=start + batch,
+                                pk__in=models.QuerySet(model=event_model).values("incident_id"))
+        done += rows.update(history_seq=Subquery(last.values("seq")[:1]),
+                            history_hash=Subquery(last.values("hash")[:1]))
+    return done
 
 
 def events_chain(events: list) -> list:

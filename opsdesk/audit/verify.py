@@ -103,29 +103,29 @@ def _audit_head_check(seq: int, last_hash: str) -> BrokenLink | None:
 # ---- the incident history ---------------------------------------------------------------
 
 def incident_chains_verify() -> Iterator[BrokenLink | int]:
-    """Per incident with history: its first broken link, or its entry count when intact."""
+    """Per incident with history: its first broken link, or its entry count when intact.
+
+    Walks the incidents (not the entries), so an incident whose entries were all removed is
+    found by the head its row still records.
+    """
     from opsdesk.incidents.models import Incident, IncidentEvent
 
     after = 0
-    while ids := incident_chain._next_incidents(IncidentEvent.objects, after=after,
-                                                batch=incident_chain.BATCH_INCIDENTS):
-        numbers = dict(Incident.objects.filter(pk__in=ids).values_list("pk", "number"))
-        rows = IncidentEvent.objects.filter(incident_id__in=ids).order_by(
+    while batch := list(Incident.objects.filter(pk__gt=after).order_by("pk").values_list(
+            "pk", "number", "history_seq", "history_hash")[:incident_chain.BATCH_INCIDENTS]):
+        after = batch[-1][0]
+        entries: dict[int, list] = {}
+        rows = IncidentEvent.objects.filter(incident_id__in=[row[0] for row in batch]).order_by(
             "incident_id", "seq", "id")
-        current, entries = None, []
         for event in rows.iterator(chunk_size=BATCH):
-            if event.incident_id != current and entries:
-                yield _incident_chain_check(entries, numbers)
-                entries = []
-            current = event.incident_id
-            entries.append(event)
-        if entries:
-            yield _incident_chain_check(entries, numbers)
-        after = ids[-1]
+            entries.setdefault(event.incident_id, []).append(event)
+        for pk, number, head_seq, head_hash in batch:
+            if head_seq or pk in entries:
+                yield _incident_chain_check(entries.get(pk, []), number or f"incident id {pk}",
+                                            head=(head_seq, head_hash))
 
 
-def _incident_chain_check(entries: list, numbers: dict) -> BrokenLink | int:
-    name = numbers.get(entries[0].incident_id) or f"incident id {entries[0].incident_id}"
+def _incident_chain_check(entries: list, name: str, *, head: tuple[int, str]) -> BrokenLink | int:
     seq, prev = 0, ""
     for event in entries:
         broken = _check(chain=name, entry=event, expected_seq=seq + 1, prev=prev,
@@ -133,6 +133,12 @@ def _incident_chain_check(entries: list, numbers: dict) -> BrokenLink | int:
         if broken:
             return broken
         seq, prev = event.seq, event.hash
+    if head != (seq, prev):
+        return BrokenLink(name, None, head[0], "head",
+                          f"the last entry, seq {head[0]} hash {head[1][:16] or '(none)'}… "
+                          "(recorded on the incident)",
+                          f"seq {seq} hash {prev[:16] or '(none)'}… (entries removed from the "
+                          "end, or the head changed)")
     return len(entries)
 
 

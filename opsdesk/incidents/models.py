@@ -184,6 +184,12 @@ class Incident(models.Model):
     alert_ids = models.JSONField(_("alert ids"), default=list, blank=True)
     related_problem = models.CharField(_("related problem"), max_length=40, blank=True)
     related_change = models.CharField(_("related change"), max_length=40, blank=True)
+    # The end of the incident's history chain: the seq and hash of its last entry. Written only
+    # by the chain (IncidentEvent.save, bulk writers), never by a save of the incident, so an
+    # entry removed from the end of the history no longer goes unnoticed.
+    history_seq = models.PositiveIntegerField(_("history length"), default=0, editable=False)
+    history_hash = models.CharField(_("history head hash"), max_length=64, blank=True,
+                                    default="", editable=False)
 
     objects = IncidentQuerySet.as_manager()
 
@@ -228,6 +234,15 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.short_description}"
+
+    def save(self, *args, **kwargs):
+        # A save of a loaded incident writes every field but the history's head: the instance
+        # may have been loaded before an entry was added, and its stale head must not win.
+        if not self._state.adding and kwargs.get("update_fields") is None \
+                and not kwargs.get("force_insert"):
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [f for f in UPDATABLE_FIELDS if f not in deferred]
+        super().save(*args, **kwargs)
 
     @property
     def status_key(self) -> str:
@@ -297,6 +312,11 @@ class Attachment(models.Model):
         verbose_name_plural = _("attachments")
 
 
+HISTORY_HEAD_FIELDS = ("history_seq", "history_hash")
+UPDATABLE_FIELDS = tuple(f.attname for f in Incident._meta.concrete_fields
+                         if not f.primary_key and f.name not in HISTORY_HEAD_FIELDS)
+
+
 class IncidentEvent(models.Model):
     """One append-only history entry: who did what to the incident, when, through which channel."""
 
@@ -342,6 +362,7 @@ class IncidentEvent(models.Model):
         if not self.hash:
             incident_chain.event_link(self)
         super().save(*args, **kwargs)
+        incident_chain.head_move(self)
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Incident history is append-only.")

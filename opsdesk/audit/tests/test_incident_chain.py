@@ -11,11 +11,12 @@ from opsdesk.audit import incident_chain
 from opsdesk.audit.verify import BrokenLink, incident_chains_verify
 from opsdesk.core.testing.factories import incident_factory
 from opsdesk.incidents.choices import Channel, EventKind
-from opsdesk.incidents.models import IncidentEvent
+from opsdesk.incidents.models import Incident, IncidentEvent
 from opsdesk.incidents.services import comment_create, incident_transition
 
 pytestmark = pytest.mark.django_db
 TABLE = IncidentEvent._meta.db_table
+INCIDENTS = Incident._meta.db_table
 
 
 def _busy_incident(org):
@@ -46,7 +47,9 @@ def test_the_services_chain_each_incident_history(org):
     assert _results() == [first.events.count(), second.events.count()]
 
 
-def test_the_created_entry_costs_no_query_and_a_later_one_one_read(org):
+def test_the_created_entry_reads_nothing_and_a_later_one_one_read(org):
+    """Each entry costs its insert and one update of the incident's head; only a later entry
+    reads its predecessor."""
     with CaptureQueriesContext(connection) as captured:
         incident = incident_factory(by=org.desk)
     assert incident.events.get().seq == 1
@@ -57,7 +60,55 @@ def test_the_created_entry_costs_no_query_and_a_later_one_one_read(org):
                                      field="x", new_value="y")
     reads = [q for q in captured.captured_queries
              if q["sql"].startswith("SELECT") and TABLE in q["sql"]]
-    assert len(reads) == 1 and len(captured) == 2
+    head_updates = [q for q in captured.captured_queries
+                    if q["sql"].startswith("UPDATE") and INCIDENTS in q["sql"]]
+    assert len(reads) == 1 and len(head_updates) == 1 and len(captured) == 3
+
+
+def test_the_incident_row_holds_the_end_of_its_chain(org):
+    incident = _busy_incident(org)
+    last = incident.events.order_by("-seq").first()
+    assert Incident.objects.filter(pk=incident.pk).values_list(
+        "history_seq", "history_hash").get() == (last.seq, last.hash)
+
+
+def test_a_removed_last_entry_is_reported(org):
+    incident = _busy_incident(org)
+    events = list(incident.events.order_by("seq"))
+    _sql(f"DELETE FROM {TABLE} WHERE id = %s", [events[-1].pk])
+    [broken] = _results()
+    assert isinstance(broken, BrokenLink)
+    assert (broken.chain, broken.entry_id, broken.seq, broken.problem) == (
+        incident.number, None, len(events), "head")
+    assert f"seq {len(events) - 1}" in broken.found
+
+
+def test_an_incident_whose_whole_history_was_removed_is_reported(org):
+    incident = _busy_incident(org)
+    _sql(f"DELETE FROM {TABLE} WHERE incident_id = %s", [incident.pk])
+    [broken] = _results()
+    assert (broken.chain, broken.problem) == (incident.number, "head")
+
+
+def test_a_rewritten_last_entry_with_a_recomputed_hash_is_reported(org):
+    """Forging the last entry and its own hash still breaks the head the incident records."""
+    incident = _busy_incident(org)
+    last = incident.events.order_by("-seq").first()
+    last.new_value = "forged"
+    forged = incident_chain.chain.link_hash(last.prev_hash, incident_chain.event_content(last))
+    _sql(f"UPDATE {TABLE} SET new_value = %s, hash = %s WHERE id = %s",
+         ["forged", forged, last.pk])
+    [broken] = _results()
+    assert (broken.chain, broken.problem) == (incident.number, "head")
+
+
+def test_saving_an_instance_loaded_before_new_entries_keeps_the_head(org):
+    incident = _busy_incident(org)
+    stale = Incident.objects.get(pk=incident.pk)
+    comment_create(incident=incident, by=org.engineer, body="a later reply")
+    stale.short_description = "edited through an old instance"
+    stale.save()
+    assert _results() == [incident.events.count()]
 
 
 def test_a_changed_entry_is_reported_exactly(org):
@@ -118,6 +169,9 @@ def test_bulk_rows_are_chained_before_insert(org):
     incident_chain.events_chain(rows)
     IncidentEvent.objects.bulk_create(rows)
     assert [r.seq for r in rows] == [known + 1, known + 2, known + 3]
+    assert _results()[0].problem == "head"  # a bulk writer must anchor the new end too
+    [(pk, (seq, hash_))] = incident_chain.heads_of(rows).items()
+    Incident.objects.filter(pk=pk).update(history_seq=seq, history_hash=hash_)
     assert _results() == [known + 3]
 
 
@@ -127,6 +181,11 @@ def test_backfill_links_history_written_before_chains(org):
     assert isinstance(_results()[0], BrokenLink)
     linked = incident_chain.chains_backfill(IncidentEvent, batch=1)
     assert linked == first.events.count() + second.events.count()
+    assert _results() == [first.events.count(), second.events.count()]
+    # The heads anchor what the backfill linked; incidents without a head get theirs.
+    Incident.objects.update(history_seq=0, history_hash="")
+    assert {r.problem for r in _results()} == {"head"}
+    assert incident_chain.heads_backfill(Incident, IncidentEvent, batch=1) == 2
     assert _results() == [first.events.count(), second.events.count()]
     # New entries continue the backfilled chains.
     comment_create(incident=first, by=org.engineer, body="after the backfill")

@@ -32,7 +32,7 @@ from django.db.models import F, JSONField
 from django.utils import timezone
 from tqdm import tqdm
 
-from opsdesk.audit.incident_chain import events_chain
+from opsdesk.audit.incident_chain import events_chain, heads_of
 from opsdesk.incidents.models import DailySerial, Incident, IncidentEvent
 from opsdesk.reference.models import Nature
 from opsdesk.reference.services import reference_load_defaults
@@ -209,11 +209,28 @@ def _write_batch(job) -> tuple[int, int]:
     with _keep_updated_at(), transaction.atomic():
         built = [builder.build(pk=pk, at=at, nature=nature, number=number)
                  for (at, nature), number, pk in zip(specs, numbers, ids, strict=True)]
-        _insert(Incident, [incident for incident, _story in built])
-        events = [event for incident, story in built for event in builder.events(incident, story)]
-        _insert(IncidentEvent, events_chain(events))  # each incident's hash chain
+        incidents = [incident for incident, _story in built]
+        if incidents[0].pk is not None:  # the ids are known: the rows carry their heads
+            events = _history(builder, built)
+            _insert(Incident, incidents)
+        else:  # the insert assigns the ids: anchor the heads after it
+            _insert(Incident, incidents)
+            events = _history(builder, built)
+            Incident.objects.bulk_update(incidents, ["history_seq", "history_hash"],
+                                         batch_size=500)
+        _insert(IncidentEvent, events)
         _insert(IncidentDocument, _documents([incident for incident, _story in built]))
     return len(built), len(events)
+
+
+def _history(builder, built: list) -> list[IncidentEvent]:
+    """The incidents' history entries, linked into their hash chains, each incident's head set."""
+    events = events_chain([event for incident, story in built
+                           for event in builder.events(incident, story)])
+    heads = heads_of(events)
+    for incident, _story in built:
+        incident.history_seq, incident.history_hash = heads.get(incident.pk, (0, ""))
+    return events
 
 
 def _documents(incidents: list[Incident]) -> list[IncidentDocument]:
