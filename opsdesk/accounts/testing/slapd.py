@@ -12,34 +12,24 @@ directory add their own people (`person_add`) and group memberships, so tests sh
 server (one per pytest-xdist worker) never see each other's changes.
 """
 
-import atexit
 import base64
 import hashlib
 import itertools
 import os
 import shutil
-import socket
 import subprocess
-import tempfile
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ldap3 import MODIFY_ADD, MODIFY_DELETE, MODIFY_REPLACE, Connection, Server
 from ldap3.utils.conv import escape_filter_chars
+
+from opsdesk.core.testing.daemon import Daemon, self_signed_write
+from opsdesk.core.testing.daemon import free_port  # noqa: F401  (tests import it from here)
 
 SUFFIX = "dc=opsdesk,dc=test"
 ADMIN_DN, ADMIN_PASSWORD = f"cn=admin,{SUFFIX}", "slapd-admin-secret"
 SERVICE_DN, SERVICE_PASSWORD = f"cn=opsdesk,ou=services,{SUFFIX}", "service-secret"
 PEOPLE, GROUPS = f"ou=people,{SUFFIX}", f"ou=groups,{SUFFIX}"
-START_SECONDS = 15
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def slapd_binary() -> str | None:
@@ -87,14 +77,15 @@ SEED = (
 SEED_GROUPS = ("servicedesk", "engineers", "network", "managers", "owners", "admins")
 
 
-class Slapd:
+class Slapd(Daemon):
     """One running slapd; `start()` and `stop()` it; `person_add`, `member_add`... per test."""
 
+    name = "slapd"
+    install_hint = "apt-get install slapd ldap-utils"
+    start_seconds = 15
+
     def __init__(self, binary: str | None = None):
-        self.binary = binary or slapd_binary()
-        self.directory = Path(tempfile.mkdtemp(prefix="opsdesk-slapd-"))
-        self.port, self.tls_port = free_port(), free_port()
-        self.process: subprocess.Popen | None = None
+        super().__init__(binary or slapd_binary())
         self._uids = itertools.count(1)
 
     @property
@@ -109,31 +100,9 @@ class Slapd:
     def ca_file(self) -> str:
         return str(self.directory / "cert.pem")
 
-    def start(self) -> "Slapd":
-        """Write the configuration, seed the database and start slapd in the foreground."""
-        if not self.binary:
-            raise RuntimeError("slapd is not installed (apt-get install slapd ldap-utils)")
-        self._prepare()
-        with open(self.directory / "stderr.log", "wb") as stderr:
-            self.process = subprocess.Popen(
-                [self.binary, "-d", "0", "-f", str(self.directory / "slapd.conf"),
-                 "-h", f"{self.url}/ {self.tls_url}/"],
-                stdout=subprocess.DEVNULL, stderr=stderr)
-        atexit.register(self.stop)  # also when the session ends without its teardown
-        self._wait_listening()
-        return self
-
-    def stop(self) -> None:
-        """Stop the server and remove its directory."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-        shutil.rmtree(self.directory, ignore_errors=True)
+    def _command(self) -> list[str]:
+        return [self.binary, "-d", "0", "-f", str(self.directory / "slapd.conf"),
+                "-h", f"{self.url}/ {self.tls_url}/"]
 
     def settings(self, **overrides) -> dict:
         """settings.OPSDESK_LDAP for this server (plain LDAP; see `overrides`)."""
@@ -207,7 +176,7 @@ class Slapd:
 
     def _prepare(self) -> None:
         (self.directory / "db").mkdir()
-        _self_signed_write(self.directory / "cert.pem", self.directory / "key.pem")
+        self_signed_write(self.directory / "cert.pem", self.directory / "key.pem")
         (self.directory / "slapd.conf").write_text(CONFIG.format(
             dir=self.directory, suffix=SUFFIX, admin_dn=ADMIN_DN, admin_pw=ADMIN_PASSWORD,
             service_dn=SERVICE_DN))
@@ -222,20 +191,6 @@ class Slapd:
     def _slapadd(self) -> str:
         found = shutil.which("slapadd") or shutil.which("slapadd", path="/usr/sbin:/sbin")
         return found or self.binary  # slapadd is slapd under another name
-
-    def _wait_listening(self) -> None:
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        err = (self.directory / "stderr.log").read_text(errors="replace")
-        self.stop()
-        raise RuntimeError(f"slapd did not start:\n{err}")
 
 
 def ssha(password: str) -> str:
@@ -285,13 +240,6 @@ def _ldif_entry(entry: dict) -> str:
             else:
                 lines.append(f"{key}:: {base64.b64encode(value.encode()).decode()}")
     return "\n".join(lines) + "\n"
-
-
-def _self_signed_write(cert_path: Path, key_path: Path) -> None:
-    """A certificate for 127.0.0.1 and localhost, valid for a day (its own CA)."""
-    from opsdesk.intake.testing.dovecot import _self_signed_write as write
-
-    write(cert_path, key_path)
 
 
 # slapd.conf: core schemas, one MDB database, TLS, and the ACLs a company would set.

@@ -16,31 +16,20 @@ Dovecot refuses mail access as root (CI runs as root): there the mail processes 
 unprivileged `dovecot` user, which owns the Maildir; as any other user they run as that user.
 """
 
-import atexit
-import datetime
 import getpass
-import ipaddress
 import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
-import tempfile
-import time
 from pathlib import Path
 
 from imap_tools import MailBoxUnencrypted
 
+from opsdesk.core.testing.daemon import Daemon, self_signed_write
+from opsdesk.core.testing.daemon import free_port  # noqa: F401  (tests import it from here)
+
 USER, PASSWORD = "desk", "desk-secret"
-START_SECONDS = 10
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def dovecot_binary() -> str | None:
@@ -48,16 +37,16 @@ def dovecot_binary() -> str | None:
     return shutil.which("dovecot") or shutil.which("dovecot", path="/usr/sbin:/sbin")
 
 
-class Dovecot:
+class Dovecot(Daemon):
     """One running Dovecot; `start()` and `stop()` it, `append()` mail, `folder_new()` per test."""
 
+    name = "dovecot"
+    install_hint = "apt-get install dovecot-imapd"
+
     def __init__(self, binary: str | None = None, *, oauth2_introspection_url: str = ""):
-        self.binary = binary or dovecot_binary()
+        super().__init__(binary or dovecot_binary())
         self.oauth2_introspection_url = oauth2_introspection_url
-        self.directory = Path(tempfile.mkdtemp(prefix="opsdesk-dovecot-"))
-        self.port, self.tls_port = free_port(), free_port()
         self.user, self.password = USER, PASSWORD
-        self.process: subprocess.Popen | None = None
         self._folders = itertools.count(1)
 
     @property
@@ -68,33 +57,11 @@ class Dovecot:
     def log_path(self) -> Path:
         return self.directory / "dovecot.log"
 
-    def start(self) -> "Dovecot":
-        """Write the configuration and start the server in the foreground of a child process."""
-        if not self.binary:
-            raise RuntimeError("dovecot is not installed (apt-get install dovecot-imapd)")
-        _version_check(self.binary)
-        self._prepare()
-        with open(self.directory / "stderr.log", "wb") as stderr:
-            self.process = subprocess.Popen(
-                [self.binary, "-F", "-c", str(self.directory / "dovecot.conf")],
-                stdout=subprocess.DEVNULL, stderr=stderr)
-        atexit.register(self.stop)  # also when the session ends without its teardown
-        self._wait_listening()
-        return self
-
-    def stop(self) -> None:
-        """Stop the server and remove its directory."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-        shutil.rmtree(self.directory, ignore_errors=True)
+    def _command(self) -> list[str]:
+        return [self.binary, "-F", "-c", str(self.directory / "dovecot.conf")]
 
     def _prepare(self) -> None:
+        _version_check(self.binary)
         # Dovecot's unprivileged processes must reach their sockets and the Maildir.
         self.directory.chmod(0o755)
         for name in ("run", "state", "home"):
@@ -103,7 +70,7 @@ class Dovecot:
         if os.geteuid() == 0:
             os.chown(self.directory / "home", account.pw_uid, account.pw_gid)
         (self.directory / "passwd").write_text(f"{self.user}:{{PLAIN}}{self.password}::::::\n")
-        _self_signed_write(self.cert_path, self.directory / "key.pem")
+        self_signed_write(self.cert_path, self.directory / "key.pem")
         (self.directory / "dovecot.conf").write_text(self._config(account))
         if self.oauth2_introspection_url:
             (self.directory / "oauth2.conf.ext").write_text(
@@ -129,20 +96,9 @@ class Dovecot:
             mechanisms="plain login xoauth2 oauthbearer" if oauth2 else "plain login",
             oauth2_passdb=OAUTH2_PASSDB.format(dir=d) if oauth2 else "")
 
-    def _wait_listening(self) -> None:
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.05)
+    def _logs(self) -> str:
         log = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        err = (self.directory / "stderr.log").read_text(errors="replace")
-        self.stop()
-        raise RuntimeError(f"dovecot did not start:\n{err}\n{log}")
+        return f"{super()._logs()}\n{log}"
 
     def connect(self, folder: str = "INBOX") -> MailBoxUnencrypted:
         """A logged-in imap-tools client on the plain port (use it with `with`)."""
@@ -195,32 +151,6 @@ def _group_name(gid: int) -> str:
         return grp.getgrgid(gid).gr_name
     except KeyError:
         return getpass.getuser()
-
-
-def _self_signed_write(cert_path: Path, key_path: Path) -> None:
-    """A certificate for 127.0.0.1 and localhost, valid for a day."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    alt = x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                       x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(alt, critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    key_path.chmod(0o600)
 
 
 # Dovecot 2.3 syntax (Debian 12). Plain logins are allowed: tests connect over 127.0.0.1.
