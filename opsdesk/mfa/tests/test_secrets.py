@@ -144,8 +144,8 @@ def test_the_migration_encrypts_a_device_enrolled_before(reference_data, org):
     before = [("mfa", "0002_authenticator_encrypted_secret")]
     try:
         executor.migrate(before)
-        PlainDevice.objects.create(user_id=org.engineer.pk, name="phone", confirmed=True, key=RFC_KEY,
-                           last_t=7)
+        PlainDevice.objects.create(user_id=org.engineer.pk, name="phone", confirmed=True,
+                                   key=RFC_KEY, last_t=7)
         MigrationExecutor(connection).migrate(latest)
 
         device = Authenticator.objects.get(user=org.engineer)
