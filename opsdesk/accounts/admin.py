@@ -330,17 +330,17 @@ class UserSessionAdmin(AdministrationAdmin):
     """
 
     read_only = True
-    list_display = ("user", "device", "ip_address", "created_at", "last_seen_at")
+    list_display = ("user", "device_label", "ip_address", "created_at", "last_seen_at")
     list_filter = ("created_at", "last_seen_at")
     list_select_related = ("user",)
     search_fields = ("user__username", "user__display_name", "ip_address", "browser", "os")
-    fields = ("user", "device", "user_agent", "ip_address", "created_at", "last_seen_at")
+    fields = ("user", "device_label", "user_agent", "ip_address", "created_at", "last_seen_at")
     readonly_fields = fields
     actions = ["sign_out_selected"]
     ordering = ("-last_seen_at",)
 
     @admin.display(description=_("device"))
-    def device(self, obj):
+    def device_label(self, obj):
         return user_session_device(obj)
 
     def has_sign_out_permission(self, request):
