@@ -34,6 +34,7 @@ class OidcConfig:
     match_claim: str
     only: bool
     timeout: float
+    roles_recheck_seconds: int = 0  # 0: roles are synced at sign-in only
 
     @property
     def discovery_url(self) -> str:
@@ -74,4 +75,5 @@ def oidc_config() -> OidcConfig | None:
         match_claim=getattr(settings, "OPSDESK_OIDC_MATCH_CLAIM", "email"),
         only=getattr(settings, "OPSDESK_OIDC_ONLY", False),
         timeout=float(getattr(settings, "OPSDESK_OIDC_TIMEOUT", 10)),
+        roles_recheck_seconds=int(getattr(settings, "OPSDESK_OIDC_ROLES_RECHECK_SECONDS", 0)),
     )

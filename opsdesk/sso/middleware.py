@@ -24,8 +24,9 @@ class SingleSignOnMiddleware:
       `?local=1` keeps the password form for administrators (break-glass).
 
     Before those, a session whose SsoSession a back-channel logout ended is signed out: one
-    indexed query per request of an SSO session, so the logout takes effect at once in every
-    web process and with any session backend.
+    primary-key query per request of an SSO session, so the logout takes effect at once in
+    every web process and with any session backend. With OPSDESK_OIDC_ROLES_RECHECK_SECONDS,
+    a session whose roles are due is checked again at the provider (recheck.py).
     """
 
     def __init__(self, get_response):
@@ -48,13 +49,22 @@ class SingleSignOnMiddleware:
 
     @staticmethod
     def _ended_session_sign_out(request) -> None:
+        """Sign out a session the provider ended; check its roles again when they are due."""
         from .models import SsoSession
+        from .recheck import sso_session_recheck, sso_session_recheck_due
         from .signals import SESSION_KEY
 
         record = request.session.get(SESSION_KEY) or {}
         if not isinstance(record, dict) or not record.get("session"):
             return
-        if SsoSession.objects.filter(pk=record["session"], ended_at__isnull=False).exists():
+        sso_session = SsoSession.objects.filter(pk=record["session"]).first()
+        ended = sso_session is None or sso_session.ended_at is not None
+        config = oidc_config()
+        if not ended and config is not None and sso_session_recheck_due(
+                config=config, sso_session=sso_session):
+            ended = not sso_session_recheck(config=config, sso_session=sso_session,
+                                            user=request.user)
+        if ended:
             del request.session[SESSION_KEY]  # the provider has signed them out already
             logout(request)
 

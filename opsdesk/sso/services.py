@@ -51,9 +51,7 @@ def _sign_in(config: OidcConfig, claims: dict) -> User:
     user = identity.user
     if not user.is_active:
         raise SsoError("inactive", user.get_username())
-    if not directory_managed(user):
-        _fields_update(user, config, claims)
-        _roles_sync(user, config, claims)
+    sso_claims_apply(config=config, user=user, claims=claims)
     identity.last_sign_in_at = timezone.now()
     identity.save(update_fields=["last_sign_in_at", "updated_at"])
     return user
@@ -69,7 +67,8 @@ def sso_session_start(*, config: OidcConfig, user: User, claims: dict,
     SsoSession.objects.filter(created_at__lt=too_old).delete()
     return SsoSession.objects.create(
         user=user, issuer=claims["iss"], subject=str(claims["sub"]),
-        sid=str(claims.get("sid") or "")[:255], refresh_token=refresh_token,
+        sid=str(claims.get("sid") or "")[:255],
+        refresh_token=refresh_token if config.roles_recheck_seconds else "",  # kept only if used
         roles_checked_at=timezone.now())
 
 
@@ -84,6 +83,13 @@ def _identity(config: OidcConfig, claims: dict) -> SsoIdentity:
     if SsoIdentity.objects.filter(issuer=issuer, user=user).exists():
         raise SsoError("conflict", f"{user.get_username()} is linked to another subject")
     return SsoIdentity.objects.create(issuer=issuer, subject=subject, user=user)
+
+
+def sso_claims_apply(*, config: OidcConfig, user: User, claims: dict) -> None:
+    """Copy the claims' fields and sync the roles, unless the directory owns the account."""
+    if not directory_managed(user):
+        _fields_update(user, config, claims)
+        _roles_sync(user, config, claims)
 
 
 def directory_managed(user: User) -> bool:
