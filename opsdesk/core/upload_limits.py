@@ -78,7 +78,7 @@ def body_refusal(request) -> HttpResponse | None:
     if not takes_files(request) or request.content_type != MULTIPART:
         return _unknown_length_refusal(request) if declared is None else None
     if declared is None:
-        if not request.environ.get("wsgi.input_terminated"):
+        if not request.META.get("wsgi.input_terminated"):  # WSGI: META is the environ
             return _unknown_length_refusal(request)
         _read_unknown_length(request, limit=limit)
     return too_large_response(request, limit=limit) if _form_cut(request) else None
@@ -152,7 +152,7 @@ def _read_unknown_length(request, *, limit: int) -> None:
     Django reads as many bytes as CONTENT_LENGTH says, so without one it reads nothing. The
     form parser reads until the stream ends, so an upper bound stands in for the length.
     """
-    request._stream = _BoundedInput(request, request.environ["wsgi.input"], limit=limit)
+    request._stream = _BoundedInput(request, request.META["wsgi.input"], limit=limit)
     request.META["CONTENT_LENGTH"] = str(limit + 1)
 
 
