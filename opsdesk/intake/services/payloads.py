@@ -173,10 +173,15 @@ class _PayloadInsert:
 
 
 def _json_text(body: bytes) -> str:
+    """The body as text, if it is JSON; anyone may post, so nothing they send may be a 500.
+
+    A body nested deeper than Python's recursion limit (`[[[[…` within the size limit) makes
+    json.loads raise RecursionError, not ValueError: it is refused as malformed as well.
+    """
     try:
         text = body.decode("utf-8")
         json.loads(text)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise InvalidInput(_("The body is not valid JSON (UTF-8): %(error)s") % {"error": exc},
                            errors={"body": _("Send the JSON exactly as the tool produces it.")})
     return text
