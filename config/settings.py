@@ -368,6 +368,11 @@ MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # turns a lock-out into our
 #   process_owner, admin). OPSDESK_LDAP_SUPPORT_GROUPS: support group code=group DN, ";"-separated.
 #   What a group granted is taken away when the person leaves the group.
 # OPSDESK_LDAP_TIMEOUT: seconds to wait for the directory.
+# With single sign-on on too, the directory owns the fields and roles of everyone it knows (an
+# account SSO created is taken over when its email matches; a same user name with another email
+# is refused and audited). OPSDESK_LDAP_DEACTIVATE_SSO_ACCOUNTS=1: ldap_sync also deactivates a
+# person gone from the directory who signs in by SSO (default: it only takes back what the
+# directory granted, and SSO manages the account again).
 OPSDESK_LDAP = {
     "URL": os.environ.get("OPSDESK_LDAP_URL", ""),
     "START_TLS": env_bool("OPSDESK_LDAP_START_TLS"),
@@ -390,6 +395,7 @@ OPSDESK_LDAP = {
     "ROLE_GROUPS": os.environ.get("OPSDESK_LDAP_ROLE_GROUPS", ""),
     "SUPPORT_GROUPS": os.environ.get("OPSDESK_LDAP_SUPPORT_GROUPS", ""),
     "TIMEOUT": int(os.environ.get("OPSDESK_LDAP_TIMEOUT", "10")),
+    "DEACTIVATE_SSO_ACCOUNTS": env_bool("OPSDESK_LDAP_DEACTIVATE_SSO_ACCOUNTS"),
 }
 
 # Lock-out (django-axes, counted in the database, so every web process sees the same count).
@@ -483,6 +489,12 @@ AUTH_PASSWORD_VALIDATORS = [
 # OPSDESK_OIDC_ONLY=1: the sign-in page goes straight to the provider and only administrators
 #   may still sign in with a password, at /login/?local=1 (break-glass).
 # OPSDESK_OIDC_TIMEOUT: seconds to wait for the provider.
+# Back-channel logout: register <site>/sso/backchannel-logout/ at the provider (with "sid"
+#   required if it asks); its signed logout tokens end the matching opsdesk sessions at once.
+# OPSDESK_OIDC_ROLES_RECHECK_MINUTES: check an SSO session's roles again at the provider after
+#   this many minutes (refresh token grant + userinfo groups; needs the provider to issue refresh
+#   tokens, e.g. scope offline_access at some); a refused refresh ends the session. 0 (default):
+#   roles change at sign-in only.
 def _sso_env_json(name: str) -> dict:
     """A JSON object from the environment; bad JSON stops start-up with the variable named."""
     import json
@@ -508,6 +520,8 @@ OPSDESK_OIDC_CREATE_USERS = env_bool("OPSDESK_OIDC_CREATE_USERS", True)
 OPSDESK_OIDC_MATCH_CLAIM = os.environ.get("OPSDESK_OIDC_MATCH_CLAIM", "email")
 OPSDESK_OIDC_ONLY = env_bool("OPSDESK_OIDC_ONLY")
 OPSDESK_OIDC_TIMEOUT = float(os.environ.get("OPSDESK_OIDC_TIMEOUT", "10"))
+OPSDESK_OIDC_ROLES_RECHECK_SECONDS = int(os.environ.get("OPSDESK_OIDC_ROLES_RECHECK_MINUTES",
+                                                      "0")) * 60
 # The policy backend first (with OPSDESK_OIDC_ONLY it refuses non-admin passwords before any
 # password backend runs); OidcBackend keeps SSO sessions valid and checks no password.
 AUTHENTICATION_BACKENDS = [
