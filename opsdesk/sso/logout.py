@@ -121,7 +121,7 @@ def sso_sessions_end(*, config: OidcConfig, claims: dict, request=None) -> int:
             sessions = sessions.filter(subject=subject) if subject else sessions
             users = _users(sessions, issuer, subject)
             ended = sessions.update(ended_at=timezone.now())
-            for user_id, user in users.items():
+            for user in users.values():
                 audit_record(kind=AuditKind.SIGN_OUT, target=user, request=request, details={
                     "method": "oidc_backchannel", "sid": sid, "sessions_ended": ended})
     except IntegrityError as error:

@@ -69,7 +69,8 @@ def test_sso_first_then_ldap_sync_takes_over_the_same_account(directory, sso, si
 
     assert f"updated: {someone.uid}" in output
     user.refresh_from_db()
-    assert DirectoryAccount.objects.get(user=user).dn == f"uid={someone.uid},ou=people,dc=opsdesk,dc=test"
+    assert DirectoryAccount.objects.get(user=user).dn == (
+        f"uid={someone.uid},ou=people,dc=opsdesk,dc=test")
     assert user.is_engineer and not user.is_service_desk  # the directory's roles now
     assert user.display_name == "Directory Name"
     assert SsoIdentity.objects.get(subject=subject).user == user
