@@ -160,6 +160,8 @@ def user_sessions_cleanup(*, now: datetime | None = None) -> int:
 @receiver(user_logged_in, dispatch_uid="opsdesk.accounts.usersessions.start")
 def _on_signed_in(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
+        if previous := request.session.get(SESSION_ID):  # signing in again over a session
+            UserSession.objects.filter(pk=previous).delete()
         user_session_start(request=request, user=user)
 
 
