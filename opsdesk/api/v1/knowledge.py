@@ -8,7 +8,7 @@ from ninja.files import UploadedFile
 from pydantic import ConfigDict, Field
 
 from opsdesk.core.downloads import attachment_response
-from opsdesk.core.exceptions import InvalidInput
+from opsdesk.core.exceptions import InvalidInput, NotPermitted
 from opsdesk.incidents import selectors as incident_selectors
 from opsdesk.incidents.choices import Channel
 from opsdesk.incidents.refs import resolve_refs
@@ -160,7 +160,7 @@ COUNTERS = ("view_count", "solved_count", "helpful_count", "not_helpful_count",
             "resolved_incident_count", "deflection_count")
 
 
-def _article_dict(article, *, full: bool = False) -> dict:
+def _article_dict(article, *, full: bool = False, staff: bool = False) -> dict:
     data = {
         "number": article.number, "type": article.type, "title": article.title,
         "status": article.status, "revision_status": article.revision_status,
@@ -174,18 +174,24 @@ def _article_dict(article, *, full: bool = False) -> dict:
         "counts": {c.removesuffix("_count"): getattr(article, c) for c in COUNTERS},
     }
     if full:
-        data.update(_detail(article))
+        data.update(_detail(article, staff=staff))
     return data
 
 
-def _detail(article) -> dict:
+def _detail(article, *, staff: bool) -> dict:
+    """The article's text; its working version and review note only for support staff.
+
+    A reader of a published article must not learn of an unpublished revision or what its
+    reviewer wrote about it (the portal's help page shows neither).
+    """
     return {
         "body": article.body, "body_html": article.body_html, "workaround": article.workaround,
         "problem_reference": article.problem_reference,
         "configuration_items": [ci.name for ci in article.configuration_items.all()],
         "published_version": _version_number(article.published_version_id, article),
-        "working_version": _version_number(article.working_version_id, article),
-        "review_note": article.review_note,
+        "working_version": (_version_number(article.working_version_id, article)
+                            if staff else None),
+        "review_note": article.review_note if staff else "",
         "attachments": [_attachment_dict(a, article) for a in
                         selectors.article_attachments(article=article)],
     }
@@ -228,7 +234,17 @@ def _get(request, number):
 
 
 def _detail_response(request, number):
-    return _article_dict(_get(request, number), full=True)
+    return _article_dict(_get(request, number), full=True,
+                         staff=selectors.is_kb_staff(request.auth))
+
+
+def _staff_article(request, number):
+    """The article, for support staff only: its versions hold unpublished drafts and revisions
+    (the web's version pages are staff-only too: web/views/knowledge.py, staff_required)."""
+    article = _get(request, number)
+    if not selectors.is_kb_staff(request.auth):
+        raise NotPermitted(_("Only support staff see an article's versions."))
+    return article
 
 
 @router.get("/articles", response={200: ArticlePage, **ERRORS}, summary="List articles")
@@ -318,7 +334,7 @@ def retire_article(request, number: str, payload: ReasonIn | None = None):
 @router.get("/articles/{number}/versions", response={200: list[VersionOut], **ERRORS},
             summary="Versions, newest first")
 def list_versions(request, number: str):
-    article = _get(request, number)
+    article = _staff_article(request, number)
     return [{"number": v.number, "title": v.title, "editor": v.editor.username, "note": v.note,
              "created_at": v.created_at, "published": v.pk == article.published_version_id}
             for v in selectors.article_versions(article=article)]
@@ -328,7 +344,7 @@ def list_versions(request, number: str):
             summary="Compare two versions")
 def diff_versions(request, number: str, old: int, new: int):
     """A unified diff of the bodies of versions `old` and `new`."""
-    diff = selectors.version_diff(article=_get(request, number), old=old, new=new)
+    diff = selectors.version_diff(article=_staff_article(request, number), old=old, new=new)
     return {"old": old, "new": new, "title_changed": diff.title_changed,
             "old_title": diff.old.title, "new_title": diff.new.title, "unified": diff.unified}
 

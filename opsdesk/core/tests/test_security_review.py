@@ -10,9 +10,11 @@ from django.test import Client
 from django.urls import reverse
 
 from opsdesk.accounts.services import api_token_create
+from opsdesk.api.tests.conftest import ApiClient
 from opsdesk.core.testing.factories import incident_factory
 from opsdesk.incidents.services import attachment_create
 from opsdesk.intake.models import AlertIntegration, AlertPayload
+from opsdesk.knowledge import services as knowledge
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
@@ -116,3 +118,42 @@ def test_deeply_nested_json_to_the_alert_intake_is_a_422_and_stores_nothing(clie
     ok = client.post(f"/api/v1/intake/alerts/{token}", data=json.dumps({"alerts": []}),
                      content_type="application/json")
     assert ok.status_code == 202
+
+
+# ---- finding 4: a requester read the unpublished revision of a public article (API) ----------
+
+def _published_with_a_rejected_revision(org):
+    """A public article, and a revision an engineer wrote that the process owner sent back."""
+    article = knowledge.article_create(by=org.desk, data={
+        "title": "Printer prints blank pages", "body": "Replace the toner.",
+        "visibility": "public"})
+    article = knowledge.article_submit(article=article, by=org.desk)
+    article = knowledge.article_approve(article=article, by=org.owner)
+    article = knowledge.article_update(article=article, by=org.engineer, data={
+        "title": "Printer: call vendor", "body": "Admin PIN of PRN-3F is 4711."})
+    article = knowledge.article_submit(article=article, by=org.engineer)
+    return knowledge.article_reject(article=article, by=org.owner,
+                                    reason="Never put the admin PIN in an article.")
+
+
+def test_a_requester_cannot_read_an_articles_unpublished_revision(org):
+    article = _published_with_a_rejected_revision(org)
+    path = f"/api/v1/knowledge/articles/{article.number}"
+    requester = ApiClient(org.requester).client
+    detail = requester.get(path)
+    assert detail.status_code == 200
+    assert detail.json()["title"] == "Printer prints blank pages"
+    assert "4711" not in detail.content.decode()
+    assert detail.json()["review_note"] == "" and detail.json()["working_version"] is None
+    assert requester.get(f"{path}/versions", **EN).status_code == 403
+    diff = requester.get(f"{path}/diff", {"old": 1, "new": 2}, **EN)
+    assert diff.status_code == 403 and "4711" not in diff.content.decode()
+
+
+def test_support_staff_still_see_versions_and_the_review_note(org):
+    article = _published_with_a_rejected_revision(org)
+    path = f"/api/v1/knowledge/articles/{article.number}"
+    engineer = ApiClient(org.engineer).client
+    assert engineer.get(path).json()["review_note"] == "Never put the admin PIN in an article."
+    assert [v["number"] for v in engineer.get(f"{path}/versions").json()] == [2, 1]
+    assert "4711" in engineer.get(f"{path}/diff", {"old": 1, "new": 2}).json()["unified"]
