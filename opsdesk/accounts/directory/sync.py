@@ -139,11 +139,13 @@ def _account_find(entry: DirectoryEntry) -> tuple[User, bool]:
         return user, False
     email = entry.values.get("email", "").strip()
     if email:
-        matches = list(User.objects.select_for_update().filter(
+        # Found first, locked after: PostgreSQL locks no rows of a DISTINCT or an outer join.
+        matches = list(User.objects.filter(
             email__iexact=email, sso_identities__isnull=False, directory_account__isnull=True,
-            is_superuser=False, password__startswith=UNUSABLE_PASSWORD_PREFIX).distinct()[:2])
+            is_superuser=False, password__startswith=UNUSABLE_PASSWORD_PREFIX)
+            .values_list("pk", flat=True).distinct()[:2])
         if len(matches) == 1:
-            return matches[0], False
+            return User.objects.select_for_update().get(pk=matches[0]), False
     return User.objects.get_or_create(username=name)
 
 
