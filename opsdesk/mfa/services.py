@@ -142,7 +142,7 @@ def enrolment_device(*, user) -> Authenticator:
         device = None
     if device is None:
         device = Authenticator.objects.create(user=user, name=str(_("Authenticator app")),
-                                           confirmed=False)
+                                              confirmed=False)
     return device
 
 
