@@ -648,6 +648,6 @@ if OPSDESK_REPORTS_DATABASE_URL:
 # A NUL character in an address is a 400 before any view runs (it was a 500 on PostgreSQL);
 # a response that sets no Cache-Control of its own is marked private, no-store (pages and API
 # answers show people and their incidents). opsdesk/core/middleware.py.
-MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1,
-                  "opsdesk.core.middleware.NulRefusalMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware")
+                  + 1, "opsdesk.core.middleware.NulRefusalMiddleware")
 MIDDLEWARE.append("opsdesk.core.middleware.NoStoreMiddleware")

@@ -1,7 +1,7 @@
 """Two request-wide guards the security review found missing (docs/security-review.md)."""
 
-from django.core.exceptions import BadRequest
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
@@ -24,7 +24,7 @@ class NulRefusalMiddleware:
                         "opsdesk does.")
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": message, "errors": {}}, status=400)
-            raise BadRequest(message)
+            return render(request, "400.html", {"message": message}, status=400)
         return self.get_response(request)
 
 

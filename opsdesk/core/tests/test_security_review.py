@@ -86,6 +86,7 @@ def test_a_nul_character_in_a_page_address_is_a_400(client, org, path):
     client.force_login(org.admin)
     response = client.get(path, **EN)
     assert response.status_code == 400
+    assert "NUL character" in response.content.decode()  # the page says what is wrong
 
 
 def test_a_nul_character_in_an_api_path_is_a_400_in_the_apis_shape(org):
