@@ -53,7 +53,8 @@ def session_expiry_reason(session, now: float) -> str | None:
 
 
 class SessionPolicyMiddleware:
-    """Signs out a session that sat idle too long or outlived the absolute limit.
+    """Signs out a session that sat idle too long, outlived the absolute limit or was signed
+    out singly from the sessions list (usersessions.py, no extra query).
 
     The request then goes on anonymous: pages send the person to sign in again (with a
     message saying why), the API answers 401.
