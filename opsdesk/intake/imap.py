@@ -3,8 +3,9 @@
 Messages are read with BODY.PEEK[] (mark_seen=False), so reading alone changes nothing on the
 server; `settle` marks, deletes or moves them, and the caller calls it only after the store has
 committed. Sizes are asked first (`unseen_by_size`, RFC822.SIZE only): of a message over the
-limit only the headers are fetched (`header_batches`), never the body. TLS certificates are checked against the system's CAs; a private CA can be given
-with the standard SSL_CERT_FILE environment variable. Plain IMAP is refused unless the host
+limit only the headers are fetched (`header_batches`), never the body. TLS certificates are
+checked against the system's CAs; a private CA can be given with the standard SSL_CERT_FILE
+environment variable. Plain IMAP is refused unless the host
 is this machine, where the password never crosses a network.
 
 A mailbox signs in with its password (LOGIN) or with OAuth2 (AUTHENTICATE XOAUTH2, imap-tools'
