@@ -66,6 +66,10 @@ class Mailbox(IntakeDefaults, TimeStampedModel):
         DELETE = "delete", _("delete from the server")
         MOVE = "move", _("move to a folder")
 
+    class SenderAuth(models.TextChoices):
+        OFF = "off", _("off: trust the From address")
+        REQUIRE = "require", _("require a pass from a trusted receiving server")
+
     name = models.CharField(_("name"), max_length=100, unique=True)
     address = models.EmailField(_("mailbox address"))
     host = models.CharField(_("IMAP host"), max_length=255)
@@ -108,6 +112,18 @@ class Mailbox(IntakeDefaults, TimeStampedModel):
         blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text=_("Icinga/Nagios notification mails from the integration's senders become "
                     "alerts of this integration instead of incidents."))
+    sender_auth = models.CharField(
+        _("sender authentication"), max_length=10, choices=SenderAuth.choices,
+        default=SenderAuth.OFF,
+        help_text=_("Require: a mail counts as its From address only when a trusted receiving "
+                    "server's Authentication-Results header says DMARC passed (or, for a domain "
+                    "without DMARC, an aligned DKIM or SPF pass); any other mail is quarantined "
+                    "for the desk to release or discard."))
+    trusted_authserv_ids = models.TextField(
+        _("trusted receiving servers"), blank=True,
+        help_text=_("The authserv-id your own mail server writes in Authentication-Results, "
+                    "e.g. “mx.example.com”, one per line. Headers of any other server are "
+                    "ignored: a sender can write their own."))
     is_active = models.BooleanField(_("active"), default=True)
     poll_seconds = models.PositiveIntegerField(_("poll every (seconds)"), default=60)
     last_polled_at = models.DateTimeField(_("last polled at"), null=True, blank=True,
@@ -138,6 +154,7 @@ class InboundMail(models.Model):
         PROCESSED = "processed", _("processed")
         IGNORED = "ignored", _("ignored (automatic mail)")
         QUARANTINED = "quarantined", _("quarantined")
+        DISCARDED = "discarded", _("discarded")
 
     mailbox = models.ForeignKey(Mailbox, verbose_name=_("mailbox"), null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="mails")
@@ -158,6 +175,13 @@ class InboundMail(models.Model):
                                  blank=True, on_delete=models.SET_NULL, related_name="+")
     comment = models.ForeignKey("incidents.Comment", verbose_name=_("comment"), null=True,
                                 blank=True, on_delete=models.SET_NULL, related_name="+")
+    sender_verdict = models.CharField(
+        _("sender authentication"), max_length=255, blank=True,
+        help_text=_("Why the sender was not authenticated (the mail was quarantined for it)."))
+    released_by = models.ForeignKey(
+        USER, verbose_name=_("released by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text=_("Who let an unauthenticated mail through as its sender."))
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]

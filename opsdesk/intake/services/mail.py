@@ -263,6 +263,36 @@ def inbound_mail_retry(*, mail: InboundMail) -> InboundMail:
     return inbound_mail_process(mail=mail)
 
 
+def inbound_mail_release(*, mail: InboundMail, by) -> InboundMail:
+    """Process a mail quarantined for an unauthenticated sender as its From address says.
+
+    The desk's decision that the sender is genuine; who made it and when stays on the row
+    (and in the log). Conflict unless the mail is quarantined for that reason.
+    """
+    back = InboundMail.objects.filter(
+        pk=mail.pk, state=InboundMail.State.QUARANTINED).exclude(sender_verdict="").update(
+        state=InboundMail.State.RECEIVED, released_by=by, released_at=timezone.now())
+    if not back:
+        raise Conflict(_("Only a mail quarantined for an unauthenticated sender can be "
+                         "released."))
+    logger.warning("Inbound mail %s released as its sender by %s", mail.pk, by)
+    return inbound_mail_process(mail=mail)
+
+
+def inbound_mail_discard(*, mail: InboundMail, by) -> InboundMail:
+    """Set a quarantined mail aside for good: nothing is created, the original is kept."""
+    note = _("Discarded by %(user)s.") % {"user": by}
+    back = InboundMail.objects.filter(pk=mail.pk, state=InboundMail.State.QUARANTINED).update(
+        state=InboundMail.State.DISCARDED, processed_at=timezone.now())
+    if not back:
+        raise Conflict(_("Only a quarantined mail can be discarded."))
+    mail.refresh_from_db()
+    mail.note = f"{note} {mail.note}".strip()
+    mail.save(update_fields=["note"])
+    logger.info("Inbound mail %s discarded by %s", mail.pk, by)
+    return mail
+
+
 def error_text(exc: BaseException) -> str:
     """A readable one-paragraph reason, for the quarantine and the mailbox's last error."""
     if isinstance(exc, OAuthError | imap.ImapSettingsError):

@@ -7,6 +7,10 @@ and then everything rolls back and the mail goes to the quarantine.
   reports; see parsers.email) is ignored, never answered. Its note says which, and for a
   delivery notice to whom delivery failed or is delayed. No address is flagged as bouncing:
   opsdesk keeps no such mark, so a delay notice cannot set one either.
+- When the mailbox requires authenticated senders (mail_auth.py), any other mail that its
+  trusted receiving server did not vouch for is quarantined with the reason, before anything
+  is written in the From address's name; the desk releases it (then it goes on as below) or
+  discards it.
 - A mail from a sender of the mailbox's Icinga/Nagios integration becomes an alert.
 - A reply (In-Reply-To/References naming one of our notification mails, or an incident number
   in the subject) becomes a public comment by the sender, with its quoted text removed. When
@@ -16,6 +20,7 @@ and then everything rolls back and the mail goes to the quarantine.
   by address or created as a contact.
 """
 
+import logging
 import mimetypes
 import re
 from dataclasses import dataclass, field
@@ -40,7 +45,10 @@ from ..parsers.email import mail_parse
 from ..parsers.icinga import parse_icinga_mail
 from ..parsers.types import MailAttachment, ParsedMail
 from .alerts import alerts_ingest
+from .mail_auth import SenderVerdict, sender_verdict, trusted_ids
 from .mail_people import mail_intake_user, mail_requester, user_by_email
+
+logger = logging.getLogger(__name__)
 
 THREAD_PREFIX = "incident:"  # notifications' thread key of an incident: f"incident:{number}"
 SHORT_MAX = Incident._meta.get_field("short_description").max_length
@@ -74,6 +82,8 @@ def mail_handle(run: MailRun) -> None:
     _columns_refresh(run.mail, parsed)
     if parsed.auto_kind == "loop":
         return _ignore(run)
+    if (verdict := _sender_doubt(run)) is not None:
+        return _hold(run, verdict)
     if _alert_take(run):
         return None
     if parsed.auto_kind:
@@ -82,6 +92,38 @@ def mail_handle(run: MailRun) -> None:
     if previous is None or not _reply_add(run, previous):
         _incident_open(run, previous=previous)
     return None
+
+
+# ---- is the sender who the From address says? ---------------------------------------------
+
+def _sender_doubt(run: MailRun) -> SenderVerdict | None:
+    """The failed verdict when the mailbox requires authenticated senders and this one is not
+    (and was not released by the desk); None when the mail may go on as its From address.
+
+    Automatic mail that no alert integration takes is let through: it is ignored next and
+    nothing is written in anyone's name, so quarantining it would only bury real cases.
+    """
+    mailbox = run.mailbox
+    if run.mail.released_by_id is not None:
+        return None
+    run.mail.sender_verdict = ""  # a retried mail is judged afresh
+    if mailbox is None or mailbox.sender_auth != Mailbox.SenderAuth.REQUIRE:
+        return None
+    if run.parsed.auto_kind and not _alert_sender(run):
+        return None
+    with run.mail.raw.open("rb") as handle:
+        verdict = sender_verdict(raw=handle.read(), from_address=run.parsed.from_address,
+                                 trusted=trusted_ids(mailbox))
+    return None if verdict.passed else verdict
+
+
+def _hold(run: MailRun, verdict: SenderVerdict) -> None:
+    """Quarantine the mail without creating anything; the desk releases or discards it."""
+    run.mail.state = InboundMail.State.QUARANTINED
+    run.mail.sender_verdict = verdict.reason[:255]
+    run.mail.note = verdict.reason
+    logger.warning("Inbound mail %s from %s quarantined (mailbox %s): %s", run.mail.pk,
+                   run.parsed.from_address, run.mailbox, verdict.reason)
 
 
 def _ignore(run: MailRun) -> None:
@@ -121,11 +163,8 @@ def _columns_refresh(mail: InboundMail, parsed: ParsedMail) -> None:
 
 def _alert_take(run: MailRun) -> bool:
     """An Icinga/Nagios notification from the integration's senders becomes its alert."""
-    integration = run.mailbox.alert_integration if run.mailbox else None
-    if integration is None or not integration.is_active:
-        return False
-    senders = {line.strip().lower() for line in integration.senders.splitlines() if line.strip()}
-    if run.parsed.from_address not in senders:
+    integration = _alert_sender(run)
+    if integration is None:
         return False
     alert = parse_icinga_mail(run.parsed.subject, run.parsed.body_text)
     if alert is None:
@@ -133,6 +172,15 @@ def _alert_take(run: MailRun) -> bool:
     alerts_ingest(integration=integration, alerts=[alert])
     run.mail.note = _("Monitoring alert of %(integration)s.") % {"integration": integration}
     return True
+
+
+def _alert_sender(run: MailRun):
+    """The mailbox's active alert integration when the mail is from one of its senders."""
+    integration = run.mailbox.alert_integration if run.mailbox else None
+    if integration is None or not integration.is_active:
+        return None
+    senders = {line.strip().lower() for line in integration.senders.splitlines() if line.strip()}
+    return integration if run.parsed.from_address in senders else None
 
 
 # ---- replies -----------------------------------------------------------------------------
