@@ -15,10 +15,11 @@ from django.utils.translation import ngettext
 
 from opsdesk.core.downloads import raw_mail_response
 from opsdesk.core.admin_site import ActiveToggleMixin, AdministrationAdmin, admin_site
+from opsdesk.core.exceptions import InvalidInput
 
 from .imap import ImapSettingsError, settings_check
 from .models import InboundMail, Mailbox
-from .services.console import mailbox_save
+from .services.console import mailbox_save, sender_auth_check
 from .services.mail import inbound_mail_retry
 
 
@@ -52,16 +53,19 @@ class MailboxForm(forms.ModelForm):
                   "oauth_client_secret", "oauth_scope", "oauth_refresh_token", "folder",
                   "after_store", "move_to_folder", "poll_seconds", "is_active",
                   "create_contacts", "default_group", "default_category", "default_service",
-                  "alert_integration")
+                  "alert_integration", "sender_auth", "trusted_authserv_ids")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # a form that does not send it (an older client, a script) keeps the saved policy
+        self.fields["sender_auth"].required = False
         for name, saved in self.SECRETS.items():
             if self.instance.pk and getattr(self.instance, name):
                 self.fields[name].help_text = saved
 
     def clean(self):
         cleaned = super().clean()
+        cleaned["sender_auth"] = cleaned.get("sender_auth") or self.instance.sender_auth
         for name in self.SECRETS:
             cleaned[name] = cleaned.get(name) or getattr(self.instance, name)
         probe = Mailbox(**{f: cleaned.get(f) or "" for f in (
@@ -72,6 +76,12 @@ class MailboxForm(forms.ModelForm):
             settings_check(probe)
         except ImapSettingsError as error:
             raise ValidationError({error.field: str(error)}) from None
+        probe.sender_auth = cleaned.get("sender_auth") or Mailbox.SenderAuth.OFF
+        probe.trusted_authserv_ids = cleaned.get("trusted_authserv_ids") or ""
+        try:
+            sender_auth_check(probe)
+        except InvalidInput as error:
+            raise ValidationError(error.errors) from None
         return cleaned
 
 
@@ -103,7 +113,7 @@ class InboundMailAdmin(AdministrationAdmin):
     list_select_related = ("mailbox", "incident")
     fields = ("mailbox", "received_at", "state", "note", "attempts", "processed_at",
               "from_address", "subject", "message_id", "size", "incident_link", "comment",
-              "raw_link", "dedup_key")
+              "raw_link", "dedup_key", "sender_verdict", "released_by", "released_at")
     readonly_fields = fields
     actions = ["retry"]
 

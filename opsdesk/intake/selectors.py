@@ -177,6 +177,6 @@ def integration_choices() -> list[AlertIntegration]:
 
 
 def inbound_mails(*, state: str, limit: int = 200) -> list[InboundMail]:
-    """Quarantined or ignored mails, newest first (the inmail_state_time index)."""
-    return list(InboundMail.objects.filter(state=state).select_related("mailbox")
+    """Quarantined, ignored or discarded mails, newest first (the inmail_state_time index)."""
+    return list(InboundMail.objects.filter(state=state).select_related("mailbox", "released_by")
                 .order_by("-received_at", "-id")[:limit])

@@ -234,12 +234,15 @@ class MailboxForm(forms.ModelForm):
                   "oauth_client_secret", "oauth_scope", "oauth_refresh_token", "folder",
                   "after_store", "move_to_folder", "poll_seconds", "is_active",
                   "create_contacts", "default_group", "default_category", "default_service",
-                  "alert_integration")
+                  "alert_integration", "sender_auth", "trusted_authserv_ids")
+        widgets: ClassVar[dict] = {"trusted_authserv_ids": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields.update(_defaults_fields())
         _at_least(self.fields["poll_seconds"], 10)
+        # a form that does not send it (an older client, a script) keeps the saved policy
+        self.fields["sender_auth"].required = False
         for name, saved in self.SECRETS.items():
             if self.instance.pk and getattr(self.instance, name):
                 self.fields[name].help_text = saved
@@ -248,6 +251,7 @@ class MailboxForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        cleaned["sender_auth"] = cleaned.get("sender_auth") or self.instance.sender_auth
         for name in self.SECRETS:  # blank keeps the saved secret
             cleaned[name] = cleaned.get(name) or getattr(self.instance, name)
         return cleaned

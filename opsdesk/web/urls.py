@@ -147,6 +147,10 @@ urlpatterns = [
     path("settings/intake/mails/", settings_mail.quarantine, name="settings-mail-quarantine"),
     path("settings/intake/mails/<int:pk>/retry/", settings_mail.mail_retry,
          name="settings-mail-retry"),
+    path("settings/intake/mails/<int:pk>/release/", settings_mail.mail_release,
+         name="settings-mail-release"),
+    path("settings/intake/mails/<int:pk>/discard/", settings_mail.mail_discard,
+         name="settings-mail-discard"),
     path("settings/intake/mails/<int:pk>/original/", settings_mail.mail_original,
          name="settings-mail-original"),
 ]

@@ -17,6 +17,7 @@ from opsdesk.reference.models import Impact, Urgency
 from ..imap import ImapSettingsError, settings_check
 from ..models import AlertIntegration, AlertRule, Mailbox, Silence
 from ..parsers.generic import DEFAULT_MAPPING
+from .mail_auth import authserv_ids_clean
 from .matching import matchers_valid
 from .payloads import integration_tokens_forget
 
@@ -33,7 +34,7 @@ MAILBOX_FIELDS = [
     "oauth_token_url", "oauth_client_id", "oauth_client_secret", "oauth_scope", "oauth_grant",
     "oauth_refresh_token", "folder", "after_store", "move_to_folder", "create_contacts",
     "alert_integration", "is_active", "poll_seconds", "default_group", "default_category",
-    "default_service"]
+    "default_service", "sender_auth", "trusted_authserv_ids"]
 MAILBOX_SECRETS = ("password", "oauth_client_secret", "oauth_refresh_token")
 # A change to any of these makes the kept access token someone else's: it is dropped.
 SIGN_IN_FIELDS = ("host", "username", "auth_method", "oauth_token_url", "oauth_client_id",
@@ -247,6 +248,22 @@ def silence_delete(*, silence: Silence) -> None:
 
 # ---- mailboxes ---------------------------------------------------------------------------
 
+def sender_auth_check(mailbox: Mailbox) -> None:
+    """Trusted ids in one form (one per line); requiring authentication needs at least one,
+    or every mail would be quarantined."""
+    try:
+        mailbox.trusted_authserv_ids = authserv_ids_clean(mailbox.trusted_authserv_ids)
+    except ValueError as error:
+        raise InvalidInput(errors={"trusted_authserv_ids": _(
+            "“%(value)s” is not an authserv-id: write the host name your mail server puts "
+            "first in its Authentication-Results header, e.g. mx.example.com, one per line.")
+            % {"value": str(error)[:100]}}) from None
+    if mailbox.sender_auth == Mailbox.SenderAuth.REQUIRE and not mailbox.trusted_authserv_ids:
+        raise InvalidInput(errors={"trusted_authserv_ids": _(
+            "Name at least one trusted receiving server, or every mail would be "
+            "quarantined.")})
+
+
 def mailbox_save(*, mailbox: Mailbox | None, data: dict) -> Mailbox:
     """Add a mailbox (mailbox=None) or change one.
 
@@ -265,6 +282,7 @@ def mailbox_save(*, mailbox: Mailbox | None, data: dict) -> Mailbox:
         settings_check(mailbox)
     except ImapSettingsError as error:
         raise InvalidInput(errors={error.field: str(error)}) from None
+    sender_auth_check(mailbox)
     if before != [getattr(mailbox, field) for field in SIGN_IN_FIELDS]:
         mailbox.oauth_access_token, mailbox.oauth_access_expires_at = "", None
     mailbox.save()

@@ -14,6 +14,8 @@ from opsdesk.intake import selectors
 from opsdesk.intake.models import InboundMail, Mailbox
 from opsdesk.intake.services import console as services
 from opsdesk.intake.services.mail import (
+    inbound_mail_discard,
+    inbound_mail_release,
     inbound_mail_retry,
     mailbox_connection_test,
     mailbox_poll,
@@ -23,7 +25,8 @@ from ..intake_forms import MailboxForm
 from .incidents import _add_errors
 from .settings_pages import configurator_required, render
 
-MAIL_TABS = (InboundMail.State.QUARANTINED, InboundMail.State.IGNORED)
+MAIL_TABS = (InboundMail.State.QUARANTINED, InboundMail.State.IGNORED,
+             InboundMail.State.DISCARDED)
 
 
 @configurator_required
@@ -107,13 +110,46 @@ def mail_retry(request, pk: int):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        if done.state == InboundMail.State.QUARANTINED:
-            messages.error(request, _("The mail is still quarantined: %(note)s") % {
-                "note": done.note})
-        else:
-            messages.success(request, _("The mail is processed: %(state)s.") % {
-                "state": done.get_state_display()})
+        _processed_message(request, done)
     return redirect(reverse("web:settings-mail-quarantine"))
+
+
+@configurator_required
+@require_POST
+def mail_release(request, pk: int):
+    """Process a mail held for an unauthenticated sender as from its From address: the
+    person releasing it vouches for the sender."""
+    mail = get_object_or_404(InboundMail, pk=pk)
+    try:
+        done = inbound_mail_release(mail=mail, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        _processed_message(request, done)
+    return redirect(reverse("web:settings-mail-quarantine"))
+
+
+@configurator_required
+@require_POST
+def mail_discard(request, pk: int):
+    """Set a quarantined mail aside: nothing is created; the original stays downloadable."""
+    mail = get_object_or_404(InboundMail, pk=pk)
+    try:
+        inbound_mail_discard(mail=mail, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The mail is discarded."))
+    return redirect(reverse("web:settings-mail-quarantine"))
+
+
+def _processed_message(request, done: InboundMail) -> None:
+    if done.state == InboundMail.State.QUARANTINED:
+        messages.error(request, _("The mail is still quarantined: %(note)s") % {
+            "note": done.note})
+    else:
+        messages.success(request, _("The mail is processed: %(state)s.") % {
+            "state": done.get_state_display()})
 
 
 @configurator_required

@@ -285,6 +285,8 @@ ROWS = [
     Row("web:settings-mailbox-test", "/settings/intake/mailboxes/{mailbox}/test/", CONFIGURERS, method="POST"),
     Row("web:settings-mail-quarantine", "/settings/intake/mails/", CONFIGURERS),
     Row("web:settings-mail-retry", "/settings/intake/mails/{inbound_mail}/retry/", CONFIGURERS, method="POST"),
+    Row("web:settings-mail-release", "/settings/intake/mails/{inbound_mail}/release/", CONFIGURERS, method="POST"),
+    Row("web:settings-mail-discard", "/settings/intake/mails/{inbound_mail}/discard/", CONFIGURERS, method="POST"),
     Row("web:settings-mail-original", "/settings/intake/mails/{inbound_mail}/original/", CONFIGURERS),
 
     # --- single sign-on (opsdesk.sso): pages before signing in. SSO is off in this world, so
