@@ -167,22 +167,25 @@ def test_an_untrusted_certificate_is_refused(ldap, db, settings, english):
 
 def test_a_directory_that_is_down_says_so_and_local_accounts_still_work(ldap, db, settings,
                                                                          english):
-    from opsdesk.accounts.testing.slapd import free_port
+    from opsdesk.core.testing.daemon import dead_port
 
-    settings.OPSDESK_LDAP = ldap.settings(URL=f"ldap://127.0.0.1:{free_port()}", TIMEOUT=2)
-    response = sign_in(Client(), "alice", ALICE.password)
-    assert response.status_code == 200
-    assert "directory cannot be reached" in response.content.decode()
-    UserFactory(username="breakglass", is_administrator=True)
-    assert sign_in(Client(), "breakglass", "correct horse battery staple").status_code == 302
+    with dead_port() as port:
+        settings.OPSDESK_LDAP = ldap.settings(URL=f"ldap://127.0.0.1:{port}", TIMEOUT=2)
+        response = sign_in(Client(), "alice", ALICE.password)
+        assert response.status_code == 200
+        assert "directory cannot be reached" in response.content.decode()
+        UserFactory(username="breakglass", is_administrator=True)
+        assert sign_in(Client(), "breakglass",
+                       "correct horse battery staple").status_code == 302
 
 
 def test_the_second_server_is_tried_when_the_first_is_down(ldap, db, settings):
-    from opsdesk.accounts.testing.slapd import free_port
+    from opsdesk.core.testing.daemon import dead_port
 
-    settings.OPSDESK_LDAP = ldap.settings(URL=f"ldap://127.0.0.1:{free_port()},{ldap.url}")
-    assert authenticate(RequestFactory().post("/login/"), username="alice",
-                        password=ALICE.password) is not None
+    with dead_port() as port:
+        settings.OPSDESK_LDAP = ldap.settings(URL=f"ldap://127.0.0.1:{port},{ldap.url}")
+        assert authenticate(RequestFactory().post("/login/"), username="alice",
+                            password=ALICE.password) is not None
 
 
 def test_a_wrong_service_password_is_a_configuration_error_not_a_wrong_password(

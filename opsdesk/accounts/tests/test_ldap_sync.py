@@ -97,11 +97,12 @@ def test_an_empty_answer_deactivates_nobody(scoped, db, settings):
 
 
 def test_sync_fails_clearly_when_the_directory_is_down_or_not_configured(scoped, db, settings):
-    from opsdesk.accounts.testing.slapd import free_port
+    from opsdesk.core.testing.daemon import dead_port
 
-    settings.OPSDESK_LDAP = scoped.settings(URL=f"ldap://127.0.0.1:{free_port()}", TIMEOUT=2)
-    with pytest.raises(CommandError, match="cannot be reached"):
-        sync()
+    with dead_port() as port:
+        settings.OPSDESK_LDAP = scoped.settings(URL=f"ldap://127.0.0.1:{port}", TIMEOUT=2)
+        with pytest.raises(CommandError, match="cannot be reached"):
+            sync()
     settings.OPSDESK_LDAP = scoped.settings(URL="")
     with pytest.raises(CommandError, match="not configured"):
         sync()

@@ -9,6 +9,7 @@ directory. A server that does not come up raises RuntimeError with its logs.
 """
 
 import atexit
+import contextlib
 import datetime
 import ipaddress
 import shutil
@@ -24,6 +25,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def dead_port():
+    """A port on 127.0.0.1 where a connection is refused, for as long as the block runs.
+
+    The port stays bound (never listening), so no client can be given it as its own source
+    port: connecting to a merely unused port in the ephemeral range can, rarely, connect the
+    client to itself (TCP simultaneous open), and it then reads back its own request.
+    """
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
 
 
 class Daemon:

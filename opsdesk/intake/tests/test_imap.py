@@ -103,10 +103,11 @@ def test_a_row_that_cannot_be_saved_leaves_no_file_behind(mailbox, media, monkey
 
 
 def test_a_server_that_is_down_is_recorded_not_raised(mailbox):
-    from opsdesk.intake.testing.dovecot import free_port
+    from opsdesk.core.testing.daemon import dead_port
 
-    mailbox.port = free_port()  # nothing listens there
-    assert mailbox_poll(mailbox=mailbox) == 0
+    with dead_port() as port:
+        mailbox.port = port  # nothing listens there
+        assert mailbox_poll(mailbox=mailbox) == 0
     mailbox.refresh_from_db()
     assert "ConnectionRefusedError" in mailbox.last_error
 

@@ -169,8 +169,9 @@ def test_only_a_post_and_only_with_sso_on(sso, client, settings):
 
 
 def test_a_provider_whose_keys_cannot_be_fetched_gets_503(sso, settings):
-    from opsdesk.intake.testing.dovecot import free_port
+    from opsdesk.core.testing.daemon import dead_port
 
     token = sso.logout_token(logout_claims(sso, sub="1"))
-    settings.OPSDESK_OIDC_ISSUER = f"http://127.0.0.1:{free_port()}/o"
-    assert post(token).status_code == 503
+    with dead_port() as port:
+        settings.OPSDESK_OIDC_ISSUER = f"http://127.0.0.1:{port}/o"
+        assert post(token).status_code == 503

@@ -228,10 +228,11 @@ def test_a_bad_id_token_signs_no_one_in(sso, sign_in, client, auth_signals, spoi
 
 
 def test_a_provider_that_is_down_gets_a_clear_page(sso, settings, client, auth_signals):
-    from opsdesk.intake.testing.dovecot import free_port
+    from opsdesk.core.testing.daemon import dead_port
 
-    settings.OPSDESK_OIDC_ISSUER = f"http://127.0.0.1:{free_port()}/o"
-    response = client.get("/sso/login/", **EN)
+    with dead_port() as port:
+        settings.OPSDESK_OIDC_ISSUER = f"http://127.0.0.1:{port}/o"
+        response = client.get("/sso/login/", **EN)
     assert response.status_code == 503
     assert b"cannot be reached right now" in response.content
     assert auth_signals.failed[0]["reason"] == "unavailable"
