@@ -29,6 +29,24 @@ def _fresh_lookups():
     lookups.clear()
 
 
+@pytest.fixture(autouse=True)
+def _steady_mfa_policy_cache(monkeypatch):
+    """The MFA policy is cached for 30 s (the bound on how stale another process may be).
+
+    Inside one test its expiry only adds a query at a random moment, which made the query
+    budgets of staff pages flaky; saving the policy clears the cache, so a change still takes
+    effect at once. Each test starts without a cached policy (its data rolls back).
+    """
+    from django.core.cache import cache
+
+    from opsdesk.mfa import selectors
+
+    monkeypatch.setattr(selectors, "POLICY_CACHE_SECONDS", 24 * 3600)
+    cache.delete(selectors.POLICY_CACHE_KEY)
+    yield
+    cache.delete(selectors.POLICY_CACHE_KEY)
+
+
 @pytest.fixture
 def reference_data(transactional_db):
     """For transactional tests, whose flush empties the tables: load the defaults again."""
