@@ -16,6 +16,7 @@ from pytest_django.live_server_helper import LiveServer
 from bench.api_bench import format_table, main
 from bench.loadgen import Result
 from opsdesk.accounts.models import User
+from opsdesk.audit.verify import incident_chains_verify
 from opsdesk.incidents.choices import EventKind, Status
 from opsdesk.incidents.models import DailySerial, Incident, IncidentEvent
 from opsdesk.incidents.services import incident_create
@@ -45,6 +46,9 @@ def test_seeded_incidents_are_consistent_and_numbering_continues():
         if incident.status == Status.CLOSED:
             assert events[(incident.pk, EventKind.TRANSITION)] >= 3
             assert incident.closed_at >= incident.resolved_at >= incident.registered_at
+    # Each incident's history is one intact hash chain, its end anchored on the incident row.
+    assert list(incident_chains_verify()) == [
+        sum(n for (pk, _kind), n in events.items() if pk == incident.pk) for incident in incidents]
     # DailySerial holds the last serial of each day, so incident_create continues after it.
     for serial in DailySerial.objects.all():
         last = f"{serial.prefix}{serial.day:%Y%m%d}{serial.last_value:04d}"
