@@ -36,6 +36,16 @@ def code_of(device: Authenticator, *, at: float | None = None) -> str:
     return code_for_key(device.bin_key, at=at)
 
 
+def code_after(device: Authenticator, steps: int = 1) -> str:
+    """The code the app shows `steps` time steps after the last step the server took from
+    `device` (as loaded). Counted from the server's record rather than the clock, so a test stays
+    right when a 30-second boundary falls between enrolment and the next sign-in: enrolment then
+    took the previous step's code and moved the device's drift, and "now + 30 s" would be two
+    steps ahead of what the server expects."""
+    assert device.last_t >= 0, "the device has not taken a code yet"
+    return code_for_key(device.bin_key, at=(device.last_t + steps) * 30)
+
+
 def signed_in(user, language: str = "en") -> Client:
     """A client signed in through the real /login/ form (password only, no second factor),
     asking for pages in `language` (the site's default is Chinese)."""
