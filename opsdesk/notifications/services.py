@@ -50,15 +50,36 @@ def delivery_enqueue(
                               subject=subject, text=text, html=html, payload=payload,
                               thread_key=thread_key, language=language)
     _check_attachments(channel, attachments)
-    delivery, created = Delivery.objects.get_or_create(idempotency_key=key, defaults=fields)
-    if created:
-        DeliveryAttachment.objects.bulk_create(
-            DeliveryAttachment(delivery=delivery, filename=name, content=content,
-                               content_type=content_type)
-            for name, content, content_type in attachments)
-        _thread_root_claim(delivery)
-        transaction.on_commit(_schedule_send, robust=True)
+    delivery = _first_of_thread_insert(key=key, fields=fields)
+    if delivery is None:  # not an email of a thread, a key used already, or a later mail
+        delivery, created = Delivery.objects.get_or_create(idempotency_key=key, defaults=fields)
+        if not created:
+            return delivery
+    DeliveryAttachment.objects.bulk_create(
+        DeliveryAttachment(delivery=delivery, filename=name, content=content,
+                           content_type=content_type)
+        for name, content, content_type in attachments)
+    transaction.on_commit(_schedule_send, robust=True)
     return delivery
+
+
+def _first_of_thread_insert(*, key: str, fields: dict) -> Delivery | None:
+    """Insert an email as the first of its thread to its address, with the thread's stable
+    Message-ID, or return None when a unique index refuses it: the key was used already, or the
+    thread has its first mail to that address (a later mail keeps its own Message-ID).
+
+    The unique digest of (thread key, address) marks the first; a concurrent second waits on
+    the index and, once the first commits, is refused and inserted again as a later mail."""
+    if fields["channel"] != Channel.EMAIL or not fields.get("thread_key"):
+        return None
+    thread_key, address = fields["thread_key"], fields["email"]
+    root = {"thread_root": thread_root_digest(thread_key=thread_key, address=address),
+            "message_id": thread_message_id(thread_key=thread_key)}
+    try:
+        with transaction.atomic():
+            return Delivery.objects.create(idempotency_key=key, **{**fields, **root})
+    except IntegrityError:
+        return None
 
 
 def delivery_retry(*, delivery: Delivery) -> Delivery:
@@ -123,24 +144,6 @@ def _checked_language(language: str) -> str:
 def _one_line(subject: str) -> str:
     """Subjects are header lines: no line breaks (they would also break the robots' titles)."""
     return " ".join(subject.split())
-
-
-def _thread_root_claim(delivery: Delivery) -> None:
-    """Give the thread's stable Message-ID to its first email to an address.
-
-    A unique digest of (thread key, address) marks the first; a concurrent second waits on the
-    unique index and, once the first commits, keeps its own Message-ID.
-    """
-    if delivery.channel != Channel.EMAIL or not delivery.thread_key:
-        return
-    digest = thread_root_digest(thread_key=delivery.thread_key, address=delivery.email)
-    root_id = thread_message_id(thread_key=delivery.thread_key)
-    try:
-        with transaction.atomic():
-            Delivery.objects.filter(pk=delivery.pk).update(thread_root=digest, message_id=root_id)
-    except IntegrityError:
-        return
-    delivery.thread_root, delivery.message_id = digest, root_id
 
 
 def _schedule_send() -> None:
