@@ -3,7 +3,8 @@
 Every 30 s: the SLA tick (warnings, breaches, escalation, auto-close), a notification
 pass (retries that fell due, deliveries whose worker died mid-send) and the mailbox poll (each
 mailbox is polled when its own interval has passed), a sweep of alert payloads left
-pending by a lost task, the reminders of major-incident updates that fall due, and the scan for
+pending by a lost task, the follow-ups (mails, create hooks) of incidents whose creating
+request failed or died after the commit, the reminders of major-incident updates that fall due, and the scan for
 problem candidates (which itself runs at most every ten minutes), and the satisfaction surveys'
 invitations, open forms and expiry, the scheduled reports that fell due, and the KPI rollup
 (the days whose incidents changed, counted again). Every hour:
@@ -37,6 +38,7 @@ def task_results_prune(min_age_days: int = 1) -> None:
 def periodic_tasks(round_number: int) -> list:
     """The tasks due in this round of the loop (round 0 runs everything)."""
     from opsdesk.accounts.tasks import user_sessions_prune
+    from opsdesk.incidents.tasks import creation_follow_ups_sweep
     from opsdesk.intake.tasks import mailboxes_poll
     from opsdesk.intake.tasks_alerts import alert_payloads_sweep_task
     from opsdesk.major.tasks import major_cadence_tick
@@ -48,7 +50,8 @@ def periodic_tasks(round_number: int) -> list:
     from opsdesk.surveys.tasks import survey_tick
 
     due = [sla_tick, deliveries_send, mailboxes_poll,  # each mailbox keeps its own interval
-           alert_payloads_sweep_task]  # alert payloads a lost task left pending
+           alert_payloads_sweep_task,  # alert payloads a lost task left pending
+           creation_follow_ups_sweep]  # mails and hooks of creations whose request died
     due += [major_cadence_tick,  # reminders of major-incident updates that fall due
             problem_candidates_scan]  # recurring incidents; it runs at most every ten minutes
     due.append(survey_tick)  # satisfaction surveys: invitations due, open forms, expiry

@@ -9,7 +9,10 @@ commits or rolls back with it. A hook that must refuse a change raises a DomainE
   (the row is locked; `by=None` is the system). Raise Conflict or InvalidInput to refuse it.
 - `after_transition_add(fn)`: `fn(*, incident, action, by, channel, from_status, event)` after the
   status changed and the history entry was written.
-- `after_create_add(fn)`: `fn(*, incident, by, channel)` after an incident is created and numbered.
+- `after_create_add(fn)`: `fn(*, incident, by, channel)` after an incident is created and numbered:
+  in the creating transaction when the caller has one, else in the creation's follow-up
+  transaction right after the commit (services/records.py; a failure there is retried by the
+  periodic sweep, so a create hook must be safe to run again after a rollback).
 - `after_comment_add(fn)`: `fn(*, incident, comment, by, channel)` after a reply or work note.
 - `visibility_q_add(fn)`: `fn(user) -> Q | None`, more incidents a person who does not see
   everything may see (e.g. the incidents of their groups' open tasks). Return a condition that

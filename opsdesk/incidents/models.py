@@ -379,3 +379,22 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique")]
+
+
+class CreationFollowUp(models.Model):
+    """A created incident whose follow-up has not run yet: the outbox of incident_create.
+
+    The follow-up is what a creation sets off once the incident has its number: the
+    acknowledgement and assignment mails and the apps' create hooks (major-incident rules, the
+    KPI rollup's mark). The row commits with the incident, before its number is taken; the
+    follow-up runs in its own transaction right after and deletes the row. Should that fail or
+    the process die, the periodic sweep runs it again from this row (every step is keyed, so
+    nothing is sent twice). See services/records.py.
+    """
+
+    incident = models.OneToOneField(Incident, primary_key=True, on_delete=models.CASCADE,
+                                    related_name="+")
+    by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    acknowledge = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -19,3 +19,12 @@ def idempotency_keys_prune(older_than_hours: int = 24) -> int:
     cutoff = timezone.now() - timedelta(hours=older_than_hours)
     deleted, _per_model = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+@task()
+def creation_follow_ups_sweep() -> int:
+    """Send the mails and run the create hooks of incidents whose request failed or died right
+    after the incident was logged (see services.records.incident_create); return how many."""
+    from .services.records import creation_follow_ups_run
+
+    return creation_follow_ups_run()

@@ -163,6 +163,7 @@ def test_the_periodic_loop_enqueues_to_rq_and_the_worker_runs_every_task(
         "opsdesk.sla.tasks.sla_tick", "opsdesk.notifications.tasks.deliveries_send",
         "opsdesk.intake.tasks.mailboxes_poll",
         "opsdesk.intake.tasks_alerts.alert_payloads_sweep_task",
+        "opsdesk.incidents.tasks.creation_follow_ups_sweep",
         "opsdesk.major.tasks.major_cadence_tick", "opsdesk.problems.tasks.problem_candidates_scan",
         "opsdesk.surveys.tasks.survey_tick", "opsdesk.measures.tasks.kpi_rollup_tick",
         "opsdesk.reporting.tasks.report_schedule_tick",

@@ -4,7 +4,7 @@ from datetime import date
 
 from django.db import connection
 
-from ..models import DailySerial
+from ..models import DailySerial, Incident
 
 
 def number_next(*, prefix: str, day: date) -> str:
@@ -31,3 +31,28 @@ def number_next(*, prefix: str, day: date) -> str:
                 "RETURNING last_value", params)
         value = cursor.fetchone()[0]
     return f"{prefix}{day:%Y%m%d}{value:04d}"
+
+
+def number_take(*, incident_id: int, prefix: str, day: date) -> str:
+    """Take the next number (as number_next) and write it on the incident; return it.
+
+    On PostgreSQL the upsert and the incident's UPDATE are one statement, so the counter row is
+    locked for a single round trip before the commit; elsewhere they are two.
+    """
+    if connection.vendor != "postgresql":
+        number = number_next(prefix=prefix, day=day)
+        Incident.objects.filter(pk=incident_id).update(number=number)
+        return number
+    serials = connection.ops.quote_name(DailySerial._meta.db_table)
+    incidents = connection.ops.quote_name(Incident._meta.db_table)
+    text = f"{prefix}{day:%Y%m%d}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH serial AS (INSERT INTO {serials} (prefix, day, last_value) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (prefix, day) DO UPDATE SET last_value = {serials}.last_value + 1 "
+            "RETURNING last_value) "
+            f"UPDATE {incidents} SET number = %s || lpad(serial.last_value::text, "
+            "greatest(4, length(serial.last_value::text)), '0') "  # as {:04d}: 10000 stays
+            "FROM serial WHERE id = %s RETURNING number",
+            [prefix, connection.ops.adapt_datefield_value(day), text, incident_id])
+        return cursor.fetchone()[0]

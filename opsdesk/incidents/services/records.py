@@ -2,7 +2,8 @@
 
 import hashlib
 import json
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -21,8 +22,8 @@ from opsdesk.sla import engine as sla
 
 from .. import events, hooks, notify
 from ..choices import FINAL_STATUSES, Channel
-from ..models import IdempotencyKey, Incident
-from .numbers import number_next
+from ..models import CreationFollowUp, IdempotencyKey, Incident
+from .numbers import number_take
 from .relations import PRIORITY_OVERRIDERS, actor_relations, can_edit, check_collaborators
 
 # Fields a person may set when logging or editing an incident; everything else is system-set.
@@ -42,6 +43,7 @@ REQUESTER_FIELDS = frozenset({
 DEFAULT_SOURCE_BY_CHANNEL = {Channel.WEB: "03", Channel.API: "07", Channel.EMAIL: "02",
                              Channel.PHONE: "01", Channel.ALERT: "04"}
 DEFAULT_IMPACT, DEFAULT_URGENCY, DEFAULT_NATURE = 4, 3, "01"
+logger = logging.getLogger(__name__)
 
 
 def request_digest(payload: dict) -> str:
@@ -64,8 +66,15 @@ def incident_create(*, by, data: dict, channel: str = Channel.WEB,
     waits on the key's unique index and then sees the first result.
 
     The number is taken last: the day's counter row stays locked from then until the commit, so
-    the shorter that stretch, the more incidents per second can be logged at once.
+    the shorter that stretch, the more incidents per second can be logged at once. What needs
+    the number (the mails) and the apps' create hooks are the follow-up. Called outside a
+    transaction (the API, the web forms), the creating transaction commits with a
+    `CreationFollowUp` row and the follow-up runs in a second transaction that deletes it, so
+    the counter is locked for two statements and the commit; should the follow-up fail, the
+    incident stands and the periodic sweep runs it again. Inside a caller's transaction (mail and
+    alert intake, the catalogue) everything runs in that one transaction, as one unit.
     """
+    inside = transaction.get_connection().in_atomic_block
     with transaction.atomic():
         if idempotency_key:
             existing = _idempotent_replay(by=by, key=idempotency_key, digest=digest)
@@ -88,19 +97,60 @@ def incident_create(*, by, data: dict, channel: str = Channel.WEB,
         incident_index(incident, new=True)
         if idempotency_key:
             IdempotencyKey.objects.filter(user=by, key=idempotency_key).update(incident=incident)
+        if inside:
+            _number_take(incident)
+            _follow_up(incident=incident, by=by, channel=channel, acknowledge=acknowledge)
+            return incident, True
+        CreationFollowUp.objects.create(incident=incident, by=by, channel=channel,
+                                        acknowledge=acknowledge)
         _number_take(incident)
-        notify.notify_created(incident=incident, by=by, channel=channel,
-                              acknowledge=acknowledge)
-        hooks.created(incident=incident, by=by, channel=channel)
+    try:
+        with transaction.atomic():
+            if CreationFollowUp.objects.filter(incident=incident).delete()[0]:
+                _follow_up(incident=incident, by=by, channel=channel, acknowledge=acknowledge)
+    except Exception:  # the incident is logged: the sweep sends its mails and runs its hooks
+        logger.exception("The follow-up of %s failed; the periodic sweep will run it again",
+                         incident.number)
     return incident, True
+
+
+def _follow_up(*, incident: Incident, by, channel: str, acknowledge: bool) -> None:
+    notify.notify_created(incident=incident, by=by, channel=channel, acknowledge=acknowledge)
+    hooks.created(incident=incident, by=by, channel=channel)
+
+
+def creation_follow_ups_run(*, older_than: timedelta = timedelta(seconds=60),
+                            limit: int = 200) -> int:
+    """Run the follow-ups that a failed or killed request left (see incident_create); return
+    how many ran. Safe with several workers: each row is claimed with SKIP LOCKED and deleted
+    in the transaction that runs its follow-up, and a row younger than `older_than` is left to
+    the request that is still running it."""
+    cutoff = timezone.now() - older_than
+    due = list(CreationFollowUp.objects.filter(created_at__lte=cutoff)
+               .order_by("created_at").values_list("incident_id", flat=True)[:limit])
+    done = 0
+    for incident_id in due:
+        try:
+            with transaction.atomic():
+                row = (CreationFollowUp.objects.select_for_update(skip_locked=True)
+                       .filter(incident_id=incident_id).first())
+                if row is None:
+                    continue  # done meanwhile, or another worker has it
+                incident = Incident.objects.get(pk=incident_id)
+                row.delete()
+                _follow_up(incident=incident, by=row.by, channel=row.channel,
+                           acknowledge=row.acknowledge)
+                done += 1
+        except Exception:
+            logger.exception("The follow-up of incident %s failed again", incident_id)
+    return done
 
 
 def _number_take(incident: Incident) -> None:
     # The day is the company's local day (settings.TIME_ZONE), whatever zone a request activated.
-    incident.number = number_next(
-        prefix=incident.nature.number_prefix,
+    incident.number = number_take(
+        incident_id=incident.pk, prefix=incident.nature.number_prefix,
         day=timezone.localdate(incident.registered_at, timezone.get_default_timezone()))
-    Incident.objects.filter(pk=incident.pk).update(number=incident.number)
 
 
 def _idempotent_replay(*, by, key: str, digest: str) -> Incident | None:

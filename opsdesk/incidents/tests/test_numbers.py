@@ -144,3 +144,13 @@ def test_parallel_creators_get_unique_gap_free_numbers(reference_data):
         assert sorted(numbers) == expected
     assert sorted(Incident.objects.values_list("number", flat=True)) == expected
     assert DailySerial.objects.get(prefix="INC", day=date(2026, 11, 25)).last_value == total
+
+
+def test_the_ten_thousandth_incident_of_a_day_gets_five_digits(org):
+    with time_machine.travel(datetime(2026, 11, 25, 2, 0, tzinfo=UTC), tick=False):
+        DailySerial.objects.create(prefix="INC", day=date(2026, 11, 25), last_value=9998)
+        last_four = incident_factory(by=org.desk, requester=org.requester)
+        five = incident_factory(by=org.desk, requester=org.requester)
+    assert last_four.number == "INC202611259999"
+    assert five.number == "INC2026112510000"  # never cut back to four digits
+    assert Incident.objects.get(pk=five.pk).number == five.number
