@@ -21,7 +21,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 CSV_BOM = "\ufeff"
 CSV_FLUSH_ROWS = 500
 XLSX_CELL_MAX = 32_767  # Excel's limit on the characters of one cell
@@ -68,8 +68,11 @@ def csv_text(value) -> str:
 
 
 def formula_safe(text: str) -> str:
-    """The text with a leading single quote when a spreadsheet would take it for a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """The text with a leading single quote when a spreadsheet would take it for a formula: it
+    starts with a formula character, a line break or a tab, or has one after leading spaces
+    (some spreadsheets trim them before they look)."""
+    start = text.lstrip(" \u3000")
+    return "'" + text if start.startswith(FORMULA_STARTS) else text
 
 
 def _number_text(value) -> str:

@@ -61,6 +61,8 @@ FORMULA = [
     "-2+3+cmd|' /C calc'!A0",
     "@SUM(1+1)*cmd|' /C calc'!A0",
     "\t=1+1",
+    "\n=1+1",
+    " =1+1",
 ]
 
 UNICODE = [

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from opsdesk.reporting.tables import About, Table, csv_bytes, formula_safe, xlsx_bytes
 
 DANGEROUS = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "+1+2", "-3+4", "@SUM(A1:A2)",
-             "\t=1", "\r=1", "＝1+1"]
+             "\t=1", "\r=1", "＝1+1", "\n=1+1", " =1+1", "\u3000＝1+1", "  @SUM(A1)"]
 
 
 def read_csv(data: bytes) -> list[list[str]]:

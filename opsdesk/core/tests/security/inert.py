@@ -88,12 +88,12 @@ def injected_headers(raw: bytes, allowed_recipients: set[str]) -> list[str]:
     return problems
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def formula_cells(csv_bytes: bytes) -> list[str]:
     """Cells a spreadsheet would run as a formula (the export must prefix them with ')."""
     text = csv_bytes.decode("utf-8-sig")
     return [cell for row in csv.reader(io.StringIO(text)) for cell in row
-            if cell.startswith(FORMULA_STARTS) and len(cell) > 1
+            if cell.lstrip(" ").startswith(FORMULA_STARTS) and len(cell) > 1
             and not cell.lstrip("-+").replace(".", "", 1).isdigit()]
