@@ -1,12 +1,13 @@
 """Multi-factor sign-in: the administrator's policy and the wrong-code counter of each person.
 
 The devices are django-otp devices: our `Authenticator` (the authenticator app's TOTP secret,
-encrypted at rest; unconfirmed until the person enters a first code) and django-otp's
-`StaticDevice` named "recovery" holding the one-time recovery codes as `StaticToken`s.
+encrypted at rest; unconfirmed until the person enters a first code) and our `RecoveryDevice`
+named "recovery" holding the one-time recovery codes as `RecoveryCode` digests (never the codes).
 """
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, DeviceManager, ThrottlingMixin, TimestampMixin
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key, key_validator
@@ -111,3 +112,68 @@ class Authenticator(TimestampMixin, ThrottlingMixin, Device):
     class Meta(Device.Meta):
         verbose_name = _("authenticator app")
         verbose_name_plural = _("authenticator apps")
+
+
+# Separates the recovery-code digests from every other use of SECRET_KEY.
+RECOVERY_DIGEST_SALT = "opsdesk.mfa.RecoveryCode.digest"
+
+
+def recovery_code_digest(*, device_id: int, code: str, secret: str | None = None) -> str:
+    """The stored form of a recovery code: HMAC-SHA256 keyed from SECRET_KEY (or `secret`).
+
+    The codes are random (about 50 bits each), so a fast keyed hash is enough: without the
+    SECRET_KEY a database or backup reader cannot even try guesses offline. The device is part of
+    the message, so equal codes of two people never share a digest."""
+    return salted_hmac(RECOVERY_DIGEST_SALT, f"{device_id}:{code}", secret=secret,
+                       algorithm="sha256").hexdigest()
+
+
+def recovery_code_digests(*, device_id: int, code: str) -> list[str]:
+    """The code's digest under SECRET_KEY and each of SECRET_KEY_FALLBACKS (a key rotation)."""
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [recovery_code_digest(device_id=device_id, code=code, secret=key) for key in keys]
+
+
+class RecoveryDevice(TimestampMixin, Device):
+    """A person's one-time recovery codes as one django-otp device; only digests are stored.
+
+    Takes the place of django-otp's `StaticDevice`, which keeps the codes in plain text. Found by
+    django-otp like any device (`persistent_id` "mfa.recoverydevice/<pk>"), so a session verified
+    with a recovery code stays verified while the device exists. Wrong codes are counted by
+    `CodeThrottle` (services.code_check), not by django-otp's throttling.
+    """
+
+    class Meta(Device.Meta):
+        verbose_name = _("recovery code set")
+        verbose_name_plural = _("recovery code sets")
+        constraints = [models.UniqueConstraint(fields=["user", "name"],
+                                               name="mfa_recoverydevice_one_per_name")]
+
+    def verify_token(self, token) -> bool:
+        """Accept an unused code (as stored: lower case, no dash) and delete it.
+
+        The DELETE is the check: of two requests racing with one code, the second's DELETE waits
+        for the first's row lock and then deletes nothing, so the code works exactly once."""
+        if not isinstance(token, str) or not token:
+            return False
+        with transaction.atomic():
+            digests = recovery_code_digests(device_id=self.pk, code=token)
+            deleted, _detail = RecoveryCode.objects.filter(device=self, digest__in=digests).delete()
+            if deleted:
+                self.set_last_used_timestamp(commit=False)
+                self.save(update_fields=["last_used_at"])
+        return bool(deleted)
+
+
+class RecoveryCode(models.Model):
+    """One unused recovery code of a `RecoveryDevice`: its keyed digest only; deleted when used."""
+
+    device = models.ForeignKey(RecoveryDevice, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+
+    def __str__(self) -> str:
+        return f"{self.device_id}: {self.digest[:8]}…"

@@ -11,12 +11,11 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, TextField
 from django.db.models.functions import Cast
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from opsdesk.accounts.roles import ROLE_FIELDS, Role
 from opsdesk.core import crypto
 
-from .models import Authenticator, MfaPolicy, SsoTrust
+from .models import Authenticator, MfaPolicy, RecoveryCode, RecoveryDevice, SsoTrust
 
 POLICY_CACHE_KEY = "opsdesk:mfa:policy"
 # A policy change reaches other web processes within this many seconds (at once with Redis,
@@ -112,8 +111,8 @@ def has_authenticator(user) -> bool:
 
 def recovery_codes_left(user) -> int:
     """How many unused recovery codes the person still has."""
-    return StaticToken.objects.filter(device__user=user, device__name=RECOVERY_DEVICE_NAME,
-                                      device__confirmed=True).count()
+    return RecoveryCode.objects.filter(device__user=user, device__name=RECOVERY_DEVICE_NAME,
+                                       device__confirmed=True).count()
 
 
 def session_has_authenticator(request) -> bool:
@@ -168,8 +167,8 @@ def missing_users(policy: Policy):
             .exclude(Exists(confirmed)).order_by("username"))
 
 
-def recovery_device_of(user) -> StaticDevice | None:
-    return StaticDevice.objects.filter(user=user, name=RECOVERY_DEVICE_NAME).first()
+def recovery_device_of(user) -> RecoveryDevice | None:
+    return RecoveryDevice.objects.filter(user=user, name=RECOVERY_DEVICE_NAME).first()
 
 
 def secret_readable(device: Authenticator) -> bool:

@@ -5,6 +5,8 @@ Every check of a code goes through `code_check`, which locks the person's `CodeT
 checks of one person run one at a time, wrong codes are counted (OPSDESK_MFA_MAX_FAILURES in a
 row, then no code is accepted for OPSDESK_MFA_LOCKOUT_SECONDS), and a TOTP code (django-otp keeps
 the time step of the last one accepted) or a recovery code (deleted when used) works only once.
+Recovery codes are stored only as keyed digests (`models.RecoveryCode`); the codes themselves
+exist only in the answer of `recovery_codes_generate`, to be shown once.
 The signals of `signals.py` are sent inside the transaction of the change, so the audit entry
 commits with it or not at all.
 """
@@ -22,13 +24,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp.models import Device
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from opsdesk.core.crypto import DecryptionError
 from opsdesk.core.exceptions import Conflict, DomainError, InvalidInput
 
 from . import selectors, signals
-from .models import STAFF_ROLES, Authenticator, CodeThrottle, MfaPolicy, SsoTrust
+from .models import (
+    STAFF_ROLES,
+    Authenticator,
+    CodeThrottle,
+    MfaPolicy,
+    RecoveryCode,
+    RecoveryDevice,
+    SsoTrust,
+    recovery_code_digest,
+)
 
 RECOVERY_CODE_COUNT = 10
 # No 0/o, 1/l/i: codes are read off paper and typed by hand.
@@ -45,7 +55,8 @@ class SecretUnreadable(DomainError):
 
     A server fault (OPSDESK_ENCRYPTION_KEYS or SECRET_KEY changed without the old key), not the
     person's: it is logged for the administrator, the attempt is not counted as a wrong code,
-    and recovery codes keep working meanwhile."""
+    and recovery codes keep working meanwhile (their digests are keyed from SECRET_KEY: after
+    replacing it, keep the old one in SECRET_KEY_FALLBACKS)."""
 
     status_code = 503
     default_message = gettext_lazy(
@@ -63,7 +74,7 @@ class CodeCheck:
 
     @property
     def used_recovery_code(self) -> bool:
-        return isinstance(self.device, StaticDevice)
+        return isinstance(self.device, RecoveryDevice)
 
 
 def normalise(code: str) -> str:
@@ -101,7 +112,7 @@ def _match(*, user, token: str, enrolling: Authenticator | None) -> Device | Non
         totp = devices.first()
         return totp if totp is not None and _verify_totp(totp, token) else None
     if enrolling is None and RECOVERY_PATTERN.fullmatch(token):
-        recovery = StaticDevice.objects.filter(
+        recovery = RecoveryDevice.objects.filter(
             user=user, name=selectors.RECOVERY_DEVICE_NAME, confirmed=True).first()
         return recovery if recovery is not None and recovery.verify_token(token) else None
     return None
@@ -163,13 +174,16 @@ def enrolment_confirm(*, user, code: str, request=None) -> tuple[CodeCheck, list
 
 
 def recovery_codes_generate(*, user) -> list[str]:
-    """New recovery codes; the old ones stop working. Returns them (they are shown once)."""
+    """New recovery codes; the old ones stop working. Returns them: they are shown once and
+    only their digests are stored."""
     codes = _new_recovery_codes()
     with transaction.atomic():
-        device, _created = StaticDevice.objects.get_or_create(
+        device, _created = RecoveryDevice.objects.get_or_create(
             user=user, name=selectors.RECOVERY_DEVICE_NAME, defaults={"confirmed": True})
-        device.token_set.all().delete()
-        StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+        device.codes.all().delete()
+        RecoveryCode.objects.bulk_create(
+            RecoveryCode(device=device, digest=recovery_code_digest(device_id=device.pk, code=c))
+            for c in codes)
     return codes
 
 
@@ -213,7 +227,7 @@ def mfa_reset(*, user, by, request=None) -> bool:
 def _remove_devices(user) -> int:
     """Delete every device of the person; their sessions lose verification with them."""
     totp, _detail = Authenticator.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
+    RecoveryDevice.objects.filter(user=user).delete()
     return totp
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from opsdesk.core import crypto
 from opsdesk.core.admin_site import can_administer
 from opsdesk.core.exceptions import Conflict, InvalidInput
 
@@ -56,7 +57,7 @@ def setup(request):
         _refuse(form, check)
         return _enrol_page(request, form, status=429 if check.locked_until else 422)
     _passed(request, check.device)
-    request.session[selectors.NEW_CODES] = codes
+    _keep_new_codes(request, codes)
     messages.success(request, _("Multi-factor sign-in is on. Keep your recovery codes safe."))
     return redirect(f"{reverse('mfa:recovery')}?{urlencode({'next': _next_url(request)})}")
 
@@ -65,7 +66,7 @@ def setup(request):
 @login_required
 def recovery(request):
     """The recovery codes just made, while they are still in this session."""
-    codes = request.session.get(selectors.NEW_CODES)
+    codes = _new_codes(request)
     if not codes:
         messages.info(request, _("Recovery codes are shown only once. If you lost them, make "
                                  "new ones."))
@@ -79,7 +80,7 @@ def recovery(request):
 @login_required
 def recovery_download(request):
     """The recovery codes just made, as a text file to keep."""
-    codes = request.session.get(selectors.NEW_CODES)
+    codes = _new_codes(request)
     if not codes:
         return HttpResponse(_("Recovery codes are shown only once. If you lost them, make new "
                               "ones on your multi-factor page."), status=404,
@@ -90,6 +91,23 @@ def recovery_download(request):
     response = HttpResponse("\r\n".join(lines), content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="opsdesk-recovery-codes.txt"'
     return response
+
+
+def _keep_new_codes(request, codes: list[str]) -> None:
+    """Keep the new codes for the pages that show them, encrypted: the session's data is stored
+    in the database (and its backups) until the person is done with them."""
+    request.session[selectors.NEW_CODES] = crypto.encrypt(" ".join(codes))
+
+
+def _new_codes(request) -> list[str]:
+    """The codes `_keep_new_codes` kept; none when the keys changed meanwhile."""
+    stored = request.session.get(selectors.NEW_CODES)
+    if not stored or not isinstance(stored, str):
+        return []
+    try:
+        return crypto.decrypt(stored).split()
+    except crypto.DecryptionError:
+        return []
 
 
 @login_required
@@ -108,7 +126,7 @@ def recovery_regenerate(request):
     """New recovery codes; the old ones stop working at once."""
     if not selectors.has_authenticator(request.user):
         return redirect("mfa:index")
-    request.session[selectors.NEW_CODES] = services.recovery_codes_generate(user=request.user)
+    _keep_new_codes(request, services.recovery_codes_generate(user=request.user))
     messages.success(request, _("New recovery codes are made; the old ones no longer work."))
     return redirect("mfa:recovery")
 

@@ -3,10 +3,9 @@
 import time
 
 import pytest
-from django_otp.plugins.otp_static.models import StaticToken
 
-from opsdesk.mfa import services
-from opsdesk.mfa.models import Authenticator, MfaPolicy
+from opsdesk.mfa import selectors, services
+from opsdesk.mfa.models import Authenticator, MfaPolicy, RecoveryCode, recovery_code_digest
 from opsdesk.mfa.signals import mfa_disabled, mfa_enabled
 from opsdesk.mfa.testing.helpers import (
     code_after,
@@ -61,13 +60,14 @@ def test_the_page_shows_a_qr_code_and_the_key_and_a_real_code_turns_it_on(org, c
     codes_page = client.get("/mfa/recovery/")
     shown = [c for c in codes_page.text.split("<code>")[1:]]
     assert len(shown) == 10
-    stored = set(StaticToken.objects.filter(device__user=org.engineer)
-                 .values_list("token", flat=True))
-    assert {services.format_recovery_code(t) for t in stored} == {
-        s.split("</code>")[0] for s in shown}
+    shown = {s.split("</code>")[0] for s in shown}
+    recovery = selectors.recovery_device_of(org.engineer)
+    stored = set(RecoveryCode.objects.filter(device=recovery).values_list("digest", flat=True))
+    assert {recovery_code_digest(device_id=recovery.pk, code=services.normalise(code))
+            for code in shown} == stored  # the codes shown are the ones stored (as digests)
     download = client.get("/mfa/recovery/download/")
     assert download["Content-Disposition"].startswith("attachment")
-    assert all(services.format_recovery_code(t) in download.content.decode() for t in stored)
+    assert all(code in download.content.decode() for code in shown)
 
 
 def test_the_codes_are_shown_once(org, enrolled):
@@ -97,12 +97,14 @@ def test_new_recovery_codes_replace_the_old_ones(org, enrolled):
     client = signed_in(org.engineer)
     client.post("/mfa/verify/", {"code": old[0]})
     assert client.post("/mfa/recovery/new/")["Location"] == "/mfa/recovery/"
-    new = set(StaticToken.objects.filter(device__user=org.engineer).values_list("token",
-                                                                                flat=True))
+    page = client.get("/mfa/recovery/").text
+    new = {services.normalise(s.split("</code>")[0]) for s in page.split("<code>")[1:]}
     assert len(new) == 10 and not new & set(old)
+    assert selectors.recovery_codes_left(org.engineer) == 10
     other = signed_in(org.engineer)
     assert other.post("/mfa/verify/", {"code": old[1]}).status_code == 422
     assert other.post("/mfa/verify/", {"code": sorted(new)[0]}).status_code == 302
+    assert selectors.recovery_codes_left(org.engineer) == 9
 
 
 def test_switching_off_needs_a_current_code(org, enrolled, caught):
@@ -118,7 +120,7 @@ def test_switching_off_needs_a_current_code(org, enrolled, caught):
     response = client.post("/mfa/disable/", {"code": code_after(device)})
     assert response["Location"] == "/mfa/"
     assert not Authenticator.objects.filter(user=org.engineer).exists()
-    assert not StaticToken.objects.filter(device__user=org.engineer).exists()
+    assert not RecoveryCode.objects.filter(device__user=org.engineer).exists()
     assert [e["user"] for e in disabled] == [org.engineer]
     assert signed_in(org.engineer).get("/work/").status_code == 200  # no second step now
 

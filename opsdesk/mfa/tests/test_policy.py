@@ -4,10 +4,9 @@ and the pages in English and Chinese."""
 
 import pytest
 from django.utils import translation
-from django_otp.plugins.otp_static.models import StaticDevice
 
 from opsdesk.core.testing.factories import UserFactory
-from opsdesk.mfa.models import Authenticator, MfaPolicy, SsoTrust
+from opsdesk.mfa.models import Authenticator, MfaPolicy, RecoveryCode, RecoveryDevice, SsoTrust
 from opsdesk.mfa.signals import mfa_reset
 from opsdesk.mfa.testing.helpers import code_after, code_from_secret, secret_on_page, signed_in
 
@@ -155,7 +154,8 @@ def test_the_administrator_resets_a_lost_phone(org, enrolled):
     finally:
         mfa_reset.disconnect(dispatch_uid="test-reset")
     assert not Authenticator.objects.filter(user=org.engineer).exists()
-    assert not StaticDevice.objects.filter(user=org.engineer).exists()
+    assert not RecoveryDevice.objects.filter(user=org.engineer).exists()
+    assert not RecoveryCode.objects.filter(device__user=org.engineer).exists()
     assert received[0]["user"] == org.engineer and received[0]["by"] == org.admin
     # The session verified with the old app is verified no longer: set up a new one.
     assert victim.get("/work/")["Location"].startswith("/mfa/?next=")
