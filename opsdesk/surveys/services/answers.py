@@ -1,11 +1,12 @@
 """Answering a survey: from the mail's links (no sign-in, the token proves who answers), from
 the portal (the signed-in requester) or the API.
 
-A click on a score in the mail records it and opens the form (SCORED): the questions and the
-comment can be sent, and the score changed, for SCORED_FORM_MINUTES; the survey is then final
-(ANSWERED), either when the form is sent or, by the tick, with the clicked score. A final
-survey's token is spent: its links show "already answered". Every change locks the survey row
-and checks its state again, so two tabs or two clicks never record two answers.
+A score sent with the button of a mail link's page (the link's GET records nothing) is
+recorded and opens the form (SCORED): the questions and the comment can be sent, and the score
+changed, for SCORED_FORM_MINUTES; the survey is then final (ANSWERED), either when the form is
+sent or, by the tick, with the sent score. A final survey's token is spent: its links show
+"already answered". Every change locks the survey row and checks its state again, so two tabs
+or two clicks never record two answers.
 """
 
 from dataclasses import dataclass

@@ -1,17 +1,20 @@
-"""The survey pages: answering from the mail's links without signing in (form, one click,
-spent, expired, tampered), the portal, the results, the follow-ups and the settings."""
+"""The survey pages: answering from the mail's links without signing in (form, a score link
+and its button, link scanners, spent, expired, tampered), the portal, the results, the
+follow-ups and the settings."""
 
+import re
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.test import Client
 from django.utils import timezone, translation
 
 from opsdesk.incidents.models import Incident
 from opsdesk.surveys.models import FollowUp, QuestionKind, Survey, SurveyQuestion, SurveyState
 from opsdesk.surveys.services import AnswerInput, survey_answer_by_requester, surveys_tick
 
-from .conftest import closed_incident, invitations_to, token_from
+from .conftest import TOKEN_RE, closed_incident, invitations_to, token_from
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +44,16 @@ def text(response) -> str:
     return response.content.decode()
 
 
+def browser() -> Client:
+    """A browser that is not signed in and, like a real one, is held to the CSRF check."""
+    return Client(enforce_csrf_checks=True, headers={"Accept-Language": "en"})
+
+
+def csrf_token(page) -> str:
+    """The CSRF token of the page's forms (what the browser sends back with the button)."""
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text(page)).group(1)
+
+
 def test_the_mail_link_shows_the_form_and_sending_it_answers(client, invited, english):
     incident, token = invited
     page = client.get(f"/survey/{token}/")
@@ -52,18 +65,72 @@ def test_the_mail_link_shows_the_form_and_sending_it_answers(client, invited, en
     assert Survey.objects.get().score == 4
     again = client.get(f"/survey/{token}/4/")
     assert again.status_code == 409 and "already answered" in text(again)
+    assert client.post(f"/survey/{token}/4/").status_code == 409
+    assert Survey.objects.get().score == 4
 
 
-def test_one_click_records_the_score_and_offers_the_rest(client, invited, english):
-    _incident, token = invited
+def test_a_score_link_shows_the_score_chosen_and_records_nothing(client, invited, english):
+    incident, token = invited
     page = client.get(f"/survey/{token}/2/")
-    assert page.status_code == 200 and "Your score 2 of 5 is recorded" in text(page)
-    assert 'value="2" checked' in text(page)
+    assert page.status_code == 200 and "You chose 2 of 5: Dissatisfied." in text(page)
+    assert 'value="2" checked' in text(page) and "Send my score" in text(page)
+    assert f'action="/survey/{token}/2/"' in text(page)  # the button sends the link's score
+    assert "Nothing is recorded until you send it." in text(page)
+    assert "is recorded." not in text(page) and "Send my answer" in text(page)
+    survey = Survey.objects.get()
+    assert (survey.state, survey.score) == (SurveyState.INVITED, None)
+    assert Incident.objects.get(pk=incident.pk).satisfaction_score is None
+
+
+def test_a_link_scanner_opening_every_score_link_records_nothing(client, org, invited,
+                                                                  english):
+    incident, _token = invited
+    mail = invitations_to(org.requester.email)[0]
+    links = sorted({m.group(0).removeprefix("http://127.0.0.1:8000")
+                    for m in TOKEN_RE.finditer(mail.text) if m.group(2)})
+    assert len(links) == 5  # the mail's five score links, as a scanner finds them
+    for link in links:
+        assert client.get(link).status_code == 200
+    survey = Survey.objects.get()
+    assert (survey.state, survey.score, survey.scored_at) == (SurveyState.INVITED, None, None)
+    assert Incident.objects.get(pk=incident.pk).satisfaction_score is None
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):  # the tick finalises nothing
+        surveys_tick()
+    assert Survey.objects.get().state == SurveyState.INVITED
+    assert FollowUp.objects.count() == 0
+
+
+def test_the_button_records_the_score_and_offers_the_rest(invited, english):
+    incident, token = invited
+    person = browser()
+    page = person.get(f"/survey/{token}/2/")
+    assert person.post(f"/survey/{token}/2/").status_code == 403  # no CSRF token: refused
+    scored = person.post(f"/survey/{token}/2/", {"csrfmiddlewaretoken": csrf_token(page)})
+    assert scored.status_code == 200 and "Your score 2 of 5 is recorded" in text(scored)
+    assert 'value="2" checked' in text(scored) and 'name="comment"' in text(scored)
+    assert f'action="/survey/{token}/"' in text(scored) and "Send my score" not in text(scored)
     survey = Survey.objects.get()
     assert (survey.state, survey.score) == (SurveyState.SCORED, 2)
-    client.post(f"/survey/{token}/", {"score": "2", "comment": "Took three days"})
+    assert Incident.objects.get(pk=incident.pk).satisfaction_score == 2
+    assert FollowUp.objects.count() == 0  # a follow-up only when the answer is final
+    sent = person.post(f"/survey/{token}/", {"csrfmiddlewaretoken": csrf_token(scored),
+                                             "score": "2", "comment": "Took three days"})
+    assert sent.status_code == 200 and "Thank you" in text(sent)
     survey.refresh_from_db()
-    assert survey.state == SurveyState.ANSWERED and FollowUp.objects.count() == 1
+    assert (survey.state, survey.comment) == (SurveyState.ANSWERED, "Took three days")
+    assert FollowUp.objects.count() == 1
+
+
+def test_a_score_sent_and_left_is_final_after_the_window(client, invited, english):
+    incident, token = invited
+    client.post(f"/survey/{token}/1/")
+    with time_machine.travel(timezone.now() + timedelta(minutes=61)):
+        surveys_tick()
+    survey = Survey.objects.get()
+    assert (survey.state, survey.score) == (SurveyState.ANSWERED, 1)
+    assert Incident.objects.get(pk=incident.pk).satisfaction_score == 1
+    assert FollowUp.objects.count() == 1
+    assert client.post(f"/survey/{token}/5/").status_code == 409
 
 
 def test_a_missing_required_answer_keeps_what_was_typed(client, invited, english):
@@ -80,12 +147,17 @@ def test_a_missing_required_answer_keeps_what_was_typed(client, invited, english
 
 def test_bad_scores_tampered_and_expired_links_get_clear_pages(client, invited, english):
     _incident, token = invited
-    assert client.get(f"/survey/{token}/9/").status_code == 422
+    for method in (client.get, client.post):
+        bad = method(f"/survey/{token}/9/")
+        assert bad.status_code == 422 and "Choose a score from 1" in text(bad)
     assert client.post(f"/survey/{token}/", {"score": "nine"}).status_code == 422
     tampered = client.get(f"/survey/{token[:-1]}{'A' if token[-1] != 'A' else 'B'}/5/")
     assert tampered.status_code == 404 and "not valid" in text(tampered)
+    assert client.post(f"/survey/{token[:-1]}{'A' if token[-1] != 'A' else 'B'}/5/"
+                       ).status_code == 404
     with time_machine.travel(timezone.now() + timedelta(days=15)):
         expired = client.get(f"/survey/{token}/5/")
+        assert client.post(f"/survey/{token}/5/").status_code == 410
     assert expired.status_code == 410 and "expired" in text(expired)
     assert Survey.objects.get().score is None
 
@@ -229,3 +301,5 @@ def test_the_mail_link_speaks_the_requesters_language(client, org, survey_settin
     for path in (f"/survey/{token}/", f"/survey/{token}/4/"):
         page = client.get(path, HTTP_ACCEPT_LANGUAGE=browser)
         assert f'<html lang="{chosen}">' in text(page)
+    scored = client.post(f"/survey/{token}/4/", HTTP_ACCEPT_LANGUAGE=browser)
+    assert f'<html lang="{chosen}">' in text(scored)

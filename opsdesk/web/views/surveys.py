@@ -1,9 +1,11 @@
 """Satisfaction survey pages: answering (from the mail's links without signing in, or in the
 portal), the results and the follow-up queue, and the process owner's settings.
 
-The mail's score links are GETs that record the score (one click), then show the form for the
-questions and the comment; the score stays changeable until the form is sent or the window
-passes (opsdesk.surveys.services.answers). Every change goes through opsdesk.surveys.services.
+A score link of the mail records nothing on GET: mail scanners ("safe links") open every link
+of a mail. It shows the form with that score chosen and a "Send my score" button, which POSTs to
+the same link and records the score; the questions and the comment can then follow, and the
+score be changed, until the form is sent or the window passes
+(opsdesk.surveys.services.answers). Every change goes through opsdesk.surveys.services.
 """
 
 import csv
@@ -41,6 +43,9 @@ from .incidents import _add_errors
 PAGE_SIZE = 50
 CSV_LIMIT = 10_000
 DEFAULT_DAYS = 90
+# The services' message for a score outside 1–5 (services.answers._score), for the link's GET,
+# which checks the score without recording it.
+SCORE_OUT_OF_RANGE = _lazy("Choose a score from 1 (very dissatisfied) to 5 (very satisfied).")
 
 
 def _page(request, template: str, context: dict, *, status: int = 200, nav: str = ""):
@@ -105,22 +110,27 @@ def answer(request, token: str):
                                             "answers": selectors.survey_answers(survey=survey)})
 
 
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def score(request, token: str, score: int):
-    """One click in the mail: record the score, then show the rest of the form."""
+    """A score link of the mail: GET shows the form with that score chosen and a button to send
+    it (a scanner opening every link records nothing); POST records it and offers the rest."""
     try:
         survey = services.survey_by_token(token=token)
     except services.TokenRefused as refused:
         return _refused(request, refused)
     with translation.override(_survey_language(survey)):
         action = reverse("web:survey_answer", args=[token])
+        if score not in SCORES:
+            return _page(request, "answer.html", {**_answer_context(survey, errors={
+                "score": SCORE_OUT_OF_RANGE}), "action": action}, status=422)
+        if request.method == "GET":
+            return _page(request, "answer.html", {
+                **_answer_context(survey, score=score), "action": action,
+                "score_action": request.path, "score_label": SCORE_LABELS[score]})
         try:
             survey = services.survey_score_click(token=token, score=score)
         except services.TokenRefused as refused:
             return _refused(request, refused)
-        except InvalidInput as error:
-            return _page(request, "answer.html", {**_answer_context(survey, errors=error.errors),
-                                                  "action": action}, status=422)
         return _page(request, "answer.html", {**_answer_context(survey), "action": action,
                                               "scored": True})
 

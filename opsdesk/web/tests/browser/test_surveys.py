@@ -1,7 +1,8 @@
 """Satisfaction surveys in the browser, in English and in Chinese.
 
 An incident is closed; the tick mails its requester the survey (through the real SMTP test
-server); the requester clicks a score in the mail without signing in, sees it recorded, adds a
+server); the requester clicks a score in the mail without signing in, sees it chosen but not yet
+recorded (link scanners open every link), sends it with the button, sees it recorded, adds a
 comment and sends the form; the same link then says the survey is answered. A low score opens
 a follow-up that the incident manager closes with what was done. The portal shows the signed-in
 requester "please rate" on another closed incident.
@@ -62,6 +63,11 @@ def test_answering_from_the_mail_link(org, new_page, page_for, smtp_server, tr, 
     page = new_page(language)  # not signed in: the token is enough
     page.goto(links[2])
     expect(page.locator("h1")).to_have_text(tr(language, "How did we do?"))
+    expect(page.locator("input[name=score][value='2']")).to_be_checked()
+    expect(page.locator(".banner")).to_have_count(0)
+    assert Survey.objects.get().state == SurveyState.INVITED  # opening the link records nothing
+    shoot(page, f"79-survey-score-{language}")
+    page.get_by_role("button", name=tr(language, "Send my score")).click()
     expect(page.locator(".banner strong")).to_have_text(
         tr(language, "Thank you! Your score %(score)s of 5 is recorded.") % {"score": 2})
     expect(page.locator("main")).to_contain_text(incident.number)
