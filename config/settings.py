@@ -533,7 +533,9 @@ MIDDLEWARE.append("opsdesk.sso.middleware.SingleSignOnMiddleware")  # provider l
 
 
 # --- Multi-factor: TOTP and recovery codes (opsdesk.mfa) ---
-# django-otp keeps the devices: an authenticator app's TOTP key and the one-time recovery codes.
+# django-otp devices: an authenticator app's TOTP key (encrypted) and the one-time recovery codes
+# (keyed digests only, opsdesk.mfa.models.RecoveryDevice; otp_static stays installed for the
+# migration that moved its plain codes).
 # OTPMiddleware marks a session verified; opsdesk.mfa's middleware, right after it, sends a
 # signed-in person who owes a second factor to /mfa/verify/ (or, when their role requires it and
 # they have no app yet, to /mfa/) before anything else. The roles it is required for, and whether
