@@ -8,6 +8,7 @@ command line in `_command()`; `start()` waits until `port` accepts connections, 
 directory. A server that does not come up raises RuntimeError with its logs.
 """
 
+import abc
 import atexit
 import contextlib
 import datetime
@@ -40,7 +41,7 @@ def dead_port():
         yield sock.getsockname()[1]
 
 
-class Daemon:
+class Daemon(abc.ABC):
     """One server process in its own temporary directory; see the module's docstring."""
 
     name = "daemon"  # the program, in messages and the directory's name
@@ -77,13 +78,13 @@ class Daemon:
         self.process = None
         shutil.rmtree(self.directory, ignore_errors=True)
 
+    @abc.abstractmethod
     def _prepare(self) -> None:
         """Write the configuration and data the server starts from."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _command(self) -> list[str]:
         """The command line that runs the server in the foreground."""
-        raise NotImplementedError
 
     def _logs(self) -> str:
         """What the server said, for the error when it does not start."""
