@@ -104,14 +104,8 @@ def quarantine(request):
 @require_POST
 def mail_retry(request, pk: int):
     """Process a quarantined mail again, once its cause is fixed."""
-    mail = get_object_or_404(InboundMail, pk=pk)
-    try:
-        done = inbound_mail_retry(mail=mail)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        _processed_message(request, done)
-    return redirect(reverse("web:settings-mail-quarantine"))
+    return _quarantine_act(request, pk, lambda mail: _processed_message(
+        request, inbound_mail_retry(mail=mail)))
 
 
 @configurator_required
@@ -119,27 +113,28 @@ def mail_retry(request, pk: int):
 def mail_release(request, pk: int):
     """Process a mail held for an unauthenticated sender as from its From address: the
     person releasing it vouches for the sender."""
-    mail = get_object_or_404(InboundMail, pk=pk)
-    try:
-        done = inbound_mail_release(mail=mail, by=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        _processed_message(request, done)
-    return redirect(reverse("web:settings-mail-quarantine"))
+    return _quarantine_act(request, pk, lambda mail: _processed_message(
+        request, inbound_mail_release(mail=mail, by=request.user)))
 
 
 @configurator_required
 @require_POST
 def mail_discard(request, pk: int):
     """Set a quarantined mail aside: nothing is created; the original stays downloadable."""
+    def discard(mail):
+        inbound_mail_discard(mail=mail, by=request.user)
+        messages.success(request, _("The mail is discarded."))
+
+    return _quarantine_act(request, pk, discard)
+
+
+def _quarantine_act(request, pk: int, act):
+    """Do `act(mail)` to one quarantined mail; a refusal becomes the page's error message."""
     mail = get_object_or_404(InboundMail, pk=pk)
     try:
-        inbound_mail_discard(mail=mail, by=request.user)
+        act(mail)
     except DomainError as error:
         messages.error(request, error.message)
-    else:
-        messages.success(request, _("The mail is discarded."))
     return redirect(reverse("web:settings-mail-quarantine"))
 
 
