@@ -163,7 +163,10 @@ def attachment_path(instance: "ArticleAttachment", filename: str) -> str:
 
 
 class ArticleAttachment(models.Model):
-    """A file on an article, stored outside the web root and served after a visibility check."""
+    """A file on an article, stored outside the web root and served after a visibility check.
+
+    A new file follows the article's review like its text: readers see it from `published_at`,
+    set by the article's next publication (services.article_approve); staff see it before."""
 
     article = models.ForeignKey(Article, verbose_name=_("article"), on_delete=models.CASCADE,
                                 related_name="attachments", db_index=False)
@@ -175,12 +178,19 @@ class ArticleAttachment(models.Model):
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True,
+                                        editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["article", "created_at"], name="kb_attach_article")]
         verbose_name = _("article attachment")
         verbose_name_plural = _("article attachments")
+
+    @property
+    def awaiting_review(self) -> bool:
+        """Not published yet: only staff see it, until the article's next publication."""
+        return self.published_at is None
 
 
 class ArticleFeedback(models.Model):

@@ -152,12 +152,26 @@ def article_version_get(*, article: Article, number: int) -> ArticleVersion:
     return version
 
 
-def article_attachments(*, article: Article) -> list[ArticleAttachment]:
-    return list(ArticleAttachment.objects.filter(article=article).order_by("created_at", "id"))
+def _attachments_visible(user, article: Article) -> QuerySet:
+    """Readers get the published files; support staff also those awaiting review."""
+    qs = ArticleAttachment.objects.filter(article=article)
+    return qs if is_kb_staff(user) else qs.exclude(published_at=None)
 
 
-def article_attachment_get(*, article: Article, attachment_id: int) -> ArticleAttachment:
-    attachment = ArticleAttachment.objects.filter(article=article, pk=attachment_id).first()
+def article_attachments(*, article: Article, user) -> list[ArticleAttachment]:
+    """The files of article that user may see, oldest first."""
+    return list(_attachments_visible(user, article).order_by("created_at", "id"))
+
+
+def article_attachments_pending(*, article: Article) -> list[ArticleAttachment]:
+    """The files the article's next publication publishes (for its reviewers), oldest first."""
+    return list(ArticleAttachment.objects.filter(article=article, published_at=None)
+                .select_related("uploaded_by").order_by("created_at", "id"))
+
+
+def article_attachment_get(*, article: Article, attachment_id: int, user) -> ArticleAttachment:
+    """A file user may see; NotFound otherwise (an unpublished file does not leak to readers)."""
+    attachment = _attachments_visible(user, article).filter(pk=attachment_id).first()
     if attachment is None:
         raise NotFound()
     return attachment

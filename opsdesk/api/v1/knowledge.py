@@ -82,6 +82,9 @@ class ArticleAttachmentOut(Schema):
     content_type: str
     size: int
     url: str
+    published_at: datetime | None = Field(
+        description="Empty while the file awaits review (only support staff see it then)")
+    awaiting_review: bool = Field(description="Published with the article's next approval")
 
 
 class ArticleOut(Schema):
@@ -134,6 +137,8 @@ class DiffOut(Schema):
     old_title: str
     new_title: str
     unified: str
+    pending_attachments: list[ArticleAttachmentOut] = Field(
+        description="The files waiting for review, which the next approval publishes")
 
 
 class LinkOut(Schema):
@@ -160,7 +165,7 @@ COUNTERS = ("view_count", "solved_count", "helpful_count", "not_helpful_count",
             "resolved_incident_count", "deflection_count")
 
 
-def _article_dict(article, *, full: bool = False, staff: bool = False) -> dict:
+def _article_dict(article, *, full: bool = False, user=None, staff: bool = False) -> dict:
     data = {
         "number": article.number, "type": article.type, "title": article.title,
         "status": article.status, "revision_status": article.revision_status,
@@ -174,15 +179,16 @@ def _article_dict(article, *, full: bool = False, staff: bool = False) -> dict:
         "counts": {c.removesuffix("_count"): getattr(article, c) for c in COUNTERS},
     }
     if full:
-        data.update(_detail(article, staff=staff))
+        data.update(_detail(article, user=user, staff=staff))
     return data
 
 
-def _detail(article, *, staff: bool) -> dict:
-    """The article's text; its working version and review note only for support staff.
+def _detail(article, *, user, staff: bool) -> dict:
+    """The article's text; its working version, review note and files awaiting review only for
+    support staff.
 
-    A reader of a published article must not learn of an unpublished revision or what its
-    reviewer wrote about it (the portal's help page shows neither).
+    A reader of a published article must not learn of an unpublished revision, its files or
+    what its reviewer wrote about it (the portal's help page shows none of them).
     """
     return {
         "body": article.body, "body_html": article.body_html, "workaround": article.workaround,
@@ -193,7 +199,7 @@ def _detail(article, *, staff: bool) -> dict:
                             if staff else None),
         "review_note": article.review_note if staff else "",
         "attachments": [_attachment_dict(a, article) for a in
-                        selectors.article_attachments(article=article)],
+                        selectors.article_attachments(article=article, user=user)],
     }
 
 
@@ -206,7 +212,9 @@ def _version_number(version_id, article):
 def _attachment_dict(attachment, article) -> dict:
     return {"id": attachment.pk, "filename": attachment.filename,
             "content_type": attachment.content_type, "size": attachment.size,
-            "url": f"/api/v1/knowledge/articles/{article.number}/attachments/{attachment.pk}"}
+            "url": f"/api/v1/knowledge/articles/{article.number}/attachments/{attachment.pk}",
+            "published_at": attachment.published_at,
+            "awaiting_review": attachment.awaiting_review}
 
 
 def _fields(payload) -> tuple[dict, str]:
@@ -234,7 +242,7 @@ def _get(request, number):
 
 
 def _detail_response(request, number):
-    return _article_dict(_get(request, number), full=True,
+    return _article_dict(_get(request, number), full=True, user=request.auth,
                          staff=selectors.is_kb_staff(request.auth))
 
 
@@ -343,10 +351,14 @@ def list_versions(request, number: str):
 @router.get("/articles/{number}/diff", response={200: DiffOut, **ERRORS},
             summary="Compare two versions")
 def diff_versions(request, number: str, old: int, new: int):
-    """A unified diff of the bodies of versions `old` and `new`."""
-    diff = selectors.version_diff(article=_staff_article(request, number), old=old, new=new)
+    """A unified diff of the bodies of versions `old` and `new`, and the files waiting for
+    review (the next approval publishes them with the working version)."""
+    article = _staff_article(request, number)
+    diff = selectors.version_diff(article=article, old=old, new=new)
     return {"old": old, "new": new, "title_changed": diff.title_changed,
-            "old_title": diff.old.title, "new_title": diff.new.title, "unified": diff.unified}
+            "old_title": diff.old.title, "new_title": diff.new.title, "unified": diff.unified,
+            "pending_attachments": [_attachment_dict(a, article) for a in
+                                    selectors.article_attachments_pending(article=article)]}
 
 
 @router.post("/articles/{number}/feedback", response={201: None, **ERRORS},
@@ -393,6 +405,8 @@ def from_incident(request, incident_number: str):
 @router.post("/articles/{number}/attachments", response={201: ArticleAttachmentOut, **ERRORS},
              summary="Attach a file")
 def article_attachment_add(request, number: str, file: File[UploadedFile]):
+    """The file awaits review: readers see it once the article is next approved (a published
+    article gets a new draft revision to send to review)."""
     article = _get(request, number)
     attachment = services.article_attachment_add(article=article, by=request.auth, upload=file)
     return Status(201, _attachment_dict(attachment, article))
@@ -401,8 +415,9 @@ def article_attachment_add(request, number: str, file: File[UploadedFile]):
 @router.get("/articles/{number}/attachments/{attachment_id}", response={200: None, **ERRORS},
             summary="Download a file")
 def article_attachment_download(request, number: str, attachment_id: int):
-    """The file itself, after the same visibility check as the article."""
+    """The file itself, after the same visibility check as the article; a file awaiting review
+    is support staff's only (404 for readers)."""
     article = _get(request, number)
-    return attachment_response(selectors.article_attachment_get(article=article,
-                                                                attachment_id=attachment_id))
+    return attachment_response(selectors.article_attachment_get(
+        article=article, attachment_id=attachment_id, user=request.auth))
 

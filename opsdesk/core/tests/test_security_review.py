@@ -158,3 +158,34 @@ def test_support_staff_still_see_versions_and_the_review_note(org):
     assert engineer.get(path).json()["review_note"] == "Never put the admin PIN in an article."
     assert [v["number"] for v in engineer.get(f"{path}/versions").json()] == [2, 1]
     assert "4711" in engineer.get(f"{path}/diff", {"old": 1, "new": 2}).json()["unified"]
+
+
+# ---- finding 5: a file added to a published article reached every reader without review ------
+
+def test_a_file_on_a_published_article_waits_for_review(org):
+    """An engineer attaches a file to a published public article: requesters neither see nor
+    download it until the article is approved again; staff see it marked."""
+    article = knowledge.article_create(by=org.desk, data={
+        "title": "Printer prints blank pages", "body": "Replace the toner.",
+        "visibility": "public"})
+    knowledge.article_submit(article=article, by=org.desk)
+    knowledge.article_approve(article=article, by=org.owner)
+    engineer, requester = ApiClient(org.engineer), ApiClient(org.requester).client
+    path = f"/api/v1/knowledge/articles/{article.number}"
+    added = engineer.upload(f"/knowledge/articles/{article.number}/attachments",
+                            SimpleUploadedFile("tool.txt", b"format c:", "text/plain"))
+    assert added.status_code == 201
+    url = added.json()["url"]
+    assert requester.get(path).json()["attachments"] == []
+    assert requester.get(url).status_code == 404
+    reader = Client(**EN)
+    reader.force_login(org.requester)
+    assert "tool.txt" not in reader.get(f"/help/{article.number}/").content.decode()
+    assert engineer.client.get(path).json()["attachments"][0]["awaiting_review"] is True
+
+    assert engineer.post(f"/knowledge/articles/{article.number}/submit").status_code == 200
+    assert ApiClient(org.owner).post(
+        f"/knowledge/articles/{article.number}/approve").status_code == 200
+    assert [f["filename"] for f in requester.get(path).json()["attachments"]] == ["tool.txt"]
+    assert requester.get(url).status_code == 200
+    assert "tool.txt" in reader.get(f"/help/{article.number}/").content.decode()

@@ -15,7 +15,7 @@ from opsdesk.core.services import text_clean
 
 from .. import indexing
 from ..choices import ArticleStatus, ArticleType, Language, RevisionStatus, Visibility
-from ..models import Article, ArticleVersion
+from ..models import Article, ArticleAttachment, ArticleVersion
 from ..selectors import is_kb_approver, is_kb_author, is_kb_staff
 from .rendering import markdown_render
 
@@ -66,13 +66,24 @@ def article_update(*, article: Article, by, data: dict, note: str = "") -> Artic
                                                    note=note)
         if article.status != ArticleStatus.PUBLISHED:
             _apply_text(article, merged)
-        if text_changed and not _may_approve(article, by):
-            _back_to_draft(article)
-        elif text_changed and article.status == ArticleStatus.PUBLISHED:
-            article.revision_status = article.revision_status or RevisionStatus.DRAFT
+        if text_changed:
+            _change_needs_review(article, by)
         article.save()
         indexing.article_changed(article)
     return article
+
+
+def _change_needs_review(article, by) -> None:
+    """A change of what readers will see (new text or a new file) waits for the next
+    publication: a published article gets a new draft revision, and a change by someone who
+    may not approve it sends what is in review back to draft.
+
+    No change goes live at once, not even the process owner's: their draft waits for their
+    own approval."""
+    if not _may_approve(article, by):
+        _back_to_draft(article)
+    elif article.status == ArticleStatus.PUBLISHED:
+        article.revision_status = article.revision_status or RevisionStatus.DRAFT
 
 
 def _back_to_draft(article) -> None:
@@ -100,7 +111,8 @@ def article_submit(*, article: Article, by) -> Article:
 
 
 def article_approve(*, article: Article, by, note: str = "") -> Article:
-    """Publish the version in review (the process owner or the named reviewer)."""
+    """Publish the version in review and the files waiting for review (the process owner or
+    the named reviewer)."""
     with transaction.atomic():
         article = Article.objects.select_for_update().get(pk=article.pk)
         _check_may_review(article=article, by=by)
@@ -111,6 +123,8 @@ def article_approve(*, article: Article, by, note: str = "") -> Article:
         article.published_at = timezone.now()
         article.review_note = text_clean(note)[:2000]
         article.save()
+        ArticleAttachment.objects.filter(article=article, published_at=None).update(
+            published_at=article.published_at)
         indexing.article_changed(article)
     return article
 
@@ -164,11 +178,14 @@ def may_retire(*, article: Article, user) -> bool:
 
 
 def _may_approve(article: Article, user) -> bool:
-    """The process owner, or the named reviewer when it is not their own revision."""
+    """The process owner, or the named reviewer when it is not their own revision (its text,
+    or a file they added that waits for review)."""
     if is_kb_approver(user):
         return True
     editor_id = article.working_version.editor_id if article.working_version_id else None
-    return article.reviewer_id == user.pk and editor_id != user.pk and is_kb_staff(user)
+    return (article.reviewer_id == user.pk and editor_id != user.pk and is_kb_staff(user)
+            and not ArticleAttachment.objects.filter(article=article, published_at=None,
+                                                     uploaded_by=user).exists())
 
 
 def _check_may_edit(*, article, by) -> None:

@@ -88,7 +88,8 @@ def kb_article(request, number):
 def _article_page(request, article, *, reason_form=None, upload_form=None, status=200):
     user = request.user
     return _render(request, "article.html", {
-        "article": article, "attachments": selectors.article_attachments(article=article),
+        "article": article,
+        "attachments": selectors.article_attachments(article=article, user=user),
         "configuration_items": list(article.configuration_items.all()),
         "may_edit": services.may_edit(article=article, user=user),
         "may_review": services.may_review(article=article, user=user),
@@ -200,7 +201,8 @@ def kb_review(request):
 
 @staff_required
 def kb_versions(request, number):
-    """Every version, and the difference between two of them (?old=1&new=2)."""
+    """Every version, the difference between two of them (?old=1&new=2) and the files the
+    next approval publishes."""
     article = _article_or_404(request, number)
     versions = selectors.article_versions(article=article)
     diff, error = None, ""
@@ -212,7 +214,8 @@ def kb_versions(request, number):
             error = getattr(problem, "errors", {}).get("new") or _("Choose two versions.")
     return _render(request, "versions.html", {
         "article": article, "versions": versions, "diff": diff, "error": error,
-        "lines": selectors.unified_lines(diff) if diff else []},
+        "lines": selectors.unified_lines(diff) if diff else [],
+        "pending": selectors.article_attachments_pending(article=article)},
         status=422 if error else 200)
 
 
@@ -230,18 +233,20 @@ def kb_upload(request, number):
         except (NotPermitted, Conflict):
             raise PermissionDenied from None
         else:
-            messages.success(request, _("The file is attached."))
+            messages.success(request, _("The file is attached; readers see it once the "
+                                        "article is next approved."))
             return redirect("web:kb_article", number=article.number)
     return _article_page(request, article, upload_form=form, status=422)
 
 
 @login_required
 def kb_file(request, number, attachment_id):
-    """A file of an article, after the article's visibility check (portal or staff)."""
+    """A file of an article, after the article's visibility check (portal or staff); a file
+    awaiting review is the staff's only."""
     article = _article_or_404(request, number)
     try:
         return attachment_response(selectors.article_attachment_get(
-            article=article, attachment_id=attachment_id))
+            article=article, attachment_id=attachment_id, user=request.user))
     except NotFound:
         raise Http404 from None
 
@@ -349,7 +354,8 @@ def help_article(request, number):
         raise Http404
     services.article_view_count(article=article, user=request.user)
     return _render(request, "help_article.html", {
-        "article": article, "attachments": selectors.article_attachments(article=article),
+        "article": article,
+        "attachments": selectors.article_attachments(article=article, user=request.user),
         "q": request.GET.get("q", "")[:200], "voted": _votes(article, request.user),
         "helpful_kinds": [(k, v) for k, v in FeedbackKind.choices if k != FeedbackKind.SOLVED_IT],
         "nav": "help"})
