@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from opsdesk.core import lookups
 from opsdesk.core.exceptions import InvalidInput, NotPermitted
 from opsdesk.incidents.choices import OPEN_STATUSES
 from opsdesk.incidents.models import Incident
@@ -27,6 +28,21 @@ def criteria_list(*, active_only: bool = False) -> list[MajorCriteria]:
     """The rules in their order."""
     rows = MajorCriteria.objects.select_related("priority", "impact", "service")
     return list(rows.filter(is_active=True) if active_only else rows)
+
+
+def criteria_active_cached() -> list[MajorCriteria]:
+    """The active rules in their order, from the in-process lookups (core/lookups.py): every
+    create and transition evaluates them, so they are not read each time. A rule saved or
+    deleted in this process is seen at once (apps.py forgets the table); one changed in another
+    process within the lookups' TTL. criteria_evaluate acts on a match only after reading the
+    rules again from the table, so a stale rule never declares anything."""
+    rows = lookups.rows_by_pk(MajorCriteria).values()
+    return sorted((r for r in rows if r.is_active), key=lambda r: (r.sort_order, r.pk))
+
+
+def criteria_forget(**_kwargs) -> None:
+    """Receiver: the rules changed in this process."""
+    lookups.forget(MajorCriteria)
 
 
 def cadence_for(incident: Incident) -> int:
@@ -61,13 +77,17 @@ def criteria_evaluate(*, incident: Incident, rules: list[MajorCriteria] | None =
     """Propose or declare a major incident when an active rule matches (the system acts)."""
     if incident.parent_id is not None or incident.status not in OPEN_STATUSES:
         return
-    rules = [r for r in (rules if rules is not None else criteria_list(active_only=True))
+    cached = rules is None
+    rules = [r for r in (criteria_active_cached() if cached else rules)
              if r.kind in kinds and r.action != RuleAction.NONE]
     if not rules:
         return
     now = timezone.now()
     found = [(rule, master) for rule in rules if (master := _matches(rule, incident, now))]
     if not found:
+        return
+    if cached:  # act only on the rules as the table holds them now
+        criteria_evaluate(incident=incident, rules=criteria_list(active_only=True), kinds=kinds)
         return
     rule, master = next(((r, m) for r, m in found if r.action == RuleAction.DECLARE), found[0])
     criteria_apply(incident=master, rule=rule)

@@ -48,6 +48,23 @@ def test_priority_rule_proposes_and_declare_rule_declares_on_create(org):
     assert not MajorIncident.objects.filter(incident=small).exists()
 
 
+def test_rules_are_read_from_memory_but_a_stale_one_declares_nothing(org, django_assert_num_queries):
+    rule = MajorCriteria.objects.create(kind="priority", priority_id=1, action="declare")
+    p1 = dict(impact=Impact.objects.get(pk=1), urgency=Urgency.objects.get(pk=1))
+    assert MajorIncident.objects.get(incident=outage(org, **p1)).state == MajorState.DECLARED
+    from opsdesk.major.criteria import criteria_evaluate
+
+    small = outage(org)
+    with django_assert_num_queries(0):  # no match: the rules come from memory
+        criteria_evaluate(incident=small)
+    # Another process switches the rule off (no signal reaches this one): the rule still in
+    # memory matches, but the table decides.
+    MajorCriteria.objects.filter(pk=rule.pk).update(is_active=False)
+    assert not MajorIncident.objects.filter(incident=outage(org, **p1)).exists()
+    MajorCriteria.objects.filter(pk=rule.pk).delete()  # and deleted: still nothing, no error
+    assert not MajorIncident.objects.filter(incident=outage(org, **p1)).exists()
+
+
 def test_raising_the_priority_by_an_edit_runs_the_rules(org):
     from opsdesk.incidents.services import incident_update
 
