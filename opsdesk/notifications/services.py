@@ -12,6 +12,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import TaskResultStatus
 
 from opsdesk.core.exceptions import Conflict, InvalidInput
 
@@ -147,7 +148,22 @@ def _one_line(subject: str) -> str:
 
 
 def _schedule_send() -> None:
-    """Queue a sending pass (after the commit, so the worker sees the new row)."""
+    """Queue a sending pass (after the commit, so the worker sees the new row), unless the pass
+    this process queued last has not started yet: when it starts it sends this row too. So a
+    burst of creates queues a few passes, not one per mail (one small read instead of a queued
+    task, and far less work for the worker)."""
     from .tasks import deliveries_send
 
-    deliveries_send.enqueue()
+    last = _last_pass[0]
+    if last is not None:
+        try:
+            last.refresh()
+        except Exception:  # a backend that keeps no results, or the result is gone
+            pass
+        else:
+            if last.status == TaskResultStatus.READY:
+                return
+    _last_pass[0] = deliveries_send.enqueue()
+
+
+_last_pass: list = [None]  # the TaskResult of the pass this process queued last

@@ -129,7 +129,22 @@ def test_concurrent_enqueues_of_the_same_keys_make_one_delivery_each():
     results = run_in_threads(6, enqueue_all)
     assert Delivery.objects.count() == 10
     assert all(ids == results[0] for ids in results)  # every thread got the same rows
-    assert send_tasks() == 10  # one pass queued per delivery created, none per duplicate
+    # A pass that has not started yet waits: it sends all ten when it does. While one waits, no
+    # more are queued, and none is queued for a duplicate.
+    assert DBTaskResult.objects.filter(task_path=TASK_PATH, status="READY").exists()
+    assert 1 <= send_tasks() <= 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_a_queued_pass_waits_to_start_new_deliveries_queue_no_other():
+    for event in range(5):
+        with transaction.atomic():
+            mail(f"evt{event}:email:li.lei@example.com")
+    assert send_tasks() == 1  # the one pass will send all five when it starts
+    DBTaskResult.objects.filter(task_path=TASK_PATH).update(status="RUNNING")
+    with transaction.atomic():
+        mail("evt5:email:li.lei@example.com")  # the pass may have read the rows already
+    assert send_tasks() == 2
 
 
 @pytest.mark.django_db(transaction=True)
