@@ -4,6 +4,7 @@ readers see a new file only once the article is next approved; staff see it mark
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -22,7 +23,8 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 @pytest.fixture(autouse=True)
 def _media(media):
-    return media
+    yield media
+    cache.clear()  # the pages remember readings (view counts) by ids the next test reuses
 
 
 def client_for(user) -> Client:
