@@ -70,9 +70,10 @@ def incident_create(*, by, data: dict, channel: str = Channel.WEB,
     the number (the mails) and the apps' create hooks are the follow-up. Called outside a
     transaction (the API, the web forms), the creating transaction commits with a
     `CreationFollowUp` row and the follow-up runs in a second transaction that deletes it, so
-    the counter is locked for two statements and the commit; should the follow-up fail, the
-    incident stands and the periodic sweep runs it again. Inside a caller's transaction (mail and
-    alert intake, the catalogue) everything runs in that one transaction, as one unit.
+    the counter is locked for one statement (two on SQLite and MariaDB) and the commit; should
+    the follow-up fail, the incident stands and the periodic sweep runs it again. Inside a
+    caller's transaction (mail and alert intake, the catalogue) everything runs in that one
+    transaction, as one unit.
     """
     inside = transaction.get_connection().in_atomic_block
     with transaction.atomic():
