@@ -15,15 +15,19 @@ from opsdesk.mfa.testing.helpers import code_after, code_of
 
 def race(user, code: str, runners: int = 4) -> list:
     """Check `code` from several threads at once; returns the devices that accepted it."""
+    return [device for device in race_with(
+        lambda: services.code_check(user=user, code=code).device, runners) if device is not None]
+
+
+def race_with(check, runners: int = 4) -> list:
+    """Run check() from `runners` threads that start together; returns what each returned."""
     start = threading.Barrier(runners)
-    accepted = []
+    results = []
 
     def run():
         try:
             start.wait()
-            check = services.code_check(user=user, code=code)
-            if check.device is not None:
-                accepted.append(check.device)
+            results.append(check())
         finally:
             connection.close()
 
@@ -32,7 +36,7 @@ def race(user, code: str, runners: int = 4) -> list:
         thread.start()
     for thread in threads:
         thread.join()
-    return accepted
+    return results
 
 
 @pytest.mark.django_db(transaction=True)
@@ -52,21 +56,7 @@ def test_a_recovery_code_checked_by_django_otp_alone_is_taken_once(reference_dat
     device = services.enrolment_device(user=user)
     _check, codes = services.enrolment_confirm(user=user, code=code_of(device))
     persistent_id = selectors.recovery_device_of(user).persistent_id
-    start = threading.Barrier(4)
-    accepted = []
-
-    def run():
-        try:
-            start.wait()
-            if django_otp.verify_token(user, persistent_id, codes[5]) is not None:
-                accepted.append(True)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    accepted = [device for device in race_with(
+        lambda: django_otp.verify_token(user, persistent_id, codes[5])) if device is not None]
     assert len(accepted) == 1
     assert selectors.recovery_codes_left(user) == 9
